@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// @title ICollateralVault
+/// @notice Holds traders' collateral on one chain. Only deposits raise a balance without the
+/// hub's say; every release is a quorum-attested hub command, applied once, in nonce order.
+interface ICollateralVault {
+    /// @notice Per (account, token) state.
+    /// @param balance free collateral (what the hub may credit)
+    /// @param pending requested withdrawals awaiting the hub's answer (still seizable)
+    /// @param seq bumped on every change of this state
+    /// @param inboundNonce nonce of the last hub command applied to this (account, token)
+    struct AccountState {
+        uint128 balance;
+        uint128 pending;
+        uint64 seq;
+        uint64 inboundNonce;
+    }
+
+    event TokenConfigured(address indexed token, bool allowed, uint256 depositCap);
+    event Deposited(address indexed account, address indexed token, address indexed from, uint256 amount, uint256 balance, uint256 pending, uint64 seq);
+    event WithdrawalRequested(address indexed account, address indexed token, uint256 amount, uint256 balance, uint256 pending, uint64 seq, uint64 nonce, bytes32 guid);
+    event WithdrawalReleased(address indexed account, address indexed token, uint256 amount, uint256 balance, uint256 pending, uint64 seq, uint64 commandNonce);
+    event WithdrawalRejected(address indexed account, address indexed token, uint256 amount, uint256 balance, uint256 pending, uint64 seq, uint64 commandNonce);
+    event Seized(address indexed account, address indexed token, address indexed recipient, uint256 amount, uint256 balance, uint256 pending, uint64 seq, uint64 commandNonce);
+    /// @notice A packet for the hub (LayerZero `PacketSent` shape).
+    event PacketSent(bytes32 indexed guid, uint64 indexed nonce, uint32 dstEid, bytes packet);
+    /// @notice A hub command was verified and applied.
+    event CommandApplied(bytes32 indexed guid, uint64 indexed nonce, uint8 messageType);
+
+    error CollateralVault_TokenNotAllowed(address token);
+    error CollateralVault_ZeroAmount();
+    error CollateralVault_ZeroAddress();
+    error CollateralVault_DepositCapExceeded(address token, uint256 cap, uint256 totalAfter);
+    error CollateralVault_InsufficientBalance(address account, address token, uint256 balance, uint256 amount);
+    error CollateralVault_AmountTooLarge(uint256 amount);
+    /// @notice The command was not sent by the hub (wrong srcEid or sender).
+    error CollateralVault_UnknownSender(uint32 srcEid, bytes32 sender);
+    /// @notice The command is addressed to another chain or vault.
+    error CollateralVault_WrongDestination(uint32 dstEid, bytes32 receiver);
+    /// @notice The command's nonce was already applied (replay).
+    error CollateralVault_CommandAlreadyApplied(uint64 nonce);
+    /// @notice The command skips a nonce; commands apply in order.
+    error CollateralVault_CommandOutOfOrder(uint64 expected, uint64 nonce);
+    /// @notice The message is not a command this vault understands.
+    error CollateralVault_UnknownCommand(uint8 messageType);
+
+    /// @notice The hub chain's eid (= chain id).
+    function hubEid() external view returns (uint32);
+
+    /// @notice The MarginHub's address on the hub chain.
+    function hub() external view returns (address);
+
+    /// @notice This chain's eid (= chain id).
+    function localEid() external view returns (uint32);
+
+    /// @notice Deposit `amount` of `token` for the caller.
+    function deposit(address token, uint256 amount) external;
+
+    /// @notice Deposit `amount` of `token`, paid by the caller, credited to `account`.
+    function depositFor(address account, address token, uint256 amount) external;
+
+    /// @notice Move `amount` from balance to pending and send a WITHDRAWAL_REQUEST packet to the hub. Releases nothing.
+    /// @return guid the request packet's guid
+    function requestWithdrawal(address token, uint256 amount) external returns (bytes32 guid);
+
+    /// @notice Apply a quorum-attested hub command (APPROVE_WITHDRAWAL, REJECT_WITHDRAWAL, SEIZE).
+    function receiveCommand(bytes calldata packet, bytes calldata signatures) external;
+
+    /// @notice The (account, token) state.
+    function accountState(address account, address token)
+        external
+        view
+        returns (uint256 balance, uint256 pending, uint64 seq, uint64 inboundNonce);
+
+    /// @notice Nonce of the last hub command applied on the hub → this vault path.
+    function inboundNonce() external view returns (uint64);
+
+    /// @notice Nonce of the last packet this vault sent to the hub.
+    function outboundNonce() external view returns (uint64);
+
+    /// @notice Allow or disallow a token and set its total deposit cap (owner only).
+    function configureToken(address token, bool allowed, uint256 depositCap) external;
+
+    /// @notice Token configuration and the total it holds for accounts (balance + pending).
+    function tokenConfig(address token) external view returns (bool allowed, uint256 depositCap, uint256 totalDeposited);
+}

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// @title IMarginHub
+/// @notice Credits collateral held on other chains from quorum-attested balance batches, prices
+/// it, answers withdrawal requests, and orders seizures when an account is liquidatable.
+/// @dev Amounts in USD carry 18 decimals. Basis points (bps) are out of 10_000.
+interface IMarginHub {
+    /// @notice One account update inside a balance batch: an OpenZeppelin StandardMerkleTree leaf
+    /// with types `["uint64","address","address","address","uint256","uint64","uint64","uint64"]`,
+    /// hashed as `keccak256(bytes.concat(keccak256(abi.encode(fields...))))`.
+    struct Leaf {
+        uint64 chainId;
+        address vault;
+        address account;
+        address token;
+        uint256 balance;
+        uint64 seq;
+        uint64 inboundNonce;
+        uint64 sourceBlock;
+    }
+
+    /// @notice Risk configuration of one collateral, identified by (chainId, token).
+    /// @param feed Chainlink-style USD price feed on the hub chain
+    /// @param heartbeat seconds after which the feed's answer is stale
+    /// @param tokenDecimals the token's decimals on its own chain
+    /// @param haircutBps adjusted value = value × (10_000 − haircutBps) / 10_000
+    /// @param liquidationThresholdBps liquidation value = value × liquidationThresholdBps / 10_000 (≥ 10_000 − haircutBps)
+    /// @param liquidationBonusBps extra collateral, above what the account owes, that a liquidator receives
+    /// @param capPerAccount at most this many token units count towards an account's margin (0 = no cap)
+    struct CollateralConfig {
+        address feed;
+        uint32 heartbeat;
+        uint8 tokenDecimals;
+        uint16 haircutBps;
+        uint16 liquidationThresholdBps;
+        uint16 liquidationBonusBps;
+        uint128 capPerAccount;
+    }
+
+    /// @notice A collateral's identity.
+    struct CollateralKey {
+        uint64 chainId;
+        address token;
+    }
+
+    /// @notice An account's margin.
+    /// @param collateralUsd oracle value of counted collateral
+    /// @param adjustedUsd haircut-adjusted value (must cover initialUsd)
+    /// @param liquidationUsd liquidation-threshold-weighted value (must cover maintenanceUsd)
+    /// @param initialUsd sum of consumers' initial requirements
+    /// @param maintenanceUsd sum of consumers' maintenance requirements
+    /// @param healthFactor liquidationUsd / maintenanceUsd with 18 decimals; type(uint256).max when maintenanceUsd is 0
+    struct Margin {
+        uint256 collateralUsd;
+        uint256 adjustedUsd;
+        uint256 liquidationUsd;
+        uint256 initialUsd;
+        uint256 maintenanceUsd;
+        uint256 healthFactor;
+    }
+
+    event VaultSet(uint32 indexed eid, address vault);
+    event CollateralConfigured(uint64 indexed chainId, address indexed token, CollateralConfig config);
+    event ConsumerAdded(address indexed consumer);
+    event ConsumerRemoved(address indexed consumer);
+    event MaxAttestationAgeSet(uint64 maxAge);
+    /// @notice A (chain, token) credit of an account changed.
+    event BalanceCredited(address indexed account, uint64 indexed chainId, address indexed token, uint256 balance, uint64 seq, uint64 sourceBlock);
+    /// @notice A batch was applied in full.
+    event BatchApplied(bytes32 indexed guid, uint32 indexed srcEid, bytes32 root, uint32 leafCount, uint64 sourceBlock);
+    /// @notice A batch root was stored for lazy, one-leaf-at-a-time application.
+    event RootStored(bytes32 indexed guid, uint32 indexed srcEid, bytes32 root, uint64 sourceBlock, uint64 sourceTimestamp);
+    event WithdrawalRequestReceived(bytes32 indexed guid, address indexed account, uint64 indexed chainId, address token, uint256 amount, uint64 nonce);
+    event WithdrawalDecided(bytes32 indexed requestGuid, address indexed account, uint64 indexed chainId, address token, uint256 amount, bool approved, bytes32 commandGuid);
+    event SeizeOrdered(bytes32 indexed guid, address indexed account, uint64 indexed chainId, address token, uint256 amount, address recipient);
+    event Liquidated(address indexed account, address indexed liquidator, address recipient, uint256 owedUsd, uint256 seizedUsd);
+    /// @notice A command packet for a vault (LayerZero `PacketSent` shape).
+    event PacketSent(bytes32 indexed guid, uint64 indexed nonce, uint32 dstEid, bytes packet);
+
+    error MarginHub_UnknownVault(uint32 srcEid, bytes32 sender);
+    error MarginHub_WrongDestination(uint32 dstEid, bytes32 receiver);
+    error MarginHub_UnexpectedMessage(uint8 messageType);
+    error MarginHub_ZeroRoot();
+    /// @notice Batch packets use nonces with the top bit set, disjoint from the vault's ordered request nonces.
+    error MarginHub_InvalidBatchNonce(uint64 nonce);
+    error MarginHub_BatchAlreadySubmitted(bytes32 guid);
+    error MarginHub_AttestationExpired(uint64 sourceTimestamp, uint64 maxAge, uint256 nowTimestamp);
+    error MarginHub_LeafCountMismatch(uint32 expected, uint256 actual);
+    error MarginHub_LeafSourceMismatch(uint256 index);
+    error MarginHub_InvalidProof();
+    error MarginHub_UnknownRoot(bytes32 guid);
+    error MarginHub_RequestAlreadyReceived(uint32 srcEid, uint64 nonce);
+    error MarginHub_RequestOutOfOrder(uint32 srcEid, uint64 expected, uint64 nonce);
+    error MarginHub_BalanceTooLarge(uint256 balance);
+    error MarginHub_StalePrice(address feed, uint256 updatedAt, uint256 heartbeat);
+    error MarginHub_InvalidPrice(address feed, int256 answer);
+    error MarginHub_InsufficientMargin(address account, uint256 adjustedUsd, uint256 initialUsd);
+    error MarginHub_NotLiquidatable(address account, uint256 liquidationUsd, uint256 maintenanceUsd);
+    error MarginHub_InvalidCollateralConfig(uint64 chainId, address token);
+    error MarginHub_TooManyCollaterals();
+    error MarginHub_TooManyConsumers();
+    error MarginHub_UnknownConsumer(address consumer);
+    error MarginHub_ZeroAddress();
+    error MarginHub_InvalidMaxAttestationAge();
+
+    // ------------------------------------------------------------ relayed entry points
+
+    /// @notice Apply a quorum-signed BALANCE_BATCH packet with all of its leaves.
+    /// @param leaves every leaf of the tree, in the order of `proofFlags` (OpenZeppelin multiproof order)
+    /// @param proof multiproof siblings (empty when all leaves are given)
+    /// @param proofFlags multiproof flags
+    function submitBatch(
+        bytes calldata packet,
+        bytes calldata signatures,
+        Leaf[] calldata leaves,
+        bytes32[] calldata proof,
+        bool[] calldata proofFlags
+    ) external;
+
+    /// @notice Store a quorum-signed BALANCE_BATCH root for lazy application with `applyLeaf`.
+    /// @return guid the packet's guid, the key of the stored root
+    function submitRoot(bytes calldata packet, bytes calldata signatures) external returns (bytes32 guid);
+
+    /// @notice Apply one leaf of a stored root with its Merkle proof.
+    function applyLeaf(bytes32 guid, Leaf calldata leaf, bytes32[] calldata proof) external;
+
+    /// @notice Receive a quorum-attested WITHDRAWAL_REQUEST from a vault, in nonce order, and answer
+    /// it with an APPROVE_WITHDRAWAL or REJECT_WITHDRAWAL command packet to that vault.
+    function receiveWithdrawalRequest(bytes calldata packet, bytes calldata signatures) external;
+
+    /// @notice Liquidate an unhealthy account; seized collateral goes to the caller.
+    function liquidate(address account) external;
+
+    /// @notice Liquidate an unhealthy account; seized collateral goes to `recipient` on each vault chain.
+    function liquidateTo(address account, address recipient) external;
+
+    // ------------------------------------------------------------ views
+
+    /// @notice Reverts with MarginHub_InsufficientMargin (or a price error) unless adjusted collateral covers the initial requirement.
+    function requireInitialMargin(address account) external view;
+
+    /// @notice Whether liquidation-weighted collateral is below the maintenance requirement (prices must be fresh).
+    function isLiquidatable(address account) external view returns (bool);
+
+    function creditedBalance(address account, uint64 chainId, address token) external view returns (uint256 balance, uint64 seq);
+
+    /// @notice Seize amounts ordered but possibly not yet applied at the vault, and the last command nonce.
+    function outstanding(address account, uint64 chainId, address token) external view returns (uint256 amount, uint64 lastCommandNonce);
+
+    /// @notice Oracle value and haircut-adjusted value of the account's counted collateral (stale prices are used as they are).
+    function collateralValue(address account) external view returns (uint256 valueUsd, uint256 adjustedUsd);
+
+    /// @notice The full margin picture (stale prices are used as they are).
+    function accountMargin(address account) external view returns (Margin memory);
+
+    /// @notice Health factor with 18 decimals: liquidation-weighted collateral over maintenance requirement.
+    function health(address account) external view returns (uint256);
+
+    function collaterals() external view returns (CollateralKey[] memory);
+
+    function collateralConfig(uint64 chainId, address token) external view returns (CollateralConfig memory);
+
+    function consumers() external view returns (address[] memory);
+
+    function vaultOf(uint32 eid) external view returns (address);
+
+    function localEid() external view returns (uint32);
+
+    function maxAttestationAge() external view returns (uint64);
+
+    function inboundNonce(uint32 srcEid) external view returns (uint64);
+
+    function outboundNonce(uint32 dstEid) external view returns (uint64);
+
+    function batchRoot(bytes32 guid) external view returns (bytes32 root, uint32 srcEid, uint64 sourceTimestamp);
+
+    /// @notice Whether a batch guid was already submitted (in full or as a root).
+    function batchSubmitted(bytes32 guid) external view returns (bool);
+
+    // ------------------------------------------------------------ admin (owner)
+
+    function setVault(uint32 eid, address vault) external;
+
+    function setCollateral(uint64 chainId, address token, CollateralConfig calldata config) external;
+
+    function addConsumer(address consumer) external;
+
+    function removeConsumer(address consumer) external;
+
+    function setMaxAttestationAge(uint64 maxAge) external;
+}
