@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ICollateralVault} from "./interfaces/ICollateralVault.sol";
+import {MessageCodec} from "./libraries/MessageCodec.sol";
+import {QuorumVerifier} from "./QuorumVerifier.sol";
+
+/// @title CollateralVault
+/// @notice Holds traders' collateral on one chain. Deposits raise a balance on their own; every
+/// decrease is a quorum-attested hub command, applied once and in nonce order.
+/// @dev Follows the "Vault state" rules of `contracts/README.md`.
+contract CollateralVault is ICollateralVault, QuorumVerifier, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /// @dev Per-token configuration and the total held for accounts (balance + pending).
+    struct TokenState {
+        bool allowed;
+        uint256 depositCap;
+        uint256 totalDeposited;
+    }
+
+    uint32 private immutable _hubEid;
+    address private immutable _hub;
+    uint32 private immutable _localEid;
+
+    /// @dev Last hub command applied on the hub → this vault path.
+    uint64 private _inboundNonce;
+    /// @dev Last packet sent to the hub.
+    uint64 private _outboundNonce;
+    /// @dev account => token => state
+    mapping(address => mapping(address => AccountState)) private _accounts;
+    /// @dev token => configuration
+    mapping(address => TokenState) private _tokens;
+
+    /// @param initialOwner owner (token configuration, attester rotation, unpause)
+    /// @param hubEid_ the hub chain's eid (= chain id)
+    /// @param hub_ the MarginHub's address on the hub chain
+    /// @param initialAttesters strictly ascending attester set
+    /// @param initialThreshold signatures needed
+    /// @param initialGuardian may pause
+    constructor(
+        address initialOwner,
+        uint32 hubEid_,
+        address hub_,
+        address[] memory initialAttesters,
+        uint8 initialThreshold,
+        address initialGuardian
+    ) QuorumVerifier(initialOwner, initialAttesters, initialThreshold, initialGuardian) {
+        if (hub_ == address(0)) revert CollateralVault_ZeroAddress();
+        _hubEid = hubEid_;
+        _hub = hub_;
+        _localEid = SafeCast.toUint32(block.chainid);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc ICollateralVault
+    function hubEid() external view returns (uint32) {
+        return _hubEid;
+    }
+
+    /// @inheritdoc ICollateralVault
+    function hub() external view returns (address) {
+        return _hub;
+    }
+
+    /// @inheritdoc ICollateralVault
+    function localEid() external view returns (uint32) {
+        return _localEid;
+    }
+
+    /// @inheritdoc ICollateralVault
+    function accountState(address account, address token)
+        external
+        view
+        returns (uint256 balance, uint256 pending, uint64 seq, uint64 inboundNonce_)
+    {
+        AccountState storage s = _accounts[account][token];
+        return (s.balance, s.pending, s.seq, s.inboundNonce);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function inboundNonce() external view returns (uint64) {
+        return _inboundNonce;
+    }
+
+    /// @inheritdoc ICollateralVault
+    function outboundNonce() external view returns (uint64) {
+        return _outboundNonce;
+    }
+
+    /// @inheritdoc ICollateralVault
+    function tokenConfig(address token) external view returns (bool allowed, uint256 depositCap, uint256 totalDeposited) {
+        TokenState storage t = _tokens[token];
+        return (t.allowed, t.depositCap, t.totalDeposited);
+    }
+
+    // ---------------------------------------------------------------- owner
+
+    /// @inheritdoc ICollateralVault
+    function configureToken(address token, bool allowed, uint256 depositCap) external onlyOwner {
+        if (token == address(0)) revert CollateralVault_ZeroAddress();
+        TokenState storage t = _tokens[token];
+        t.allowed = allowed;
+        t.depositCap = depositCap;
+        emit TokenConfigured(token, allowed, depositCap);
+    }
+
+    // ---------------------------------------------------------------- accounts
+
+    /// @inheritdoc ICollateralVault
+    function deposit(address token, uint256 amount) external whenNotPaused nonReentrant {
+        _deposit(msg.sender, token, amount);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function depositFor(address account, address token, uint256 amount) external whenNotPaused nonReentrant {
+        if (account == address(0)) revert CollateralVault_ZeroAddress();
+        _deposit(account, token, amount);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function requestWithdrawal(address token, uint256 amount) external whenNotPaused nonReentrant returns (bytes32 guid) {
+        if (amount == 0) revert CollateralVault_ZeroAmount();
+        AccountState storage s = _accounts[msg.sender][token];
+        uint256 balance = s.balance;
+        if (amount > balance) revert CollateralVault_InsufficientBalance(msg.sender, token, balance, amount);
+        // casting to 'uint128' is safe because amount ≤ balance ≤ type(uint128).max
+        // forge-lint: disable-next-line(unsafe-typecast)
+        s.balance = uint128(balance - amount);
+        s.pending = _toUint128(uint256(s.pending) + amount);
+        uint64 seq = ++s.seq;
+        uint64 nonce = ++_outboundNonce;
+
+        bytes memory body = MessageCodec.encodeWithdrawalRequest(
+            MessageCodec.WithdrawalRequest({
+                account: msg.sender,
+                token: token,
+                amount: amount,
+                balanceAfter: s.balance,
+                seq: seq,
+                inboundNonce: s.inboundNonce
+            })
+        );
+        bytes memory packet;
+        (packet, guid) = MessageCodec.encodePacket(nonce, _localEid, address(this), _hubEid, _hub, body);
+        emit WithdrawalRequested(msg.sender, token, amount, s.balance, s.pending, seq, nonce, guid);
+        emit PacketSent(guid, nonce, _hubEid, packet);
+    }
+
+    // ---------------------------------------------------------------- hub commands
+
+    /// @inheritdoc ICollateralVault
+    function receiveCommand(bytes calldata packet, bytes calldata signatures) external whenNotPaused nonReentrant {
+        verifyAttestation(packet, signatures);
+
+        MessageCodec.Header memory h = MessageCodec.decodeHeader(packet);
+        if (h.srcEid != _hubEid || h.sender != MessageCodec.addressToBytes32(_hub)) {
+            revert CollateralVault_UnknownSender(h.srcEid, h.sender);
+        }
+        if (h.dstEid != _localEid || h.receiver != MessageCodec.addressToBytes32(address(this))) {
+            revert CollateralVault_WrongDestination(h.dstEid, h.receiver);
+        }
+        uint64 last = _inboundNonce;
+        if (h.nonce <= last) revert CollateralVault_CommandAlreadyApplied(h.nonce);
+        // last < h.nonce ≤ type(uint64).max, so last + 1 cannot overflow.
+        if (h.nonce != last + 1) revert CollateralVault_CommandOutOfOrder(last + 1, h.nonce);
+        _inboundNonce = h.nonce;
+
+        bytes calldata body = MessageCodec.message(packet);
+        uint8 t = MessageCodec.messageType(body);
+        if (t == MessageCodec.APPROVE_WITHDRAWAL) {
+            _approve(MessageCodec.decodeWithdrawalDecision(body), h);
+        } else if (t == MessageCodec.REJECT_WITHDRAWAL) {
+            _reject(MessageCodec.decodeWithdrawalDecision(body), h);
+        } else if (t == MessageCodec.SEIZE) {
+            _seize(MessageCodec.decodeSeize(body), h);
+        } else {
+            revert CollateralVault_UnknownCommand(t);
+        }
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _deposit(address account, address token, uint256 amount) private {
+        TokenState storage t = _tokens[token];
+        if (!t.allowed) revert CollateralVault_TokenNotAllowed(token);
+        if (amount == 0) revert CollateralVault_ZeroAmount();
+        if (amount > type(uint128).max) revert CollateralVault_AmountTooLarge(amount);
+
+        // Credit what actually arrived (fee-on-transfer tokens deliver less than `amount`).
+        IERC20 erc20 = IERC20(token);
+        uint256 before = erc20.balanceOf(address(this));
+        erc20.safeTransferFrom(msg.sender, address(this), amount);
+        uint256 received = erc20.balanceOf(address(this)) - before;
+        if (received == 0) revert CollateralVault_ZeroAmount();
+
+        uint256 totalAfter = t.totalDeposited + received;
+        if (totalAfter > t.depositCap) revert CollateralVault_DepositCapExceeded(token, t.depositCap, totalAfter);
+        t.totalDeposited = totalAfter;
+
+        AccountState storage s = _accounts[account][token];
+        s.balance = _toUint128(uint256(s.balance) + received);
+        uint64 seq = ++s.seq;
+        emit Deposited(account, token, msg.sender, received, s.balance, s.pending, seq);
+    }
+
+    /// @dev APPROVE_WITHDRAWAL: release `min(amount, pending)` to the account.
+    function _approve(MessageCodec.WithdrawalDecision memory d, MessageCodec.Header memory h) private {
+        AccountState storage s = _accounts[d.account][d.token];
+        uint256 pending = s.pending;
+        uint256 released = d.amount < pending ? d.amount : pending;
+        // casting to 'uint128' is safe because released ≤ pending ≤ type(uint128).max
+        // forge-lint: disable-next-line(unsafe-typecast)
+        s.pending = uint128(pending - released);
+        uint64 seq = ++s.seq;
+        s.inboundNonce = h.nonce;
+        // released was part of pending, which is counted in totalDeposited.
+        _tokens[d.token].totalDeposited -= released;
+        emit WithdrawalReleased(d.account, d.token, released, s.balance, s.pending, seq, h.nonce);
+        emit CommandApplied(h.guid, h.nonce, MessageCodec.APPROVE_WITHDRAWAL);
+        if (released != 0) IERC20(d.token).safeTransfer(d.account, released);
+    }
+
+    /// @dev REJECT_WITHDRAWAL: `min(amount, pending)` returns from pending to balance.
+    function _reject(MessageCodec.WithdrawalDecision memory d, MessageCodec.Header memory h) private {
+        AccountState storage s = _accounts[d.account][d.token];
+        uint256 pending = s.pending;
+        uint256 returned = d.amount < pending ? d.amount : pending;
+        // casting to 'uint128' is safe because returned ≤ pending ≤ type(uint128).max
+        // forge-lint: disable-next-line(unsafe-typecast)
+        s.pending = uint128(pending - returned);
+        s.balance = _toUint128(uint256(s.balance) + returned);
+        uint64 seq = ++s.seq;
+        s.inboundNonce = h.nonce;
+        // totalDeposited counts balance + pending, which this move leaves unchanged.
+        emit WithdrawalRejected(d.account, d.token, returned, s.balance, s.pending, seq, h.nonce);
+        emit CommandApplied(h.guid, h.nonce, MessageCodec.REJECT_WITHDRAWAL);
+    }
+
+    /// @dev SEIZE: take `amount` from balance, then from pending (at most what is there), send it to `recipient`.
+    function _seize(MessageCodec.Seize memory c, MessageCodec.Header memory h) private {
+        AccountState storage s = _accounts[c.account][c.token];
+        uint256 seized = _take(s, c.amount);
+        ++s.seq;
+        s.inboundNonce = h.nonce;
+        _tokens[c.token].totalDeposited -= seized;
+        emit Seized(c.account, c.token, c.recipient, seized, s.balance, s.pending, s.seq, h.nonce);
+        emit CommandApplied(h.guid, h.nonce, MessageCodec.SEIZE);
+        if (seized != 0) IERC20(c.token).safeTransfer(c.recipient, seized);
+    }
+
+    /// @dev Removes up to `amount` from `s.balance`, then the rest from `s.pending`; returns what was taken.
+    function _take(AccountState storage s, uint256 amount) private returns (uint256 taken) {
+        uint256 balance = s.balance;
+        uint256 pending = s.pending;
+        uint256 fromBalance = amount < balance ? amount : balance;
+        // fromBalance ≤ amount, so the difference cannot underflow.
+        uint256 rest = amount - fromBalance;
+        uint256 fromPending = rest < pending ? rest : pending;
+        // casting to 'uint128' is safe because fromBalance ≤ balance ≤ type(uint128).max
+        // forge-lint: disable-next-line(unsafe-typecast)
+        s.balance = uint128(balance - fromBalance);
+        // casting to 'uint128' is safe because fromPending ≤ pending ≤ type(uint128).max
+        // forge-lint: disable-next-line(unsafe-typecast)
+        s.pending = uint128(pending - fromPending);
+        taken = fromBalance + fromPending;
+    }
+
+    function _toUint128(uint256 x) private pure returns (uint128) {
+        if (x > type(uint128).max) revert CollateralVault_AmountTooLarge(x);
+        // casting to 'uint128' is safe because of the check above
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return uint128(x);
+    }
+}
