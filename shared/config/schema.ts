@@ -1,0 +1,261 @@
+import { z } from "zod";
+import { addressField, intField, uintField, urlField } from "./fields.js";
+
+/** Basis points in one whole. */
+const BPS = 10_000;
+/** Largest LayerZero endpoint id; crossmargin uses eid = chain id. */
+const UINT32_MAX = 2 ** 32 - 1;
+/** Largest liquidation bonus the config accepts. */
+const MAX_LIQUIDATION_BONUS_BPS = 5_000;
+
+/** Default Redis when neither the config nor `REDIS_URL` names one. */
+export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
+/** Default `maxAttestationAge` in seconds. */
+export const DEFAULT_MAX_ATTESTATION_AGE = 3600;
+
+/** Risk parameters of one collateral, as the hub's `CollateralConfig` holds them. */
+export const riskSchema = z
+  .object(
+    {
+      feed: addressField().describe(
+        "Chainlink-style USD price feed for this collateral, deployed on the hub chain",
+      ),
+      heartbeat: intField(1, UINT32_MAX).describe("Seconds after which the feed's answer counts as stale"),
+      haircutBps: intField(0, BPS - 1).describe(
+        "Haircut in basis points: adjusted value = value × (10000 − haircutBps) / 10000",
+      ),
+      liquidationThresholdBps: intField(0, BPS).describe(
+        "Liquidation threshold in basis points (≥ 10000 − haircutBps): liquidation value = value × bps / 10000",
+      ),
+      liquidationBonusBps: intField(0, MAX_LIQUIDATION_BONUS_BPS).describe(
+        "Extra collateral, above what the account owes, that a liquidator receives, in basis points",
+      ),
+      capPerAccount: uintField(128)
+        .default(0n)
+        .describe("At most this many token units count towards one account's margin (0 = no cap)"),
+    },
+    { error: "expected an object with the collateral's risk parameters" },
+  )
+  .superRefine((risk, ctx) => {
+    const floor = BPS - risk.haircutBps;
+    if (risk.liquidationThresholdBps < floor) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["liquidationThresholdBps"],
+        message: `expected at least 10000 − haircutBps = ${floor}`,
+        input: risk.liquidationThresholdBps,
+      });
+    }
+  })
+  .describe("Risk parameters the hub applies to this collateral");
+
+/** One allow-listed collateral token on one chain. */
+export const tokenSchema = z
+  .object(
+    {
+      address: addressField().describe("The token's address on its own chain"),
+      decimals: intField(0, 36).describe("The token's decimals"),
+      kind: z
+        .enum(["stable", "lst", "erc4626", "lp"], {
+          error: 'expected one of "stable", "lst", "erc4626", "lp"',
+        })
+        .describe("What sort of collateral the token is (informational; the risk parameters price it)"),
+      depositCap: uintField(256).describe(
+        "Total the vault accepts for this token, all accounts together, in token units",
+      ),
+      risk: riskSchema,
+    },
+    { error: "expected an object describing the token" },
+  )
+  .describe("An allow-listed collateral token");
+
+/** Addresses of the crossmargin contracts on one chain. */
+export const contractsSchema = z
+  .object(
+    {
+      vault: addressField().describe(
+        "The CollateralVault on this chain (every chain has one, the hub chain too)",
+      ),
+      hub: addressField().optional().describe("The MarginHub (hub chain only)"),
+      perpMarket: addressField().optional().describe("The example PerpMarket consumer (hub chain only)"),
+    },
+    { error: "expected an object with the contract addresses (vault, hub?, perpMarket?)" },
+  )
+  .describe("Addresses of the crossmargin contracts on this chain");
+
+/** One chain: how to reach it, how final its blocks are, its contracts and collaterals. */
+export const chainSchema = z
+  .object(
+    {
+      name: z
+        .string({ error: "expected a non-empty name" })
+        .min(1, { error: "expected a non-empty name" })
+        .describe("Human-readable chain name"),
+      chainId: intField(1, UINT32_MAX).describe(
+        "EVM chain id; also the LayerZero eid, so it must fit in uint32",
+      ),
+      role: z
+        .enum(["hub", "vault"], { error: 'expected "hub" or "vault"' })
+        .describe('"hub" for the one chain running the MarginHub, "vault" for collateral-only chains'),
+      rpcUrl: urlField(["http", "https", "ws", "wss"]).describe("JSON-RPC endpoint (http, https, ws or wss)"),
+      finalityDepth: intField(0).describe("Blocks after which a block counts as final (0 = at once)"),
+      blockTimeMs: intField(1).describe("Expected block time in milliseconds"),
+      deploymentBlock: intField(0)
+        .default(0)
+        .describe("Block the contracts were deployed at (indexing starts here)"),
+      contracts: contractsSchema,
+      tokens: z
+        .record(z.string(), tokenSchema, { error: "expected an object mapping token symbols to tokens" })
+        .describe("Allow-listed collateral tokens on this chain, keyed by symbol"),
+    },
+    { error: "expected an object describing the chain" },
+  )
+  .superRefine((chain, ctx) => {
+    if (chain.role === "hub" && chain.contracts.hub === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["contracts", "hub"],
+        message: 'expected the MarginHub address on the chain with role "hub"',
+      });
+    }
+    for (const key of ["hub", "perpMarket"] as const) {
+      if (chain.role === "vault" && chain.contracts[key] !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["contracts", key],
+          message: `expected no ${key} address on a chain with role "vault" (it lives on the hub chain)`,
+        });
+      }
+    }
+    const seen = new Map<string, string>();
+    for (const [symbol, token] of Object.entries(chain.tokens)) {
+      if (symbol.trim() === "") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["tokens", symbol],
+          message: "expected a non-empty token symbol",
+        });
+      }
+      const other = seen.get(token.address);
+      if (other !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["tokens", symbol, "address"],
+          message: `expected a token address not already listed (same as ${other})`,
+          input: token.address,
+        });
+      }
+      seen.set(token.address, symbol);
+    }
+  })
+  .describe("One chain of the system");
+
+/** Every chain, keyed by its chain id in decimal. */
+export const chainsSchema = z
+  .record(z.string(), chainSchema, { error: "expected an object mapping chain ids to chains" })
+  .superRefine((chains, ctx) => {
+    const hubs: string[] = [];
+    for (const [key, chain] of Object.entries(chains)) {
+      if (key !== String(chain.chainId)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key, "chainId"],
+          message: `expected the entry's key ${JSON.stringify(key)}`,
+          input: chain.chainId,
+        });
+      }
+      if (chain.role === "hub") hubs.push(key);
+    }
+    if (hubs.length !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message:
+          hubs.length === 0
+            ? 'expected exactly one chain with role "hub", found none'
+            : `expected exactly one chain with role "hub", found ${hubs.length} (${hubs.join(", ")})`,
+      });
+    }
+  })
+  .describe("Every chain of the system, keyed by chain id (decimal string equal to the entry's chainId)");
+
+/** The attester set and quorum. */
+export const attestersSchema = z
+  .object(
+    {
+      threshold: intField(1, 255).describe(
+        "Signatures needed for a quorum (1 to 255, at most the number of attesters)",
+      ),
+      addresses: z
+        .array(addressField(), { error: "expected a list of attester addresses" })
+        .min(1, { error: "expected at least one attester address" })
+        .describe("Attester addresses (distinct)"),
+    },
+    { error: "expected an object with threshold and addresses" },
+  )
+  .superRefine((attesters, ctx) => {
+    if (attesters.threshold > attesters.addresses.length) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["threshold"],
+        message: `expected at most the number of attesters (${attesters.addresses.length})`,
+        input: attesters.threshold,
+      });
+    }
+    const seen = new Set<string>();
+    attesters.addresses.forEach((address, index) => {
+      if (seen.has(address)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["addresses", index],
+          message: "expected distinct attester addresses (duplicate)",
+          input: address,
+        });
+      }
+      seen.add(address);
+    });
+  })
+  .describe("The m-of-n attester quorum that signs every cross-chain packet");
+
+/**
+ * The whole crossmargin config: one schema for the contracts' deployment, the indexer, the
+ * relayer and the tests. The devnet's `.devnet/manifest.json` is a valid config with two extra
+ * top-level keys, `accounts` and `devnet`, carried through untouched.
+ */
+export const configSchema = z
+  .object(
+    {
+      chains: chainsSchema,
+      attesters: attestersSchema,
+      maxAttestationAge: intField(1)
+        .default(DEFAULT_MAX_ATTESTATION_AGE)
+        .describe("Seconds after which the hub rejects an attested balance batch"),
+      redisUrl: urlField(["redis", "rediss"])
+        .default(DEFAULT_REDIS_URL)
+        .describe("Redis holding the relayer's queues (work in flight only)"),
+      databaseUrl: urlField(["postgres", "postgresql"])
+        .optional()
+        .describe("Postgres for the indexer; absent = embedded PGlite"),
+      apiUrl: urlField(["http", "https"]).optional().describe("Base URL of the indexer's HTTP API"),
+      accounts: z
+        .unknown()
+        .optional()
+        .describe("Devnet manifest only: demo accounts and keys (not validated here)"),
+      devnet: z.unknown().optional().describe("Devnet manifest only: devnet metadata (not validated here)"),
+    },
+    { error: "expected a JSON object" },
+  )
+  .describe("crossmargin config");
+
+/** The parsed, validated config (addresses checksummed, big numbers as `bigint`, defaults filled). */
+export type Config = z.infer<typeof configSchema>;
+/** What a config file may contain before parsing (numbers or decimal strings, optional defaults). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** One parsed chain entry. */
+export type ChainConfig = z.infer<typeof chainSchema>;
+/** One parsed token entry. */
+export type TokenConfig = z.infer<typeof tokenSchema>;
+/** One parsed risk entry. */
+export type RiskConfig = z.infer<typeof riskSchema>;
+/** The role of a chain. */
+export type ChainRole = ChainConfig["role"];
