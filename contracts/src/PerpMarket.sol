@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
+import {IAggregatorV3} from "./interfaces/IAggregatorV3.sol";
+import {IMarginConsumer} from "./interfaces/IMarginConsumer.sol";
+import {IMarginHub} from "./interfaces/IMarginHub.sol";
+import {IPerpMarket} from "./interfaces/IPerpMarket.sol";
+import {MarginMath} from "./libraries/MarginMath.sol";
+
+/// @title PerpMarket
+/// @notice Example consumer of the hub: a linear perpetual priced by one oracle, whose positions
+/// are margined by collateral credited on the hub from vaults on other chains. No funding, no
+/// counterparty book: it demonstrates cross-chain margining, not a complete exchange.
+contract PerpMarket is IPerpMarket, IMarginConsumer, Ownable2Step {
+    IMarginHub private immutable _hub;
+    IAggregatorV3 private immutable _feed;
+    uint8 private immutable _feedDecimals;
+    uint32 private immutable _heartbeat;
+    uint16 private immutable _initialMarginBps;
+    uint16 private immutable _maintenanceMarginBps;
+    string private _symbol;
+
+    mapping(address account => Position) private _positions;
+    mapping(address account => uint256 usd) private _debt;
+
+    /// @param initialOwner owner (Ownable2Step)
+    /// @param marginHub the hub that margins positions and alone may liquidate them
+    /// @param priceFeed Chainlink-style USD feed of the traded asset
+    /// @param heartbeat_ seconds after which the feed's answer is stale (> 0)
+    /// @param initialMarginBps_ initial margin in bps of notional
+    /// @param maintenanceMarginBps_ maintenance margin in bps of notional (0 < mm ≤ im ≤ 10_000)
+    /// @param symbol_ the market's symbol, e.g. "ETH-USD"
+    constructor(
+        address initialOwner,
+        IMarginHub marginHub,
+        IAggregatorV3 priceFeed,
+        uint32 heartbeat_,
+        uint16 initialMarginBps_,
+        uint16 maintenanceMarginBps_,
+        string memory symbol_
+    ) Ownable(initialOwner) {
+        if (address(marginHub) == address(0) || address(priceFeed) == address(0) || heartbeat_ == 0) {
+            revert PerpMarket_InvalidConfig();
+        }
+        if (maintenanceMarginBps_ == 0 || maintenanceMarginBps_ > initialMarginBps_ || initialMarginBps_ > MarginMath.BPS) {
+            revert PerpMarket_InvalidMargins(initialMarginBps_, maintenanceMarginBps_);
+        }
+        _hub = marginHub;
+        _feed = priceFeed;
+        _feedDecimals = priceFeed.decimals();
+        _heartbeat = heartbeat_;
+        _initialMarginBps = initialMarginBps_;
+        _maintenanceMarginBps = maintenanceMarginBps_;
+        _symbol = symbol_;
+    }
+
+    // ------------------------------------------------------------ trading
+
+    /// @inheritdoc IPerpMarket
+    function openPosition(int256 sizeDelta) external {
+        if (sizeDelta == 0) revert PerpMarket_ZeroSize();
+        Position storage p = _positions[msg.sender];
+        int256 size = p.size;
+        if (size != 0 && (size > 0) != (sizeDelta > 0)) revert PerpMarket_OppositeSide(size, sizeDelta);
+        uint256 priceWad = _freshPriceWad();
+        uint256 entryWad = priceWad;
+        if (size != 0) {
+            uint256 oldAbs = SignedMath.abs(size);
+            uint256 deltaAbs = SignedMath.abs(sizeDelta);
+            entryWad = (oldAbs * p.entryPriceWad + deltaAbs * priceWad) / (oldAbs + deltaAbs);
+        }
+        int256 newSize = size + sizeDelta;
+        p.size = newSize;
+        p.entryPriceWad = entryWad;
+        emit PositionOpened(msg.sender, sizeDelta, priceWad, newSize, entryWad);
+        // The hub values the caller's collateral on every chain against every consumer's requirement.
+        _hub.requireInitialMargin(msg.sender);
+    }
+
+    /// @inheritdoc IPerpMarket
+    function closePosition() external {
+        Position memory p = _positions[msg.sender];
+        if (p.size == 0) revert PerpMarket_NoPosition(msg.sender);
+        uint256 priceWad = _freshPriceWad();
+        int256 pnlUsd = MarginMath.pnl(p.size, p.entryPriceWad, priceWad);
+        uint256 debtUsd = _debt[msg.sender];
+        if (pnlUsd < 0) {
+            debtUsd += SignedMath.abs(pnlUsd);
+        } else {
+            uint256 gain = SignedMath.abs(pnlUsd);
+            // Only subtracted when gain < debtUsd, so it cannot underflow.
+            unchecked {
+                debtUsd = gain >= debtUsd ? 0 : debtUsd - gain;
+            }
+        }
+        delete _positions[msg.sender];
+        _debt[msg.sender] = debtUsd;
+        emit PositionClosed(msg.sender, p.size, p.entryPriceWad, priceWad, pnlUsd, debtUsd);
+    }
+
+    /// @inheritdoc IPerpMarket
+    function liquidate(address account) external {
+        _hub.liquidateTo(account, msg.sender);
+    }
+
+    // ------------------------------------------------------------ IMarginConsumer
+
+    /// @inheritdoc IMarginConsumer
+    /// @dev Uses the feed's answer as it is (views never revert on staleness); a non-positive
+    /// answer falls back to the entry price.
+    function marginRequirement(address account) external view returns (uint256 initialUsd, uint256 maintenanceUsd) {
+        Position memory p = _positions[account];
+        uint256 debtUsd = _debt[account];
+        if (p.size == 0) return (debtUsd, debtUsd);
+        (, int256 answer,,,) = _feed.latestRoundData();
+        // casting to 'uint256' is safe because the answer is positive
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint256 priceWad = answer > 0 ? MarginMath.priceToWad(uint256(answer), _feedDecimals) : p.entryPriceWad;
+        return MarginMath.requirement(p.size, p.entryPriceWad, priceWad, _initialMarginBps, _maintenanceMarginBps, debtUsd);
+    }
+
+    /// @inheritdoc IMarginConsumer
+    /// @dev Owes `max(0, −pnl) + notional·mm/10000 + debt` at the fresh price, then clears the
+    /// position and the debt.
+    function onLiquidation(address account) external returns (uint256 owedUsd) {
+        if (msg.sender != address(_hub)) revert PerpMarket_NotHub(msg.sender);
+        Position memory p = _positions[account];
+        uint256 debtUsd = _debt[account];
+        if (p.size == 0 && debtUsd == 0) return 0;
+        uint256 priceWad;
+        int256 pnlUsd;
+        owedUsd = debtUsd;
+        if (p.size != 0) {
+            priceWad = _freshPriceWad();
+            pnlUsd = MarginMath.pnl(p.size, p.entryPriceWad, priceWad);
+            (, owedUsd) = MarginMath.requirement(p.size, p.entryPriceWad, priceWad, 0, _maintenanceMarginBps, debtUsd);
+        }
+        delete _positions[account];
+        delete _debt[account];
+        emit PositionLiquidated(account, p.size, p.entryPriceWad, priceWad, pnlUsd, owedUsd);
+    }
+
+    // ------------------------------------------------------------ views
+
+    /// @inheritdoc IPerpMarket
+    function position(address account) external view returns (Position memory) {
+        return _positions[account];
+    }
+
+    /// @inheritdoc IPerpMarket
+    function debt(address account) external view returns (uint256) {
+        return _debt[account];
+    }
+
+    /// @inheritdoc IPerpMarket
+    function markPrice() external view returns (uint256) {
+        return _freshPriceWad();
+    }
+
+    /// @inheritdoc IPerpMarket
+    function hub() external view returns (IMarginHub) {
+        return _hub;
+    }
+
+    /// @inheritdoc IPerpMarket
+    function feed() external view returns (IAggregatorV3) {
+        return _feed;
+    }
+
+    /// @inheritdoc IPerpMarket
+    function heartbeat() external view returns (uint32) {
+        return _heartbeat;
+    }
+
+    /// @inheritdoc IPerpMarket
+    function initialMarginBps() external view returns (uint16) {
+        return _initialMarginBps;
+    }
+
+    /// @inheritdoc IPerpMarket
+    function maintenanceMarginBps() external view returns (uint16) {
+        return _maintenanceMarginBps;
+    }
+
+    /// @inheritdoc IPerpMarket
+    function symbol() external view returns (string memory) {
+        return _symbol;
+    }
+
+    /// @dev The feed's answer in WAD; reverts when stale or not positive.
+    function _freshPriceWad() private view returns (uint256) {
+        (, int256 answer,, uint256 updatedAt,) = _feed.latestRoundData();
+        // forge-lint: disable-next-line(block-timestamp)
+        if (block.timestamp > updatedAt + _heartbeat) revert PerpMarket_StalePrice(address(_feed), updatedAt, _heartbeat);
+        if (answer <= 0) revert PerpMarket_InvalidPrice(address(_feed), answer);
+        // casting to 'uint256' is safe because the answer is positive
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return MarginMath.priceToWad(uint256(answer), _feedDecimals);
+    }
+}
