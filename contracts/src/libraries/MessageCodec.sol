@@ -171,7 +171,7 @@ library MessageCodec {
 
     /// @dev The caller has already read the type byte (APPROVE_WITHDRAWAL or REJECT_WITHDRAWAL).
     function decodeWithdrawalDecision(bytes calldata body) internal pure returns (WithdrawalDecision memory d) {
-        uint8 t = uint8(body[0]);
+        uint8 t = body.length == 0 ? 0 : uint8(body[0]);
         _expect(body, t == REJECT_WITHDRAWAL ? REJECT_WITHDRAWAL : APPROVE_WITHDRAWAL, WITHDRAWAL_DECISION_LENGTH);
         d.account = address(bytes20(body[1:21]));
         d.token = address(bytes20(body[21:41]));
