@@ -1,0 +1,134 @@
+/**
+ * `npm run dev`: starts the local devnet (anvil chains, contracts, demo balances), then the
+ * services listed in {@link SERVICES}, prints a summary and runs until Ctrl-C / SIGTERM, which
+ * stops everything in reverse order. `npm run dev -- --help` lists the options.
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { formatUnits } from "viem";
+import { BaseError } from "../shared/errors/BaseError.js";
+import { DEMO_TOKENS } from "./devnet/demoAssets.js";
+import { DEV_USAGE, parseDevArgs } from "./devnet/parseDevArgs.js";
+import type { DevService, RunningDevService } from "./devnet/services.js";
+import { type StartDevnetReturnType, startDevnet } from "./devnet/startDevnet.js";
+
+/**
+ * Services started, in order, once the chains are deployed; stopped in reverse on Ctrl-C.
+ * The indexer and the relayer join this list.
+ */
+const SERVICES: DevService[] = [];
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const log = (message: string) => console.log(`[dev] ${message}`);
+
+function fail(error: unknown): never {
+  console.error(
+    `\n${error instanceof BaseError ? error.message : error instanceof Error ? error.stack : error}`,
+  );
+  process.exit(1);
+}
+
+let args: ReturnType<typeof parseDevArgs>;
+try {
+  args = parseDevArgs(process.argv.slice(2));
+} catch (error) {
+  fail(error);
+}
+if (args.help) {
+  console.log(DEV_USAGE);
+  process.exit(0);
+}
+
+const running: RunningDevService[] = [];
+let devnet: StartDevnetReturnType | undefined;
+let stopping = false;
+
+/** Stops the services in reverse order, then the chains, and exits. */
+async function shutdown(code: number, reason: string): Promise<never> {
+  if (stopping) process.exit(code === 0 ? 130 : code); // a second Ctrl-C: leave now (the exit hook kills anvil)
+  stopping = true;
+  log(`${reason}; stopping…`);
+  // Still starting: exiting is enough, startDevnet's exit hook kills the chains and frees the lock.
+  if (devnet === undefined) process.exit(code === 0 ? 130 : code);
+  for (const service of [...running].reverse()) {
+    await service.stop().catch((error: unknown) => log(`stopping a service failed: ${String(error)}`));
+  }
+  await devnet.stop();
+  log("stopped.");
+  process.exit(code);
+}
+
+process.on("SIGINT", () => void shutdown(0, "Ctrl-C"));
+process.on("SIGTERM", () => void shutdown(0, "SIGTERM"));
+
+const started = performance.now();
+try {
+  devnet = await startDevnet({
+    vaultChains: args.vaultChains,
+    blockTimeSeconds: args.blockTimeSeconds,
+    basePort: args.basePort,
+    finalityDepth: args.finalityDepth,
+    dir: join(ROOT, ".devnet"),
+    log,
+  });
+} catch (error) {
+  fail(error);
+}
+
+void devnet.closed.then((closed) => {
+  if (closed.error !== undefined) void shutdown(1, "a chain died");
+});
+
+for (const service of SERVICES) {
+  log(`starting ${service.name}…`);
+  try {
+    const handle = await service.start(devnet, (message) => log(`${service.name}: ${message}`));
+    running.push(handle);
+    void handle.closed?.then((error) => {
+      if (stopping) return; // we stopped it
+      log(`${service.name} stopped unexpectedly: ${error.message}`);
+      void shutdown(1, `${service.name} died`);
+    });
+  } catch (error) {
+    console.error(error instanceof BaseError ? error.message : error);
+    await shutdown(1, `${service.name} failed to start`);
+  }
+}
+
+printSummary(devnet, running, performance.now() - started);
+
+function printSummary(devnet: StartDevnetReturnType, services: RunningDevService[], elapsedMs: number): void {
+  const { manifest } = devnet;
+  const lines = [
+    "",
+    `devnet ready in ${(elapsedMs / 1000).toFixed(1)}s (pid ${process.pid})`,
+    "",
+    "chains:",
+    ...Object.values(manifest.chains).map(
+      (chain) => `  ${String(chain.chainId).padEnd(8)} ${chain.role.padEnd(6)} ${chain.rpcUrl}`,
+    ),
+  ];
+  const hub = Object.values(manifest.chains).find((chain) => chain.role === "hub");
+  if (hub !== undefined) {
+    lines.push(
+      "",
+      `hub ${hub.contracts.hub} · perp market ${hub.contracts.perpMarket} (chain ${hub.chainId})`,
+    );
+  }
+  const holdings = DEMO_TOKENS.map(
+    (token) =>
+      `${Number(formatUnits(token.mintPerTrader, token.decimals)).toLocaleString("en-US")} ${token.symbol}`,
+  ).join(", ");
+  lines.push(
+    "",
+    `demo traders (each holds ${holdings} on every chain):`,
+    ...manifest.accounts.traders.map((trader) => `  ${trader.address}`),
+    `relayer ${manifest.accounts.relayer.address} · liquidator ${manifest.accounts.liquidator.address}`,
+    "",
+    `manifest: ${devnet.manifestPath} (private keys of every demo account are in it)`,
+    ...services.flatMap((service) => service.summary ?? []),
+    "",
+    "Press Ctrl-C to stop.",
+  );
+  console.log(lines.join("\n"));
+}

@@ -1,0 +1,103 @@
+/** What a demo token is, as the config's `kind` field names it. */
+export type TokenKind = "stable" | "lst" | "erc4626" | "lp";
+
+/** A demo collateral token deployed on every devnet chain, with its hub risk settings. */
+export type DemoToken = {
+  symbol: string;
+  name: string;
+  decimals: number;
+  kind: TokenKind;
+  /** Price of one whole token in USD with {@link FEED_DECIMALS} decimals (the hub feed's answer). */
+  price: bigint;
+  /** Vault deposit cap over all accounts, in token units. */
+  depositCap: bigint;
+  haircutBps: number;
+  liquidationThresholdBps: number;
+  liquidationBonusBps: number;
+  /** Token units counted per account (0 = no cap). */
+  capPerAccount: bigint;
+  /** Minted to every trader on every chain, in token units. */
+  mintPerTrader: bigint;
+  /** For an ERC-4626 token: its underlying asset (a plain MockERC20 deployed beside it). */
+  underlying?: { symbol: string; name: string; decimals: number; mintPerTrader: bigint };
+};
+
+/** Decimals of every devnet price feed (as Chainlink's USD feeds). */
+export const FEED_DECIMALS = 8;
+
+/** Staleness bound of the devnet feeds: the mock feeds never move on their own, so a day. */
+export const DEVNET_HEARTBEAT = 86_400;
+
+/** Oldest balance batch the devnet hub accepts, in seconds. */
+export const MAX_ATTESTATION_AGE = 3_600;
+
+const usd = (dollars: number, cents = 0): bigint => BigInt(dollars) * 10n ** 8n + BigInt(cents) * 10n ** 6n;
+const units = (amount: number, decimals: number): bigint => BigInt(amount) * 10n ** BigInt(decimals);
+
+/** The demo collaterals, in the order they are registered on the hub. */
+export const DEMO_TOKENS: readonly DemoToken[] = [
+  {
+    symbol: "USDC",
+    name: "USD Coin",
+    decimals: 6,
+    kind: "stable",
+    price: usd(1),
+    depositCap: units(100_000_000, 6),
+    haircutBps: 200,
+    // The hub requires liquidationThresholdBps ≥ 10_000 − haircutBps (liquidation weight ≥ adjusted weight).
+    liquidationThresholdBps: 9_900,
+    liquidationBonusBps: 500,
+    capPerAccount: 0n,
+    mintPerTrader: units(1_000_000, 6),
+  },
+  {
+    symbol: "wstETH",
+    name: "Wrapped liquid staked Ether 2.0",
+    decimals: 18,
+    kind: "lst",
+    price: usd(3_500),
+    depositCap: units(100_000, 18),
+    haircutBps: 1_500,
+    liquidationThresholdBps: 8_800,
+    liquidationBonusBps: 500,
+    capPerAccount: 0n,
+    mintPerTrader: units(100, 18),
+  },
+  {
+    symbol: "sUSDe",
+    name: "Staked USDe",
+    decimals: 18,
+    kind: "erc4626",
+    price: usd(1, 10),
+    depositCap: units(100_000_000, 18),
+    haircutBps: 1_000,
+    liquidationThresholdBps: 9_000,
+    liquidationBonusBps: 500,
+    capPerAccount: 0n,
+    mintPerTrader: units(100_000, 18),
+    underlying: { symbol: "USDe", name: "USDe", decimals: 18, mintPerTrader: units(1_000_000, 18) },
+  },
+  {
+    symbol: "UNI-V2",
+    name: "Uniswap V2 WETH/USDC LP",
+    decimals: 18,
+    kind: "lp",
+    price: usd(2_000),
+    depositCap: units(1_000_000, 18),
+    haircutBps: 3_000,
+    liquidationThresholdBps: 7_500,
+    liquidationBonusBps: 500,
+    capPerAccount: 0n,
+    mintPerTrader: units(1_000, 18),
+  },
+];
+
+/** The demo perpetual market on the hub. */
+export const DEMO_PERP = {
+  symbol: "ETH-PERP",
+  feedSymbol: "ETH-USD",
+  price: usd(3_000),
+  heartbeat: DEVNET_HEARTBEAT,
+  initialMarginBps: 1_000,
+  maintenanceMarginBps: 500,
+} as const;

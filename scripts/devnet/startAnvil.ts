@@ -1,0 +1,166 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { AnvilError } from "./errors.js";
+
+/** Parameters of {@link startAnvil}. */
+export type StartAnvilParameters = {
+  chainId: number;
+  /** Port on 127.0.0.1. */
+  port: number;
+  /** Seconds between blocks; 0 mines a block per transaction (automine). */
+  blockTimeSeconds: number;
+  /** How long to wait for `eth_chainId` to answer (default 20 s). */
+  readyTimeoutMs?: number;
+};
+
+/** How an anvil process ended. */
+export type AnvilExit = { code: number | null; signal: NodeJS.Signals | null; output: string };
+
+/** A running anvil. */
+export type StartAnvilReturnType = {
+  chainId: number;
+  port: number;
+  /** `http://127.0.0.1:<port>` */
+  rpcUrl: string;
+  pid: number;
+  /** Resolves when the process ends, whoever ended it. */
+  exited: Promise<AnvilExit>;
+  /** SIGTERM, then SIGKILL after 5 s; resolves once the process is gone. */
+  stop: () => Promise<void>;
+  /** Sends SIGKILL without waiting (for `process.on("exit")`). */
+  kill: () => void;
+};
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const OUTPUT_TAIL = 4_000;
+
+/**
+ * Starts one anvil chain and waits until it answers `eth_chainId` with its chain id.
+ *
+ * Runs the platform binary that `@foundry-rs/anvil` installs (falling back to the
+ * `node_modules/.bin/anvil` wrapper) in its own process group, so a Ctrl-C in the terminal
+ * reaches only the devnet process, which then stops its chains in order.
+ *
+ * @param params chain id, port and block time
+ * @returns the running anvil
+ * @throws AnvilError when anvil exits early or does not answer in time
+ * @example
+ * const anvil = await startAnvil({ chainId: 31337, port: 8545, blockTimeSeconds: 1 });
+ * await anvil.stop();
+ */
+export async function startAnvil(params: StartAnvilParameters): Promise<StartAnvilReturnType> {
+  const args = ["--host", "127.0.0.1", "--port", String(params.port), "--chain-id", String(params.chainId)];
+  if (params.blockTimeSeconds > 0) args.push("--block-time", String(params.blockTimeSeconds));
+  args.push("--silent");
+
+  const child = spawn(anvilBinary(), args, { stdio: ["ignore", "ignore", "pipe"], detached: true });
+  let output = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-OUTPUT_TAIL);
+  });
+  const exited = new Promise<AnvilExit>((resolve) => {
+    child.once("error", (error) =>
+      resolve({ code: null, signal: null, output: `${output}${error.message}` }),
+    );
+    child.once("exit", (code, signal) => resolve({ code, signal, output }));
+  });
+  const rpcUrl = `http://127.0.0.1:${params.port}`;
+  const anvil: StartAnvilReturnType = {
+    chainId: params.chainId,
+    port: params.port,
+    rpcUrl,
+    pid: child.pid ?? -1,
+    exited,
+    stop: () => stopChild(child, exited),
+    kill: () => signalGroup(child, "SIGKILL"),
+  };
+
+  const early = exited.then((exit) => {
+    throw new AnvilError(
+      params.chainId,
+      `anvil for chain ${params.chainId} exited while starting (${describeExit(exit)}).`,
+      exit.output,
+    );
+  });
+  early.catch(() => {}); // exits after startup are the caller's business (see `exited`)
+  try {
+    await Promise.race([waitForChainId(rpcUrl, params.chainId, params.readyTimeoutMs ?? 20_000), early]);
+  } catch (error) {
+    await anvil.stop();
+    throw error;
+  }
+  return anvil;
+}
+
+/**
+ * Describes how a process ended, for messages.
+ *
+ * @param exit the exit code and signal
+ * @returns e.g. `exit code 1` or `signal SIGKILL`
+ */
+export function describeExit(exit: Pick<AnvilExit, "code" | "signal">): string {
+  if (exit.signal) return `signal ${exit.signal}`;
+  return exit.code === null ? "failed to run" : `exit code ${exit.code}`;
+}
+
+function anvilBinary(): string {
+  const arch = process.arch === "x64" ? "amd64" : process.arch;
+  const name = process.platform === "win32" ? "anvil.exe" : "anvil";
+  const native = join(ROOT, "node_modules", "@foundry-rs", `anvil-${process.platform}-${arch}`, "bin", name);
+  return existsSync(native) ? native : join(ROOT, "node_modules", ".bin", "anvil");
+}
+
+async function waitForChainId(rpcUrl: string, chainId: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const answered = await fetchChainId(rpcUrl);
+    if (answered === chainId) return;
+    if (answered !== undefined) {
+      throw new AnvilError(chainId, `${rpcUrl} answered chain id ${answered}, expected ${chainId}.`, "");
+    }
+    if (Date.now() > deadline) {
+      throw new AnvilError(
+        chainId,
+        `anvil for chain ${chainId} did not answer on ${rpcUrl} within ${timeoutMs} ms.`,
+        "",
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function fetchChainId(rpcUrl: string): Promise<number | undefined> {
+  try {
+    const response = await fetch(rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      signal: AbortSignal.timeout(1_000),
+    });
+    // JSON-RPC answers are untyped JSON; only `result` is read, and checked below.
+    const body = (await response.json()) as { result?: unknown };
+    return typeof body.result === "string" ? Number(BigInt(body.result)) : undefined;
+  } catch {
+    return undefined; // not listening yet
+  }
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<AnvilExit>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  signalGroup(child, "SIGTERM");
+  const timer = setTimeout(() => signalGroup(child, "SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Signals anvil's whole process group (the wrapper and the binary, when the wrapper is used). */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal); // the group is gone or not ours: signal the process itself
+  }
+}
