@@ -13,9 +13,14 @@ import { join } from "node:path";
 type Outcome = { passed: number; failed: number; skipped: number; code: number };
 
 /** Runs a command, streaming its output, and resolves with its exit code and captured stdout. */
-function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; stdout: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "inherit"] });
     let stdout = "";
     child.stdout.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
@@ -26,8 +31,9 @@ function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; 
 }
 
 async function forge(root: string): Promise<Outcome> {
-  const profile = process.env.CI ? ["--profile", "ci"] : [];
-  const { code, stdout } = await run("npx", ["forge", "test", ...profile], join(root, "contracts"));
+  // CI runs the `ci` profile of contracts/foundry.toml (more fuzz and invariant runs).
+  const env = process.env.CI ? { ...process.env, FOUNDRY_PROFILE: "ci" } : process.env;
+  const { code, stdout } = await run("npx", ["forge", "test"], join(root, "contracts"), env);
   // forge closes with: "Ran N test suites in …: P tests passed, F failed, S skipped (T total tests)"
   const m = /(\d+) tests passed, (\d+) failed, (\d+) skipped/.exec(stdout);
   if (!m) return { passed: 0, failed: 1, skipped: 0, code: code || 1 };
