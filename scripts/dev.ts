@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { formatUnits } from "viem";
 import { BaseError } from "../shared/errors/BaseError.js";
 import { DEMO_TOKENS } from "./devnet/demoAssets.js";
+import { indexerService } from "./devnet/indexerService.js";
 import { DEV_USAGE, parseDevArgs } from "./devnet/parseDevArgs.js";
 import type { DevService, RunningDevService } from "./devnet/services.js";
 import { type StartDevnetReturnType, startDevnet } from "./devnet/startDevnet.js";
@@ -16,7 +17,7 @@ import { type StartDevnetReturnType, startDevnet } from "./devnet/startDevnet.js
  * Services started, in order, once the chains are deployed; stopped in reverse on Ctrl-C.
  * The indexer and the relayer join this list.
  */
-const SERVICES: DevService[] = [];
+const SERVICES: DevService[] = [indexerService];
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const log = (message: string) => console.log(`[dev] ${message}`);

@@ -21,6 +21,7 @@ export const CONTRACTS = [
   "MockPriceFeed",
   "MarginMathHarness",
   "MessageCodecHarness",
+  "BulkDepositor",
 ] as const;
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");

@@ -85,5 +85,7 @@ const total = results.reduce(
 );
 // A suite that exited non-zero without a failed test (a crash, a type error) still fails the run.
 const failed = total.failed + (total.code !== 0 && total.failed === 0 ? 1 : 0);
-console.log(`\ntests: ${total.passed} passed, ${failed} failed${total.skipped ? `, ${total.skipped} skipped` : ""}`);
+console.log(
+  `\ntests: ${total.passed} passed, ${failed} failed${total.skipped ? `, ${total.skipped} skipped` : ""}`,
+);
 process.exit(failed > 0 ? 1 : 0);

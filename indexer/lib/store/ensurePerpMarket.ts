@@ -1,0 +1,60 @@
+import type { Address } from "viem";
+import { perpMarketAbi } from "../../../shared/abis/generated.js";
+import { perpMarket } from "../../ponder.schema.js";
+import { lower } from "../indexerConfig.js";
+import type { IndexerClient, IndexerDb } from "./context.js";
+import { readFeed } from "./readFeed.js";
+import { upsertPrice } from "./upsertPrice.js";
+
+type MarketRow = typeof perpMarket.$inferSelect;
+
+/** Parameters of {@link ensurePerpMarket}. */
+export type EnsurePerpMarketParameters = {
+  /** The market. */
+  address: Address;
+  /** The event's block and time (the feed's price is read there). */
+  block: bigint;
+  timestamp: bigint;
+};
+
+/**
+ * The `perp_market` row of a market, read from the contract (feed, margins, symbol) and stored
+ * the first time one of its events is indexed; its feed's current answer is stored too, so its
+ * positions can be priced before the feed next emits `AnswerUpdated`.
+ *
+ * @param context the handler's `db` and `client`
+ * @param parameters the market and the event's block
+ * @returns the market row
+ */
+export async function ensurePerpMarket(
+  context: { db: IndexerDb; client: IndexerClient },
+  parameters: EnsurePerpMarketParameters,
+): Promise<MarketRow> {
+  const address = lower(parameters.address);
+  const existing = await context.db.find(perpMarket, { address });
+  if (existing !== null) return existing;
+  const contract = { address, abi: perpMarketAbi } as const;
+  const feed = lower(await context.client.readContract({ ...contract, functionName: "feed" }));
+  const answer = await readFeed(context.client, feed);
+  await upsertPrice(context.db, {
+    feed,
+    answer: answer.answer,
+    decimals: answer.decimals,
+    roundId: answer.roundId,
+    updatedAt: answer.updatedAt,
+    blockNumber: parameters.block,
+    timestamp: parameters.timestamp,
+    source: "read",
+  });
+  return context.db.insert(perpMarket).values({
+    address,
+    symbol: await context.client.readContract({ ...contract, functionName: "symbol" }),
+    feed,
+    feedDecimals: answer.decimals,
+    initialMarginBps: await context.client.readContract({ ...contract, functionName: "initialMarginBps" }),
+    maintenanceMarginBps: await context.client.readContract({
+      ...contract,
+      functionName: "maintenanceMarginBps",
+    }),
+  });
+}

@@ -1,0 +1,29 @@
+import type { Address } from "viem";
+import { mockPriceFeedAbi } from "../../../shared/abis/generated.js";
+import type { IndexerClient } from "./context.js";
+
+/** Return type of {@link readFeed}: a Chainlink-style feed's decimals and latest round. */
+export type ReadFeedReturnType = { decimals: number; answer: bigint; roundId: bigint; updatedAt: bigint };
+
+/**
+ * Reads a Chainlink-style feed's `decimals()` and `latestRoundData()` at the handler's block
+ * (through Ponder's cached client). Real Chainlink proxies emit no `AnswerUpdated`, so this is how
+ * the indexer learns their price when a collateral or a market is configured.
+ *
+ * @param client the handler's `context.client`
+ * @param feed the feed
+ * @returns decimals, answer, round id and update time
+ */
+export async function readFeed(client: IndexerClient, feed: Address): Promise<ReadFeedReturnType> {
+  const decimals = await client.readContract({
+    address: feed,
+    abi: mockPriceFeedAbi,
+    functionName: "decimals",
+  });
+  const [roundId, answer, , updatedAt] = await client.readContract({
+    address: feed,
+    abi: mockPriceFeedAbi,
+    functionName: "latestRoundData",
+  });
+  return { decimals, answer, roundId: BigInt(roundId), updatedAt };
+}

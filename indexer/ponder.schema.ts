@@ -1,0 +1,340 @@
+import { index, onchainTable, primaryKey, relations } from "ponder";
+
+/*
+ * The crossmargin indexer's tables. Addresses, hashes and packets are lowercase hex; token
+ * amounts, seqs, nonces and USD values (18 decimals) are `bigint` (numeric(78), exact); chain ids
+ * are integers. indexer/README.md describes every table.
+ */
+
+/** An account's state at one vault, maintained from the vault's events alone (each carries the post-state). */
+export const collateralBalance = onchainTable(
+  "collateral_balance",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    vault: t.hex().notNull(),
+    account: t.hex().notNull(),
+    token: t.hex().notNull(),
+    /** Free balance (what the hub may credit). */
+    balance: t.bigint().notNull(),
+    /** Requested withdrawals awaiting the hub's answer (still seizable). */
+    pending: t.bigint().notNull(),
+    /** Bumped by the vault on every change. */
+    seq: t.bigint().notNull(),
+    /** Nonce of the last hub command applied to this (account, token). */
+    inboundNonce: t.bigint().notNull(),
+    /** Vault-chain block and time of the last change. */
+    sourceBlock: t.bigint().notNull(),
+    sourceTimestamp: t.bigint().notNull(),
+    sourceTxHash: t.hex().notNull(),
+    /** `sourceBlock ≤ head − finalityDepth` of the vault chain (set by the Finality block handler). */
+    final: t.boolean().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.chainId, table.account, table.token] }),
+    accountIdx: index().on(table.account),
+    finalIdx: index().on(table.chainId, table.final),
+  }),
+);
+
+/** What the hub has credited an account per (chain, token), from `BalanceCredited`. */
+export const hubCredit = onchainTable(
+  "hub_credit",
+  (t) => ({
+    account: t.hex().notNull(),
+    chainId: t.integer().notNull(),
+    token: t.hex().notNull(),
+    balance: t.bigint().notNull(),
+    seq: t.bigint().notNull(),
+    /** The leaf's vault-chain block (0 for the post-request figures of a withdrawal request). */
+    sourceBlock: t.bigint().notNull(),
+    hubBlock: t.bigint().notNull(),
+    hubTimestamp: t.bigint().notNull(),
+    hubTxHash: t.hex().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.account, table.chainId, table.token] }),
+    accountIdx: index().on(table.account),
+  }),
+);
+
+/** A collateral's risk configuration on the hub (`CollateralConfigured`), in registration order. */
+export const collateral = onchainTable(
+  "collateral",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    token: t.hex().notNull(),
+    /** The config's symbol for the token, when it lists it. */
+    symbol: t.text(),
+    feed: t.hex().notNull(),
+    /** Cached from the feed when configured (as the hub does). */
+    feedDecimals: t.integer().notNull(),
+    heartbeat: t.integer().notNull(),
+    tokenDecimals: t.integer().notNull(),
+    haircutBps: t.integer().notNull(),
+    liquidationThresholdBps: t.integer().notNull(),
+    liquidationBonusBps: t.integer().notNull(),
+    capPerAccount: t.bigint().notNull(),
+    /** Block and log index of the first configuration: the hub's registration order. */
+    registeredBlock: t.bigint().notNull(),
+    registeredLogIndex: t.integer().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.chainId, table.token] }),
+    feedIdx: index().on(table.feed),
+  }),
+);
+
+/** A price feed's latest answer (hub chain). */
+export const price = onchainTable("price", (t) => ({
+  feed: t.hex().primaryKey(),
+  /** int256 answer with `decimals` decimals. */
+  answer: t.bigint().notNull(),
+  decimals: t.integer().notNull(),
+  roundId: t.bigint().notNull(),
+  /** The feed's own update time. */
+  updatedAt: t.bigint().notNull(),
+  blockNumber: t.bigint().notNull(),
+  timestamp: t.bigint().notNull(),
+  /** "event" (AnswerUpdated) or "read" (latestRoundData when a collateral or market was configured). */
+  source: t.text().notNull(),
+}));
+
+/** A perp market (an `IMarginConsumer`), read from the contract when first seen. */
+export const perpMarket = onchainTable("perp_market", (t) => ({
+  address: t.hex().primaryKey(),
+  symbol: t.text().notNull(),
+  feed: t.hex().notNull(),
+  feedDecimals: t.integer().notNull(),
+  initialMarginBps: t.integer().notNull(),
+  maintenanceMarginBps: t.integer().notNull(),
+}));
+
+/** An account's position and debt in one perp market. */
+export const position = onchainTable(
+  "position",
+  (t) => ({
+    market: t.hex().notNull(),
+    account: t.hex().notNull(),
+    /** Base units with 18 decimals, signed (long > 0, short < 0, 0 = none). */
+    size: t.bigint().notNull(),
+    entryPriceWad: t.bigint().notNull(),
+    /** Realized, unpaid losses (USD, 18 decimals). */
+    debtUsd: t.bigint().notNull(),
+    /** Sum of realized PnL (USD, 18 decimals, signed). */
+    realizedPnlUsd: t.bigint().notNull(),
+    /** "open", "closed" or "liquidated". */
+    status: t.text().notNull(),
+    updatedBlock: t.bigint().notNull(),
+    updatedTimestamp: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.market, table.account] }),
+    accountIdx: index().on(table.account),
+  }),
+);
+
+/**
+ * An account's cross-chain margin, recomputed with `shared/margin` whenever one of its rows or a
+ * price it depends on changes. `collateralUsd`…`healthFactor` price the vault balances (free
+ * balance, every chain, at once); `credited*` price what the hub has credited.
+ */
+export const accountMargin = onchainTable("account_margin", (t) => ({
+  account: t.hex().primaryKey(),
+  collateralUsd: t.bigint().notNull(),
+  adjustedUsd: t.bigint().notNull(),
+  liquidationUsd: t.bigint().notNull(),
+  initialUsd: t.bigint().notNull(),
+  maintenanceUsd: t.bigint().notNull(),
+  /** 18 decimals; 2^256 − 1 without a maintenance requirement. */
+  healthFactor: t.bigint().notNull(),
+  /** `adjustedUsd ≥ initialUsd`. */
+  healthy: t.boolean().notNull(),
+  /** `liquidationUsd < maintenanceUsd`. */
+  liquidatable: t.boolean().notNull(),
+  creditedCollateralUsd: t.bigint().notNull(),
+  creditedAdjustedUsd: t.bigint().notNull(),
+  creditedLiquidationUsd: t.bigint().notNull(),
+  creditedHealthFactor: t.bigint().notNull(),
+  /** `collateralUsd − creditedCollateralUsd` (signed: a credit may briefly exceed a vault balance being withdrawn). */
+  uncreditedUsd: t.bigint().notNull(),
+  /** Chains where the account has a balance or pending withdrawal. */
+  chainCount: t.integer().notNull(),
+  lastChangeChainId: t.integer().notNull(),
+  lastChangeBlock: t.bigint().notNull(),
+  lastChangeTimestamp: t.bigint().notNull(),
+}));
+
+/** Every vault deposit. */
+export const deposit = onchainTable(
+  "deposit",
+  (t) => ({
+    id: t.text().primaryKey(),
+    chainId: t.integer().notNull(),
+    vault: t.hex().notNull(),
+    account: t.hex().notNull(),
+    token: t.hex().notNull(),
+    from: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    balanceAfter: t.bigint().notNull(),
+    pendingAfter: t.bigint().notNull(),
+    seq: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({ accountIdx: index().on(table.account) }),
+);
+
+/**
+ * A withdrawal request and its fate, keyed by the request packet's guid. `status`: "requested"
+ * (vault) → "approved" | "rejected" (hub decision) → "released" (vault applied the approval). A
+ * rejection applied at the vault keeps "rejected" and sets the `settled*` fields.
+ */
+export const withdrawal = onchainTable(
+  "withdrawal",
+  (t) => ({
+    requestGuid: t.hex().primaryKey(),
+    chainId: t.integer().notNull(),
+    account: t.hex().notNull(),
+    token: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    status: t.text().notNull(),
+    vault: t.hex(),
+    requestNonce: t.bigint(),
+    balanceAfter: t.bigint(),
+    seq: t.bigint(),
+    requestTxHash: t.hex(),
+    requestBlock: t.bigint(),
+    requestTimestamp: t.bigint(),
+    approved: t.boolean(),
+    commandGuid: t.hex(),
+    decidedTxHash: t.hex(),
+    decidedBlock: t.bigint(),
+    decidedTimestamp: t.bigint(),
+    /** Released (approval) or returned to the balance (rejection) by the vault. */
+    settledAmount: t.bigint(),
+    settledTxHash: t.hex(),
+    settledBlock: t.bigint(),
+    settledTimestamp: t.bigint(),
+  }),
+  (table) => ({ accountIdx: index().on(table.account), statusIdx: index().on(table.status) }),
+);
+
+/**
+ * A cross-chain packet, joined from its source event (`PacketSent`, or none for relayer-built
+ * balance batches) and its destination event (`WithdrawalRequestReceived`, `BatchApplied`,
+ * `RootStored`, `CommandApplied`). `status`: "observed" (source seen) → "delivered" (destination
+ * seen). "attested" and "failed" are the relayer's states; they are not in Ponder's tables.
+ */
+export const relayMessage = onchainTable(
+  "relay_message",
+  (t) => ({
+    guid: t.hex().primaryKey(),
+    /** "withdrawal_request", "approve_withdrawal", "reject_withdrawal", "seize" or "balance_batch". */
+    kind: t.text().notNull(),
+    srcEid: t.integer().notNull(),
+    dstEid: t.integer().notNull(),
+    /** `"<srcEid>-><dstEid>"`. */
+    route: t.text().notNull(),
+    /** Packet nonce (for a batch known only when its packet could be read from the delivering call). */
+    nonce: t.bigint(),
+    status: t.text().notNull(),
+    sender: t.hex(),
+    receiver: t.hex(),
+    account: t.hex(),
+    token: t.hex(),
+    amount: t.bigint(),
+    /** For commands: what the vault applied (released, returned or seized; at most what was there). */
+    appliedAmount: t.bigint(),
+    /** For approve/reject commands: the guid of the request they answer. */
+    requestGuid: t.hex(),
+    /** The packet bytes (what attesters sign); absent for balance batches. */
+    packet: t.hex(),
+    sourceTxHash: t.hex(),
+    sourceBlock: t.bigint(),
+    sourceTimestamp: t.bigint(),
+    /** `sourceBlock ≤ head − finalityDepth` of the source chain: safe for the relayer to carry. */
+    sourceFinal: t.boolean().notNull(),
+    destinationTxHash: t.hex(),
+    destinationBlock: t.bigint(),
+    destinationTimestamp: t.bigint(),
+    /** Destination block time − source block time, in seconds. */
+    latencySeconds: t.bigint(),
+  }),
+  (table) => ({
+    routeIdx: index().on(table.route, table.status),
+    statusIdx: index().on(table.status, table.sourceFinal),
+    accountIdx: index().on(table.account),
+  }),
+);
+
+/** A liquidation on the hub (`Liquidated`); its per-chain seizures share its `txHash`. */
+export const liquidation = onchainTable(
+  "liquidation",
+  (t) => ({
+    id: t.text().primaryKey(),
+    account: t.hex().notNull(),
+    liquidator: t.hex().notNull(),
+    recipient: t.hex().notNull(),
+    owedUsd: t.bigint().notNull(),
+    seizedUsd: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+  }),
+  (table) => ({ accountIdx: index().on(table.account) }),
+);
+
+/** A SEIZE command, keyed by its packet guid: "ordered" (hub) → "applied" (vault). */
+export const seizure = onchainTable(
+  "seizure",
+  (t) => ({
+    guid: t.hex().primaryKey(),
+    account: t.hex().notNull(),
+    chainId: t.integer().notNull(),
+    token: t.hex().notNull(),
+    recipient: t.hex().notNull(),
+    status: t.text().notNull(),
+    /** Ordered by the hub. */
+    amount: t.bigint(),
+    orderedTxHash: t.hex(),
+    orderedBlock: t.bigint(),
+    orderedTimestamp: t.bigint(),
+    /** Taken by the vault (at most what was there). */
+    appliedAmount: t.bigint(),
+    appliedTxHash: t.hex(),
+    appliedBlock: t.bigint(),
+    appliedTimestamp: t.bigint(),
+  }),
+  (table) => ({ accountIdx: index().on(table.account) }),
+);
+
+export const accountMarginRelations = relations(accountMargin, ({ many }) => ({
+  balances: many(collateralBalance),
+  credits: many(hubCredit),
+  positions: many(position),
+  withdrawals: many(withdrawal),
+  deposits: many(deposit),
+}));
+
+export const collateralBalanceRelations = relations(collateralBalance, ({ one }) => ({
+  margin: one(accountMargin, { fields: [collateralBalance.account], references: [accountMargin.account] }),
+}));
+
+export const hubCreditRelations = relations(hubCredit, ({ one }) => ({
+  margin: one(accountMargin, { fields: [hubCredit.account], references: [accountMargin.account] }),
+}));
+
+export const positionRelations = relations(position, ({ one }) => ({
+  margin: one(accountMargin, { fields: [position.account], references: [accountMargin.account] }),
+  market: one(perpMarket, { fields: [position.market], references: [perpMarket.address] }),
+}));
+
+export const depositRelations = relations(deposit, ({ one }) => ({
+  margin: one(accountMargin, { fields: [deposit.account], references: [accountMargin.account] }),
+}));
+
+export const withdrawalRelations = relations(withdrawal, ({ one }) => ({
+  margin: one(accountMargin, { fields: [withdrawal.account], references: [accountMargin.account] }),
+  requestMessage: one(relayMessage, { fields: [withdrawal.requestGuid], references: [relayMessage.guid] }),
+}));

@@ -1,0 +1,230 @@
+import { ponder } from "ponder:registry";
+import { collateral, hubCredit, liquidation } from "ponder:schema";
+import { decodeFunctionData, type Hex } from "viem";
+import { marginHubAbi } from "../../shared/abis/generated.js";
+import { tryDescribePacket } from "../lib/describePacket.js";
+import { collateralKey, indexerConfig, lower, lowerHex } from "../lib/indexerConfig.js";
+import type { IndexerDb } from "../lib/store/context.js";
+import { readFeed } from "../lib/store/readFeed.js";
+import { accountsHolding, recomputeMargins } from "../lib/store/recomputeMargins.js";
+import { settleWithdrawal } from "../lib/store/settleWithdrawal.js";
+import { upsertPrice } from "../lib/store/upsertPrice.js";
+import { upsertRelayMessage } from "../lib/store/upsertRelayMessage.js";
+import { upsertSeizure } from "../lib/store/upsertSeizure.js";
+import { upsertWithdrawal } from "../lib/store/upsertWithdrawal.js";
+
+/*
+ * MarginHub (hub chain): risk configuration, credits, deliveries of vault packets, withdrawal
+ * decisions, seize orders and liquidations, and the command packets it sends.
+ */
+
+ponder.on("MarginHub:CollateralConfigured", async ({ event, context }) => {
+  const chainId = Number(event.args.chainId);
+  const token = lower(event.args.token);
+  const config = event.args.config;
+  const feed = lower(config.feed);
+  const at = { chainId: context.chain.id, block: event.block.number, timestamp: event.block.timestamp };
+  // The hub caches the feed's decimals here; its answer is read too (Chainlink proxies emit no events).
+  const answer = await readFeed(context.client, feed);
+  await upsertPrice(context.db, {
+    feed,
+    answer: answer.answer,
+    decimals: answer.decimals,
+    roundId: answer.roundId,
+    updatedAt: answer.updatedAt,
+    blockNumber: at.block,
+    timestamp: at.timestamp,
+    source: "read",
+  });
+  const values = {
+    symbol: indexerConfig().collaterals.get(collateralKey(chainId, token))?.symbol ?? null,
+    feed,
+    feedDecimals: answer.decimals,
+    heartbeat: config.heartbeat,
+    tokenDecimals: config.tokenDecimals,
+    haircutBps: config.haircutBps,
+    liquidationThresholdBps: config.liquidationThresholdBps,
+    liquidationBonusBps: config.liquidationBonusBps,
+    capPerAccount: config.capPerAccount,
+  };
+  // Re-configuring keeps the registration order (the first configuration's block and log index).
+  await context.db
+    .insert(collateral)
+    .values({ chainId, token, ...values, registeredBlock: at.block, registeredLogIndex: event.log.logIndex })
+    .onConflictDoUpdate(values);
+  await recomputeMargins(context.db, await accountsHolding(context.db, chainId, token), at);
+});
+
+ponder.on("MarginHub:BalanceCredited", async ({ event, context }) => {
+  const account = lower(event.args.account);
+  const at = { chainId: context.chain.id, block: event.block.number, timestamp: event.block.timestamp };
+  const values = {
+    balance: event.args.balance,
+    seq: event.args.seq,
+    sourceBlock: event.args.sourceBlock,
+    hubBlock: at.block,
+    hubTimestamp: at.timestamp,
+    hubTxHash: event.transaction.hash,
+  };
+  await context.db
+    .insert(hubCredit)
+    .values({ account, chainId: Number(event.args.chainId), token: lower(event.args.token), ...values })
+    .onConflictDoUpdate(values);
+  await recomputeMargins(context.db, [account], at);
+});
+
+ponder.on("MarginHub:BatchApplied", async ({ event, context }) => {
+  await deliverBatch(context, event, {
+    guid: event.args.guid,
+    srcEid: event.args.srcEid,
+    sourceBlock: event.args.sourceBlock,
+  });
+});
+
+ponder.on("MarginHub:RootStored", async ({ event, context }) => {
+  const { guid, srcEid, sourceBlock, sourceTimestamp } = event.args;
+  await deliverBatch(context, event, { guid, srcEid, sourceBlock, sourceTimestamp });
+});
+
+ponder.on("MarginHub:WithdrawalRequestReceived", async ({ event, context }) => {
+  const { guid, account, chainId, token, amount, nonce } = event.args;
+  await upsertRelayMessage(context.db, {
+    guid,
+    kind: "withdrawal_request",
+    srcEid: Number(chainId),
+    dstEid: context.chain.id,
+    nonce,
+    account: lower(account),
+    token: lower(token),
+    amount,
+    destinationTxHash: event.transaction.hash,
+    destinationBlock: event.block.number,
+    destinationTimestamp: event.block.timestamp,
+  });
+});
+
+ponder.on("MarginHub:WithdrawalDecided", async ({ event, context }) => {
+  const { requestGuid, account, chainId, token, amount, approved, commandGuid } = event.args;
+  await upsertWithdrawal(context.db, {
+    requestGuid,
+    chainId: Number(chainId),
+    account: lower(account),
+    token: lower(token),
+    amount,
+    status: approved ? "approved" : "rejected",
+    approved,
+    commandGuid: lowerHex(commandGuid),
+    decidedTxHash: event.transaction.hash,
+    decidedBlock: event.block.number,
+    decidedTimestamp: event.block.timestamp,
+  });
+  const command = await upsertRelayMessage(context.db, {
+    guid: commandGuid,
+    kind: approved ? "approve_withdrawal" : "reject_withdrawal",
+    srcEid: context.chain.id,
+    dstEid: Number(chainId),
+    requestGuid: lowerHex(requestGuid),
+  });
+  // The vault may have applied the command already (its chain indexed ahead of the hub's).
+  await settleWithdrawal(context.db, command);
+});
+
+ponder.on("MarginHub:SeizeOrdered", async ({ event, context }) => {
+  const { guid, account, chainId, token, amount, recipient } = event.args;
+  const key = { account: lower(account), chainId: Number(chainId), token: lower(token) };
+  await upsertSeizure(context.db, {
+    guid,
+    ...key,
+    recipient: lower(recipient),
+    amount,
+    orderedTxHash: event.transaction.hash,
+    orderedBlock: event.block.number,
+    orderedTimestamp: event.block.timestamp,
+  });
+  // The hub lowers the credit at once (no BalanceCredited event).
+  const credit = await context.db.find(hubCredit, key);
+  if (credit !== null) {
+    await context.db.update(hubCredit, key).set({
+      balance: credit.balance > amount ? credit.balance - amount : 0n,
+      hubBlock: event.block.number,
+      hubTimestamp: event.block.timestamp,
+      hubTxHash: event.transaction.hash,
+    });
+  }
+  const at = { chainId: context.chain.id, block: event.block.number, timestamp: event.block.timestamp };
+  await recomputeMargins(context.db, [key.account], at);
+});
+
+ponder.on("MarginHub:Liquidated", async ({ event, context }) => {
+  const { account, liquidator, recipient, owedUsd, seizedUsd } = event.args;
+  await context.db.insert(liquidation).values({
+    id: event.id,
+    account: lower(account),
+    liquidator: lower(liquidator),
+    recipient: lower(recipient),
+    owedUsd,
+    seizedUsd,
+    txHash: event.transaction.hash,
+    blockNumber: event.block.number,
+    timestamp: event.block.timestamp,
+  });
+});
+
+ponder.on("MarginHub:PacketSent", async ({ event, context }) => {
+  const { guid, nonce, dstEid, packet } = event.args;
+  const source = {
+    guid,
+    srcEid: context.chain.id,
+    dstEid,
+    nonce,
+    packet,
+    sourceTxHash: event.transaction.hash,
+    sourceBlock: event.block.number,
+    sourceTimestamp: event.block.timestamp,
+  };
+  const decoded = tryDescribePacket(packet);
+  await upsertRelayMessage(
+    context.db,
+    decoded === undefined ? { ...source, kind: "unknown" } : { ...decoded, ...source },
+  );
+});
+
+type HubEvent = { block: { number: bigint; timestamp: bigint }; transaction: { hash: Hex; input: Hex } };
+
+/**
+ * A balance batch reached the hub (`BatchApplied`, or `RootStored` for lazy application). The
+ * relayer builds batches off-chain, so there is no source event: the packet (nonce, source block
+ * time) is read from the delivering call when it went straight to the hub.
+ */
+async function deliverBatch(
+  context: { db: IndexerDb; chain: { id: number } },
+  event: HubEvent,
+  batch: { guid: Hex; srcEid: number; sourceBlock: bigint; sourceTimestamp?: bigint },
+): Promise<void> {
+  const packet = packetOfCall(event.transaction.input);
+  const described = packet === undefined ? undefined : tryDescribePacket(packet);
+  // A call may carry several packets (a multicall); only this batch's own packet describes it.
+  const decoded = described?.guid === lowerHex(batch.guid) ? described : undefined;
+  await upsertRelayMessage(context.db, {
+    ...(decoded === undefined ? {} : { ...decoded, packet }),
+    guid: batch.guid,
+    kind: "balance_batch",
+    srcEid: batch.srcEid,
+    dstEid: context.chain.id,
+    sourceBlock: batch.sourceBlock,
+    sourceTimestamp: batch.sourceTimestamp ?? decoded?.sourceTimestamp,
+    destinationTxHash: event.transaction.hash,
+    destinationBlock: event.block.number,
+    destinationTimestamp: event.block.timestamp,
+  });
+}
+
+function packetOfCall(input: Hex): Hex | undefined {
+  try {
+    const call = decodeFunctionData({ abi: marginHubAbi, data: input });
+    if (call.functionName === "submitBatch" || call.functionName === "submitRoot") return call.args[0];
+  } catch {
+    // Not a direct hub call (a multicall or another contract): the packet is unknown.
+  }
+  return undefined;
+}

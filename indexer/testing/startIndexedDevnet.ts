@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Hex } from "viem";
+import type { DevnetAccounts } from "../../scripts/devnet/accounts.js";
+import { type StartDevnetReturnType, startDevnet } from "../../scripts/devnet/startDevnet.js";
+import { hubChain } from "../../shared/config/hubChain.js";
+import { vaultChains } from "../../shared/config/vaultChains.js";
+import {
+  dropPostgresSchema,
+  type StartIndexerReturnType,
+  startIndexer,
+} from "../../test/utils/startIndexer.js";
+import { type ChainClients, chainClients } from "./chainClients.js";
+
+/** Parameters of {@link startIndexedDevnet}. */
+export type StartIndexedDevnetParameters = {
+  /** The devnet's hub port; vault chains take the next ones (unique per test file). */
+  basePort: number;
+  /** Postgres URL, or undefined for PGlite in a temp directory. */
+  postgresUrl?: string;
+  /** Database schema of this run (≤ 45 characters). */
+  schema: string;
+};
+
+/** A devnet (hub + two vault chains, automine) with the indexer running on it. */
+export type IndexedDevnet = {
+  devnet: StartDevnetReturnType;
+  indexer: StartIndexerReturnType;
+  accounts: DevnetAccounts;
+  hub: ChainClients;
+  /** The two vault-only chains, ascending by chain id. */
+  vaults: [ChainClients, ChainClients];
+  /** Keys of a quorum of attesters. */
+  attesterKeys: Hex[];
+  /** Stops the indexer and the devnet, drops the Postgres schema / removes the temp directory. */
+  stop: () => Promise<void>;
+};
+
+/**
+ * Starts a devnet in a temp directory and the indexer on it (PGlite in that directory, or
+ * Postgres with its own schema), for the indexer's end-to-end tests.
+ *
+ * @param parameters ports, database, schema
+ * @returns the devnet, the indexer, clients per chain and the demo accounts
+ */
+export async function startIndexedDevnet(parameters: StartIndexedDevnetParameters): Promise<IndexedDevnet> {
+  const dir = mkdtempSync(join(tmpdir(), "crossmargin-indexer-"));
+  const devnet = await startDevnet({ basePort: parameters.basePort, blockTimeSeconds: 0, dir });
+  let indexer: StartIndexerReturnType;
+  try {
+    indexer = await startIndexer({
+      configPath: devnet.manifestPath,
+      database:
+        parameters.postgresUrl === undefined
+          ? { kind: "pglite", directory: join(dir, "pglite") }
+          : { kind: "postgres", url: parameters.postgresUrl },
+      schema: parameters.schema,
+    });
+  } catch (error) {
+    await devnet.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const vaults = vaultChains(devnet.config, { includeHub: false }).map(chainClients);
+  const [first, second] = vaults;
+  if (first === undefined || second === undefined) throw new Error("expected two vault chains");
+  const accounts = devnet.manifest.accounts;
+  return {
+    devnet,
+    indexer,
+    accounts,
+    hub: chainClients(hubChain(devnet.config)),
+    vaults: [first, second],
+    attesterKeys: accounts.attesters.slice(0, devnet.config.attesters.threshold).map((a) => a.privateKey),
+    stop: async () => {
+      await indexer.stop();
+      await devnet.stop();
+      if (parameters.postgresUrl !== undefined)
+        await dropPostgresSchema(parameters.postgresUrl, parameters.schema);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { join } from "node:path";
+import { startIndexer } from "../../test/utils/startIndexer.js";
+import type { DevService } from "./services.js";
+import { writeManifest } from "./writeManifest.js";
+
+/** The indexer's port under `npm run dev` (Ponder's usual one; it moves up if taken). */
+const DEV_INDEXER_PORT = 42069;
+
+/**
+ * `npm run dev`'s indexer: `ponder start` against the devnet manifest, on embedded PGlite in
+ * `<devnet dir>/pglite` (fresh each run, like the chains), or on Postgres when `DATABASE_URL`
+ * is set (schema `crossmargin_dev`). Once it is ready, the manifest's `apiUrl` points at it.
+ */
+export const indexerService: DevService = {
+  name: "indexer",
+  async start(devnet, log) {
+    const url = process.env.DATABASE_URL;
+    log(url ? "starting on Postgres (DATABASE_URL)…" : "starting on embedded PGlite…");
+    const indexer = await startIndexer({
+      configPath: devnet.manifestPath,
+      database: url
+        ? { kind: "postgres", url }
+        : { kind: "pglite", directory: join(devnet.manifestPath, "..", `pglite-${Date.now()}`) },
+      schema: "crossmargin_dev",
+      port: DEV_INDEXER_PORT,
+      readyTimeoutMs: 180_000,
+    });
+    log(`ready at ${indexer.url}`);
+    // The manifest tells clients (the relayer, the demo) where the API is.
+    writeManifest({ path: devnet.manifestPath, manifest: { ...devnet.manifest, apiUrl: indexer.url } });
+    return {
+      stop: indexer.stop,
+      summary: [
+        `indexer API  ${indexer.url}  (REST /accounts/:address/margin, /messages/:guid, /routes)`,
+        `GraphQL      ${indexer.url}/graphql`,
+        `SQL          ${indexer.url}/sql (for @ponder/client)`,
+      ],
+      closed: indexer.exited.then(
+        (code) => new Error(`the indexer exited (code ${code}); its logs are in the Ponder output above`),
+      ),
+    };
+  },
+};

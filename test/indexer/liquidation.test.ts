@@ -1,0 +1,171 @@
+import { type Address, type Hex, parseEventLogs, parseUnits } from "viem";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import type { AccountMarginView } from "../../indexer/lib/api/accountMarginView.js";
+import { lowerHex } from "../../indexer/lib/indexerConfig.js";
+import { assertCreditedMatchesHub } from "../../indexer/testing/assertMargins.js";
+import { creditHub } from "../../indexer/testing/creditHub.js";
+import { depositCollateral } from "../../indexer/testing/depositCollateral.js";
+import { getJson, graphqlQuery } from "../../indexer/testing/indexerApi.js";
+import { pollUntil } from "../../indexer/testing/pollUntil.js";
+import { relayPacket } from "../../indexer/testing/relayPacket.js";
+import { type IndexedDevnet, startIndexedDevnet } from "../../indexer/testing/startIndexedDevnet.js";
+import { marginHubAbi, mockPriceFeedAbi, perpMarketAbi } from "../../shared/abis/generated.js";
+import { writeAndWait } from "../utils/writeAndWait.js";
+
+// Ports of this file only: 24545–24547. PGlite in a temp directory.
+const BASE_PORT = 24545;
+const WAD = 10n ** 18n;
+
+let net: IndexedDevnet;
+let failed = false;
+
+beforeAll(async () => {
+  net = await startIndexedDevnet({ basePort: BASE_PORT, schema: `cm_liq_${process.pid}` });
+});
+
+afterEach((context) => {
+  if (context.task.result?.state === "fail") failed = true;
+});
+
+afterAll(async () => {
+  if (failed && net !== undefined) console.error(`ponder logs:\n${net.indexer.logs().slice(-20_000)}`);
+  await net?.stop();
+});
+
+const marginOf = (account: Address) =>
+  getJson<AccountMarginView>(`${net.indexer.url}/accounts/${account}/margin`).then((r) => r.body);
+const onHub = (key: Hex) => ({ publicClient: net.hub.publicClient, walletClient: net.hub.walletFor(key) });
+
+type Seizure = {
+  guid: string;
+  status: string;
+  amount: string | null;
+  appliedAmount: string | null;
+  chainId: number;
+};
+
+describe("liquidation on the devnet, indexed on PGlite", () => {
+  test("an unhealthy account is flagged, liquidated, and its seizure followed from the hub's order to the vault", async () => {
+    const trader = net.accounts.traders[2]!;
+    const vaultA = net.vaults[0];
+    const usdc = vaultA.chain.tokens.USDC?.address ?? "0x";
+    const relayerKey = net.accounts.relayer.privateKey;
+    await depositCollateral(vaultA, { key: trader.privateKey, token: usdc, amount: parseUnits("1000", 6) });
+    const entries = [{ account: trader.address, token: usdc }];
+    await creditHub({
+      vaultChain: vaultA,
+      hubChain: net.hub,
+      entries,
+      attesterKeys: net.attesterKeys,
+      relayerKey,
+    });
+    const perp = net.hub.chain.contracts.perpMarket ?? "0x";
+    await writeAndWait(onHub(trader.privateKey), {
+      address: perp,
+      abi: perpMarketAbi,
+      functionName: "openPosition",
+      args: [2n * WAD],
+    });
+    await pollUntil(
+      () => marginOf(trader.address),
+      (m) => m.totals.maintenanceUsd !== "0",
+      { what: "the position" },
+    );
+
+    // ETH from $3 000 to $2 600: a $800 loss on 2 ETH, maintenance $260 + $800 > $990 of USDC.
+    await writeAndWait(onHub(net.accounts.deployer.privateKey), {
+      address: net.devnet.manifest.devnet.perpFeed,
+      abi: mockPriceFeedAbi,
+      functionName: "setAnswer",
+      args: [2_600n * 10n ** 8n],
+    });
+    const unhealthy = await pollUntil(
+      () => marginOf(trader.address),
+      (m) => m.health.liquidatable,
+      {
+        what: "the account to turn liquidatable",
+      },
+    );
+    expect(unhealthy.totals.maintenanceUsd).toBe((1_060n * WAD).toString());
+    expect(BigInt(unhealthy.health.healthFactor)).toBeLessThan(WAD);
+    await assertCreditedMatchesHub(net.indexer.url, net.hub, trader.address);
+
+    const liquidator = net.accounts.liquidator;
+    const receipt = await writeAndWait(onHub(liquidator.privateKey), {
+      address: net.hub.chain.contracts.hub ?? "0x",
+      abi: marginHubAbi,
+      functionName: "liquidate",
+      args: [trader.address],
+    });
+    const [ordered] = parseEventLogs({ abi: marginHubAbi, logs: receipt.logs, eventName: "SeizeOrdered" });
+    const [liquidated] = parseEventLogs({ abi: marginHubAbi, logs: receipt.logs, eventName: "Liquidated" });
+    const guid = lowerHex(ordered?.args.guid ?? "0x");
+
+    type Indexed = {
+      liquidations: { items: { liquidator: string; owedUsd: string; seizedUsd: string; txHash: string }[] };
+      seizures: { items: Seizure[] };
+      positions: { items: { size: string; status: string; debtUsd: string }[] };
+    };
+    const query = `query ($a: String!) {
+      liquidations(where: { account: $a }) { items { liquidator owedUsd seizedUsd txHash } }
+      seizures(where: { account: $a }) { items { guid status amount appliedAmount chainId } }
+      positions(where: { account: $a }) { items { size status debtUsd } }
+    }`;
+    const indexed = await pollUntil(
+      () => graphqlQuery<Indexed>(net.indexer.url, query, { a: trader.address.toLowerCase() }),
+      (d) => d.liquidations.items.length === 1 && d.seizures.items.length === 1,
+      { what: "the liquidation" },
+    );
+    expect(indexed.liquidations.items[0]).toEqual({
+      liquidator: liquidator.address.toLowerCase(),
+      owedUsd: liquidated?.args.owedUsd.toString(),
+      seizedUsd: liquidated?.args.seizedUsd.toString(),
+      txHash: receipt.transactionHash,
+    });
+    expect(indexed.seizures.items[0]).toEqual({
+      guid,
+      status: "ordered",
+      amount: ordered?.args.amount.toString(),
+      appliedAmount: null,
+      chainId: vaultA.chain.chainId,
+    });
+    expect(indexed.positions.items).toEqual([{ size: "0", status: "liquidated", debtUsd: "0" }]);
+    // The hub lowered the credit at once; the indexer mirrors it.
+    await assertCreditedMatchesHub(net.indexer.url, net.hub, trader.address);
+
+    const command = await getJson<{ kind: string; status: string; packet: Hex }>(
+      `${net.indexer.url}/messages/${guid}`,
+    );
+    expect(command.body).toMatchObject({ kind: "seize", status: "observed" });
+    await relayPacket({
+      packet: command.body.packet,
+      destination: vaultA,
+      attesterKeys: net.attesterKeys,
+      relayerKey,
+    });
+    const applied = await pollUntil(
+      () =>
+        graphqlQuery<{ seizure: Seizure | null }>(
+          net.indexer.url,
+          "query ($g: String!) { seizure(guid: $g) { guid status amount appliedAmount chainId } }",
+          { g: guid },
+        ),
+      (d) => d.seizure?.status === "applied",
+      { what: "the seizure at the vault" },
+    );
+    expect(applied.seizure?.appliedAmount).toBe(ordered?.args.amount.toString());
+    const after = await marginOf(trader.address);
+    const left = parseUnits("1000", 6) - (ordered?.args.amount ?? 0n);
+    expect(after.collaterals.find((c) => c.chainId === vaultA.chain.chainId)?.balance ?? "0").toBe(
+      left.toString(),
+    );
+    expect(after.health.liquidatable).toBe(false);
+    const message = await getJson<{ status: string; appliedAmount: string }>(
+      `${net.indexer.url}/messages/${guid}`,
+    );
+    expect(message.body).toMatchObject({
+      status: "delivered",
+      appliedAmount: ordered?.args.amount.toString(),
+    });
+  });
+});

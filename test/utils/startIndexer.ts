@@ -1,0 +1,246 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+/**
+ * The indexer's directory. Ponder runs from here with `--root .` (the same as `--root indexer`
+ * from the repository root) so the GraphQL schema it writes under `<cwd>/generated` lands in the
+ * git-ignored `indexer/generated`.
+ */
+const INDEXER_DIR = fileURLToPath(new URL("../../indexer", import.meta.url));
+/** Ponder's CLI, pinned in package.json. */
+const PONDER_BIN = fileURLToPath(new URL("../../node_modules/.bin/ponder", import.meta.url));
+
+/** Where the indexer stores its tables. */
+export type IndexerDatabase =
+  /** Embedded PGlite in `directory` (use a fresh temp directory per test file). */
+  | { kind: "pglite"; directory: string }
+  /** Postgres at `url`; the tables go to the `--schema` of this run. */
+  | { kind: "postgres"; url: string };
+
+/** Parameters of {@link startIndexer}. */
+export type StartIndexerParameters = {
+  /** The crossmargin config / devnet manifest the indexer reads (`CROSSMARGIN_CONFIG`). */
+  configPath: string;
+  database: IndexerDatabase;
+  /** Database schema of this run (≤ 45 characters; unique per test so runs never share tables). */
+  schema: string;
+  /** HTTP port (default: a free one). Ponder moves to the next port if it is taken; `url` tells the real one. */
+  port?: number;
+  /** Milliseconds to wait for `/ready` (default 90 s). */
+  readyTimeoutMs?: number;
+  /** Extra environment for the Ponder process. */
+  env?: Record<string, string>;
+};
+
+/** Return type of {@link startIndexer}: a running `ponder start`. */
+export type StartIndexerReturnType = {
+  /** `http://127.0.0.1:<port>`: GraphQL at `/graphql`, SQL at `/sql`, REST, `/status`. */
+  url: string;
+  port: number;
+  schema: string;
+  pid: number;
+  /** Everything Ponder logged so far (JSON lines, stdout and stderr). */
+  logs: () => string;
+  /** Stops Ponder (SIGTERM, then SIGKILL after 10 s); safe to call more than once. */
+  stop: () => Promise<void>;
+  /** Resolves with Ponder's exit code when the process ends (by `stop` or on its own). */
+  exited: Promise<number | null>;
+};
+
+/** A Ponder process that exited or did not become ready. */
+export class IndexerStartError extends Error {
+  override name = "IndexerStartError";
+}
+
+/**
+ * Spawns `ponder start --root indexer --config ../ponder.config.ts --schema <schema>` (from
+ * `indexer/`, as `--root .`) as a child process (logs captured as JSON, not printed; read them with `logs()` when a test fails) and
+ * waits until `/ready` answers 200, i.e. the backfill is done and live indexing runs.
+ *
+ * @param parameters config path, database, schema, port
+ * @returns the API URL, `logs` and `stop`
+ * @throws {IndexerStartError} when Ponder exits or is not ready in time (the message ends with its logs)
+ * @example
+ * const indexer = await startIndexer({
+ *   configPath: devnet.manifestPath,
+ *   database: { kind: "pglite", directory: join(tmp, "pglite") },
+ *   schema: `test_${process.pid}`,
+ * });
+ * const status = await fetch(`${indexer.url}/status`).then((r) => r.json());
+ * await indexer.stop();
+ */
+export async function startIndexer(parameters: StartIndexerParameters): Promise<StartIndexerReturnType> {
+  const port = parameters.port ?? (await freePort());
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CROSSMARGIN_CONFIG: parameters.configPath,
+    PONDER_TELEMETRY_DISABLED: "true",
+    DATABASE_URL: parameters.database.kind === "postgres" ? parameters.database.url : "",
+    DATABASE_PRIVATE_URL: "",
+    CROSSMARGIN_PGLITE_DIR: parameters.database.kind === "pglite" ? parameters.database.directory : "",
+    ...parameters.env,
+  };
+  const args = [
+    "start",
+    "--root",
+    ".",
+    "--config",
+    "../ponder.config.ts",
+    "--schema",
+    parameters.schema,
+    "--port",
+    String(port),
+    "--log-format",
+    "json",
+    "--log-level",
+    "info",
+  ];
+  const child = spawn(PONDER_BIN, args, {
+    cwd: INDEXER_DIR,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const killOnExit = () => killGroup(child, "SIGKILL");
+  process.once("exit", killOnExit);
+
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      process.off("exit", killOnExit);
+      if (child.exitCode === null && child.signalCode === null) {
+        killGroup(child, "SIGTERM");
+        const timer = setTimeout(() => killGroup(child, "SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    })();
+    return stopped;
+  };
+
+  try {
+    const actualPort = await waitForReady({
+      port,
+      timeoutMs: parameters.readyTimeoutMs ?? 90_000,
+      exited,
+      logs: () => output,
+    });
+    return {
+      url: `http://127.0.0.1:${actualPort}`,
+      port: actualPort,
+      schema: parameters.schema,
+      pid: child.pid ?? -1,
+      exited,
+      logs: () => output,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * Drops a Postgres schema (and everything in it) with `psql`; for tests that ran the indexer on
+ * Postgres with their own `--schema`.
+ *
+ * @param url the Postgres connection string
+ * @param schema the schema to drop
+ */
+export async function dropPostgresSchema(url: string, schema: string): Promise<void> {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(schema))
+    throw new Error(`refusing to drop schema ${JSON.stringify(schema)}`);
+  await promisify(execFile)("psql", [
+    url,
+    "-v",
+    "ON_ERROR_STOP=1",
+    "-q",
+    "-c",
+    `DROP SCHEMA IF EXISTS "${schema}" CASCADE`,
+  ]);
+}
+
+async function waitForReady(parameters: {
+  port: number;
+  timeoutMs: number;
+  exited: Promise<number | null>;
+  logs: () => string;
+}): Promise<number> {
+  const deadline = Date.now() + parameters.timeoutMs;
+  let exitCode: number | null | undefined;
+  void parameters.exited.then((code) => {
+    exitCode = code;
+  });
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) {
+      throw new IndexerStartError(
+        `ponder exited with code ${exitCode} before it was ready:\n${parameters.logs()}`,
+      );
+    }
+    const port = listeningPort(parameters.logs()) ?? parameters.port;
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/ready`, { signal: AbortSignal.timeout(2_000) });
+      if (response.status === 200) return port;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new IndexerStartError(
+    `ponder was not ready within ${parameters.timeoutMs} ms:\n${parameters.logs()}`,
+  );
+}
+
+/** The port of Ponder's "Created HTTP server" log line (it moves to the next port when taken). */
+function listeningPort(logs: string): number | undefined {
+  for (const line of logs.split("\n")) {
+    if (!line.includes("Created HTTP server")) continue;
+    try {
+      const parsed: unknown = JSON.parse(line);
+      if (
+        typeof parsed === "object" &&
+        parsed !== null &&
+        "port" in parsed &&
+        typeof parsed.port === "number"
+      ) {
+        return parsed.port;
+      }
+    } catch {
+      // A non-JSON line (a warning printed by a dependency).
+    }
+  }
+  return undefined;
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    // detached: the child leads its own process group; this reaches Ponder's workers too.
+    process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : undefined;
+      server.close(() => (port === undefined ? reject(new Error("no port assigned")) : resolve(port)));
+    });
+  });
+}
