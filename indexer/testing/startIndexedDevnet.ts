@@ -21,6 +21,11 @@ export type StartIndexedDevnetParameters = {
   postgresUrl?: string;
   /** Database schema of this run (≤ 45 characters). */
   schema: string;
+  /**
+   * Every chain's `finalityDepth` in the manifest (the devnet's default when absent). Keep it ≤ 30:
+   * Ponder treats blocks 30 below the head as final on chain ids it does not know.
+   */
+  finalityDepth?: number;
 };
 
 /** A devnet (hub + two vault chains, automine) with the indexer running on it. */
@@ -46,7 +51,12 @@ export type IndexedDevnet = {
  */
 export async function startIndexedDevnet(parameters: StartIndexedDevnetParameters): Promise<IndexedDevnet> {
   const dir = mkdtempSync(join(tmpdir(), "crossmargin-indexer-"));
-  const devnet = await startDevnet({ basePort: parameters.basePort, blockTimeSeconds: 0, dir });
+  const devnet = await startDevnet({
+    basePort: parameters.basePort,
+    blockTimeSeconds: 0,
+    dir,
+    ...(parameters.finalityDepth === undefined ? {} : { finalityDepth: parameters.finalityDepth }),
+  });
   let indexer: StartIndexerReturnType;
   try {
     indexer = await startIndexer({
