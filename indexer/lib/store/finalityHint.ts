@@ -31,11 +31,14 @@ export function notePending(chainId: number, sourceBlock: bigint): void {
  *
  * @param chainId the chain
  * @param head the block being indexed
+ * @returns whether the head did not move forward (a reorg, as this process saw it)
  */
-export function observeHead(chainId: number, head: bigint): void {
+export function observeHead(chainId: number, head: bigint): boolean {
   const last = heads.get(chainId);
-  if (last !== undefined && head <= last) lowest.delete(chainId);
+  const rewound = last !== undefined && head <= last;
+  if (rewound) lowest.delete(chainId);
   heads.set(chainId, head);
+  return rewound;
 }
 
 /**

@@ -2,6 +2,7 @@ import { and, eq, isNotNull, lte, min } from "ponder";
 import { collateralBalance, relayMessage } from "../../ponder.schema.js";
 import type { IndexerDb } from "./context.js";
 import { lowestPending, observeHead, setLowestPending } from "./finalityHint.js";
+import { invalidateLiveQueries } from "./invalidateLiveQueries.js";
 
 /** Parameters of {@link markFinal}. */
 export type MarkFinalParameters = { chainId: number; head: bigint; finalityDepth: number };
@@ -31,7 +32,8 @@ export function finalCutoff(head: bigint, finalityDepth: number): bigint | undef
  */
 export async function markFinal(db: IndexerDb, parameters: MarkFinalParameters): Promise<boolean> {
   const { chainId } = parameters;
-  observeHead(chainId, parameters.head);
+  // After a reorg, cached `/sql` answers may still show reverted rows: make them fresh.
+  if (observeHead(chainId, parameters.head)) await invalidateLiveQueries(db);
   const cutoff = finalCutoff(parameters.head, parameters.finalityDepth);
   if (cutoff === undefined) return false;
   const hint = lowestPending(chainId);
