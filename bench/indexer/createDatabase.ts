@@ -1,0 +1,64 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+/** Parameters of {@link createDatabase}. */
+export type CreateDatabaseParameters = {
+  /** A Postgres URL whose user may create databases (`postgresql://postgres@127.0.0.1:5432/test`). */
+  adminUrl: string;
+  /** The new database's name (letters, digits and `_`). */
+  name: string;
+};
+
+/** A fresh Postgres database. */
+export type CreateDatabaseReturnType = {
+  /** `adminUrl` pointed at the new database. */
+  url: string;
+  /** Runs one SQL statement and returns the first column of the first row (`psql -tA`). */
+  queryValue: (sql: string) => Promise<string>;
+  /** Drops the database, closing its connections. */
+  drop: () => Promise<void>;
+};
+
+/**
+ * Creates an empty Postgres database (through `psql`, which the benchmark machines have). Each
+ * indexer run gets its own: Ponder caches RPC results in the database's `ponder_sync` schema
+ * keyed by chain id, and the devnet reuses chain ids, so a shared database would both feed stale
+ * logs to the indexer and let the second run skip the RPC work the first one did.
+ *
+ * @param parameters admin URL and name
+ * @returns the new database's URL, a query helper and `drop`
+ * @throws when `psql` is missing or the database cannot be created
+ * @example
+ * const db = await createDatabase({ adminUrl, name: `bench_${process.pid}_real` });
+ * try { … db.url … } finally { await db.drop(); }
+ */
+export async function createDatabase(
+  parameters: CreateDatabaseParameters,
+): Promise<CreateDatabaseReturnType> {
+  const { adminUrl, name } = parameters;
+  if (!/^[a-z_][a-z0-9_]*$/.test(name))
+    throw new Error(`database name ${JSON.stringify(name)} is not a plain identifier`);
+  await psql(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await psql(adminUrl, `CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    queryValue: async (sql) => (await psql(url.toString(), sql)).trim(),
+    drop: async () => {
+      await psql(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
+async function psql(url: string, sql: string): Promise<string> {
+  try {
+    const { stdout } = await run("psql", [url, "-v", "ON_ERROR_STOP=1", "-tA", "-c", sql]);
+    return stdout;
+  } catch (error) {
+    const detail = error instanceof Error && "stderr" in error ? String(error.stderr).trim() : String(error);
+    throw new Error(`psql failed (${sql}): ${detail}`, { cause: error });
+  }
+}

@@ -1,0 +1,50 @@
+import type { EndpointSpec } from "./loadTypes.js";
+
+/**
+ * The GraphQL twin of `GET /accounts/:address/margin`: the same rows the REST handler reads (the
+ * account's aggregate, vault balances, hub credits, positions and withdrawals, plus the
+ * collateral configs, prices and perp markets that value them) in one query.
+ */
+const MARGIN_QUERY = `query Margin($account: String!) {
+  accountMargin(account: $account) {
+    account collateralUsd adjustedUsd liquidationUsd initialUsd maintenanceUsd healthFactor healthy liquidatable
+    creditedCollateralUsd creditedAdjustedUsd creditedLiquidationUsd creditedHealthFactor uncreditedUsd chainCount
+    balances { items { chainId token balance pending seq inboundNonce final } }
+    credits { items { chainId token balance seq } }
+    positions { items { account size entryPriceWad debtUsd status } }
+    withdrawals { items { requestGuid chainId token amount status } }
+  }
+  collaterals { items { chainId token symbol feed feedDecimals tokenDecimals haircutBps liquidationThresholdBps capPerAccount } }
+  prices { items { feed answer decimals updatedAt } }
+  perpMarkets { items { address feed feedDecimals initialMarginBps maintenanceMarginBps } }
+}`;
+
+/** Only the stored aggregate row, for comparison: what a client that needs just the totals asks for. */
+const ROW_QUERY = `query Row($account: String!) {
+  accountMargin(account: $account) { account collateralUsd adjustedUsd healthFactor healthy liquidatable }
+}`;
+
+const graphql = (query: string) =>
+  JSON.stringify({ query: query.replace(/\s+/g, " "), variables: { account: "{account}" } });
+
+/** REST margin endpoint. */
+export const REST_MARGIN: EndpointSpec = {
+  name: "REST `GET /accounts/:address/margin`",
+  path: "/accounts/{account}/margin",
+};
+
+/** The equivalent GraphQL query (same rows as the REST handler). */
+export const GRAPHQL_MARGIN: EndpointSpec = {
+  name: "GraphQL, same data (aggregate + balances, credits, positions, withdrawals, collaterals, prices, markets)",
+  path: "/graphql",
+  body: graphql(MARGIN_QUERY),
+  failIfIncludes: '"errors"',
+};
+
+/** GraphQL for the aggregate row alone. */
+export const GRAPHQL_ROW: EndpointSpec = {
+  name: "GraphQL, aggregate row only (`accountMargin` scalars)",
+  path: "/graphql",
+  body: graphql(ROW_QUERY),
+  failIfIncludes: '"errors"',
+};

@@ -1,0 +1,246 @@
+import type { GenerateEventsReturnType } from "./generateEvents.js";
+import type { EndpointLatency } from "./loadTypes.js";
+import type { BackfillRun } from "./runBackfill.js";
+
+/** A backfill run with its correctness check. */
+export type VerifiedRun = BackfillRun & {
+  /** 1 for the first run of this project on this database, 2 for the second, … */
+  attempt: number;
+  /** The machine's 1-minute load average when the run ended (other work skews the figures). */
+  loadAverage: number;
+  check: { ok: boolean; text: string };
+};
+
+/** Everything the indexer section reports. */
+export type IndexerSectionInput = {
+  settings: {
+    accounts: number;
+    withdrawalRequests: number;
+    budgetSeconds: number;
+    depositsPerTx: number;
+    finalityPadding: number;
+  };
+  generated: GenerateEventsReturnType;
+  expectedAccounts: number;
+  runs: VerifiedRun[];
+  reads: ReadsReport | undefined;
+  notes: string[];
+};
+
+/** What the read benchmark measured. */
+export type ReadsReport = {
+  concurrency: number;
+  warmup: number;
+  requests: number;
+  /** The server's `autovacuum` setting (which would ANALYZE the tables after the backfill). */
+  autovacuum: string;
+  /** At `concurrency`, before and after `ANALYZE`. */
+  load: { state: string; results: EndpointLatency[]; loadAverage: number }[];
+  /** After `ANALYZE`, at fewer concurrent requests. */
+  sweep: { concurrency: number; results: EndpointLatency[]; loadAverage: number }[];
+};
+
+/** Targets of the brief. */
+const MAX_RATIO = 1.5;
+const MAX_P99_MS = 10;
+
+const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "—");
+const sec = (ms: number | undefined) =>
+  ms === undefined || !Number.isFinite(ms) ? "—" : `${(ms / 1000).toFixed(1)} s`;
+const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1));
+
+/**
+ * Renders the Markdown body of the indexer benchmark: the data, the backfill table with the
+ * real/bare ratio per database and its verdict, where the real indexer's time goes, and the read
+ * latencies with their verdict.
+ *
+ * @param input the measured runs and reads
+ * @returns the section body
+ */
+export function renderIndexerSection(input: IndexerSectionInput): string {
+  return [data(input), backfill(input), profile(input), readsSection(input), causes(input), notes(input)]
+    .filter((part) => part !== "")
+    .join("\n\n");
+}
+
+function data(input: IndexerSectionInput): string {
+  const { generated, settings } = input;
+  const chains = generated.chains;
+  const transactions = chains.reduce((sum, c) => sum + c.transactions, 0);
+  const requests = chains.reduce((sum, c) => sum + c.withdrawalRequests, 0);
+  const gas = chains[0]?.gasPerDeposit ?? 0n;
+  return [
+    `**Data.** ${int(settings.accounts)} deposits, each to a distinct account (\`BulkDepositor.depositMany\`, ${settings.depositsPerTx} real \`CollateralVault.depositFor\` calls per transaction, ${int(Number(gas))} gas each), plus ${int(requests)} withdrawal requests by the \`BulkDepositor\` itself, over ${chains.length} vault chains (${chains.map((c) => c.chainId).join(", ")}): **${int(generated.vaultEvents)} vault events** (\`Deposited\`, \`WithdrawalRequested\`, \`PacketSent\`) in ${int(transactions)} transactions, generated in ${generated.seconds.toFixed(1)} s on anvil (automine).`,
+    `Then ${settings.finalityPadding} empty blocks on every chain, so everything is final to Ponder (it treats 30 blocks as final on unknown chain ids), and only then the indexers start: the whole sync is a backfill. Each run starts from nothing (a fresh Postgres database, since Ponder caches RPC answers per database, or a fresh PGlite directory), one after the other on the same data.`,
+  ].join(" ");
+}
+
+function backfill(input: IndexerSectionInput): string {
+  const rows = input.runs.map((run) => {
+    const name = run.project === "real" ? "real (`indexer/`)" : "bare (`bench/ponder-bare`)";
+    const db = run.database === "postgres" ? "Postgres" : "PGlite";
+    const rate = run.finished
+      ? `**${int(run.eventsPerSecond)}**`
+      : `${int(run.eventsPerSecond)} (unfinished)`;
+    const check = `${run.check.ok ? "✓" : "✗"} ${run.check.text}`;
+    return `| ${name} | ${db} | ${run.attempt} | ${int(run.events)} | ${sec(run.backfillMs)} | ${rate} | ${sec(run.timings?.readyMs)} | ${sec(run.timings?.startupMs)} | ${sec(run.timings?.indexesMs)} | ${run.loadAverage.toFixed(1)} | ${check} |`;
+  });
+  const ratios = (["postgres", "pglite"] as const).flatMap((db) => ratioLine(input.runs, db));
+  return [
+    "### Backfill",
+    "",
+    "| indexer | database | run | events indexed | backfill | events/s | spawn → `/ready` | of which start-up | index build | load avg | check |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
+    ...rows,
+    "",
+    "*backfill* is Ponder's own \"Completed backfill indexing across all chains\" duration (RPC fetch, handlers and database flushes from the first block to the last); *spawn → `/ready`* adds the build and database set-up (*start-up*) and the schema's indexes, which Ponder builds after the backfill (*index build*). events/s = events indexed ÷ backfill. *load avg* is the machine's 1-minute load average at the end of the run (2 cores; other work on the machine slows a run). A run still going at its budget " +
+      `(${input.settings.budgetSeconds} s) is stopped and its rate is over the part it indexed.`,
+    "",
+    ...ratios,
+  ].join("\n");
+}
+
+function ratioLine(runs: readonly VerifiedRun[], database: BackfillRun["database"]): string[] {
+  const real = bestRun(runs, "real", database);
+  const bare = bestRun(runs, "bare", database);
+  if (real === undefined || bare === undefined) return [];
+  const runCount = runs.filter((r) => r.project === "real" && r.database === database).length;
+  const of = runCount > 1 ? `best of ${runCount} runs each, ` : "";
+  const db = database === "postgres" ? "Postgres" : "PGlite";
+  const ratio = bare.eventsPerSecond / real.eventsPerSecond;
+  const wall =
+    real.timings !== undefined && bare.timings !== undefined
+      ? ` (spawn → \`/ready\`: ${(real.timings.readyMs / bare.timings.readyMs).toFixed(2)}×)`
+      : "";
+  const met = real.finished && bare.finished && ratio <= MAX_RATIO;
+  const verdict = met ? "**met**" : "**missed**";
+  const partial = real.finished
+    ? ""
+    : " (the real indexer did not finish; the ratio is over the part it indexed)";
+  return [
+    `- ${db}: real/bare = **${ratio.toFixed(2)}×** on events/s (${of}${int(bare.eventsPerSecond)} vs ${int(real.eventsPerSecond)})${wall}. Target ≤ ${MAX_RATIO}×: ${verdict}${partial}.`,
+  ];
+}
+
+/** The fastest finished run of a project on a database (else its fastest unfinished one). */
+function bestRun(
+  runs: readonly VerifiedRun[],
+  project: BackfillRun["project"],
+  database: BackfillRun["database"],
+): VerifiedRun | undefined {
+  return runs
+    .filter((r) => r.project === project && r.database === database)
+    .sort((a, b) => Number(b.finished) - Number(a.finished) || b.eventsPerSecond - a.eventsPerSecond)[0];
+}
+
+function profile(input: IndexerSectionInput): string {
+  const real = bestRun(input.runs, "real", "postgres") ?? bestRun(input.runs, "real", "pglite");
+  const bare = real === undefined ? undefined : bestRun(input.runs, "bare", real.database);
+  if (real === undefined) return "";
+  const events = Math.max(real.events, 1);
+  const p = real.profile;
+  const handlerRows = p.handlers
+    .slice(0, 6)
+    .map((h) => `| \`${h.event}\` | ${int(h.count)} | ${ms(h.meanMs)} | ${sec(h.meanMs * h.count)} |`);
+  const bareHandler = bare?.profile.handlers[0];
+  const perEvent = (n: number | undefined) => ((n ?? 0) / events).toFixed(1);
+  const steps = (run: BackfillRun) =>
+    Object.entries(run.profile.steps)
+      .filter(([, v]) => v >= 1)
+      .map(([step, v]) => `${step} ${sec(v)}`)
+      .join(", ");
+  return [
+    `**Where the real indexer's time goes** (Ponder's metrics, ${real.project}/${real.database} run ${real.attempt}):`,
+    "",
+    "| handler | events | mean ms | total |",
+    "|---|---|---|---|",
+    ...handlerRows,
+    "",
+    `Per event: ${perEvent(p.storeOps.find)} \`find\`, ${perEvent(p.storeOps.insert)} \`insert\`, ${perEvent(p.storeOps.update)} \`update\` through the store; store reads answered from the cache ${int((p.cacheRequests.hit ?? 0) + (p.cacheRequests.complete ?? 0))}, from the database ${int(p.cacheRequests.miss ?? 0)}; raw \`db.sql\` queries ${int(p.rawSql.count)} (mean ${ms(p.rawSql.meanMs)} ms). Pipeline steps (Ponder's \`ponder_historical_transform_duration\`): ${steps(real)}.` +
+      (bare === undefined || bareHandler === undefined
+        ? ""
+        : ` Bare, same database: its handler (\`${bareHandler.event}\`) takes ${ms(bareHandler.meanMs)} ms per event; steps ${steps(bare)}.`),
+  ].join("\n");
+}
+
+function readsSection(input: IndexerSectionInput): string {
+  const reads = input.reads;
+  if (reads === undefined) return "";
+  const line = (r: EndpointLatency, state: string, load: number) =>
+    `| ${r.name} | ${state} | ${ms(r.p50)} | ${ms(r.p90)} | **${ms(r.p99)}** | ${ms(r.max)} | ${int(r.requestsPerSecond)} | ${load.toFixed(1)} |`;
+  const names = reads.load[0]?.results.map((r) => r.name) ?? [];
+  const loadRows = names.flatMap((name) =>
+    reads.load.flatMap((phase) =>
+      phase.results.filter((r) => r.name === name).map((r) => line(r, phase.state, phase.loadAverage)),
+    ),
+  );
+  const sweepRows = reads.sweep.flatMap((step) =>
+    step.results.map(
+      (r) =>
+        `| ${r.name} | ${step.concurrency} | ${ms(r.p50)} | **${ms(r.p99)}** | ${int(r.requestsPerSecond)} | ${step.loadAverage.toFixed(1)} |`,
+    ),
+  );
+  const verdicts = reads.load.flatMap((phase) =>
+    phase.results.slice(0, 2).map((r) => {
+      const met = r.p99 <= MAX_P99_MS;
+      return `- ${r.name}, ${phase.state}: p99 ${ms(r.p99)} ms at ${reads.concurrency} concurrent; target ≤ ${MAX_P99_MS} ms: ${met ? "**met**" : "**missed**"}.`;
+    }),
+  );
+  return [
+    `### Reads at ${int(input.expectedAccounts)} accounts (Postgres)`,
+    "",
+    `The real indexer from the Postgres backfill above, kept serving (idle: no new blocks). A second Node process (\`bench/indexer/loadWorker.ts\`) sends ${int(reads.requests)} requests per endpoint after ${int(reads.warmup)} warm-up requests, ${reads.concurrency} at a time over keep-alive loopback connections, each for a random one of the ${int(input.settings.accounts)} generated accounts. Latency is client-side (request sent → body read), in ms; every answer is checked (200, names the account, no GraphQL \`errors\`); *load avg* is the machine's 1-minute load average after the measurement (the indexer, Postgres and the load process account for about 2 of it). Measured twice: as the backfill leaves the database (Ponder bulk-loads the tables and builds the indexes, but nothing has run \`ANALYZE\`; \`autovacuum\` is **${reads.autovacuum}** on this server), then after an \`ANALYZE\` (what autovacuum would do within a minute where it is on).`,
+    "",
+    "| endpoint | database state | p50 | p90 | p99 | max | requests/s | load avg |",
+    "|---|---|---|---|---|---|---|---|",
+    ...loadRows,
+    "",
+    ...verdicts,
+    "",
+    `Fewer requests in flight (after \`ANALYZE\`, ${int(reads.sweep[0]?.results[0]?.count ?? 0)} requests each):`,
+    "",
+    "| endpoint | concurrent | p50 | p99 | requests/s | load avg |",
+    "|---|---|---|---|---|---|",
+    ...sweepRows,
+  ].join("\n");
+}
+
+/** Likely causes of missed targets, computed from this run's figures. */
+function causes(input: IndexerSectionInput): string {
+  const lines: string[] = [];
+  const real = bestRun(input.runs, "real", "postgres");
+  const bare = bestRun(input.runs, "bare", "postgres");
+  if (real !== undefined && bare !== undefined && bare.eventsPerSecond / real.eventsPerSecond > MAX_RATIO) {
+    const total = (run: BackfillRun) => run.profile.handlers.reduce((sum, h) => sum + h.meanMs * h.count, 0);
+    const oneOffs = real.profile.handlers.filter((h) => h.meanMs >= 50);
+    const oneOffMs = oneOffs.reduce((sum, h) => sum + h.meanMs * h.count, 0);
+    const finds = (real.profile.storeOps.find ?? 0) / Math.max(real.events, 1);
+    const inserts = (run: BackfillRun) => (run.profile.storeOps.insert ?? 0) / Math.max(run.events, 1);
+    lines.push(
+      `- Backfill: the handlers account for ${sec(total(real))} of the real run (bare: ${sec(total(bare))}). Per event the real indexer does ${finds.toFixed(1)} store \`find\`s (answered from Ponder's in-memory cache, but each costs cache lookup, copy and metrics) and ${inserts(real).toFixed(1)} inserts (bare: ${inserts(bare).toFixed(1)}), so its flush (\`load\`) step writes ${(inserts(real) / Math.max(inserts(bare), 1e-9)).toFixed(1)}× the rows.` +
+        (oneOffs.length === 0
+          ? ""
+          : ` Handlers that recompute every holder (${oneOffs.map((h) => `\`${h.event}\``).join(", ")}) add ${sec(oneOffMs)} (they read with raw \`db.sql\`, ${int(real.profile.rawSql.count)} queries in all, mean ${ms(real.profile.rawSql.meanMs)} ms, each first flushing the cached rows of the tables it reads); when they run depends on how far the vault chains are (multichain ordering), so this part varies between runs.`),
+    );
+  }
+  const reads = input.reads;
+  const serial = reads?.sweep.find((step) => step.concurrency === 1)?.results[0];
+  const loaded = reads?.load[reads.load.length - 1]?.results[0];
+  if (reads !== undefined && serial !== undefined && loaded !== undefined && loaded.p99 > MAX_P99_MS) {
+    lines.push(
+      `- Reads, queueing: one request at a time, ${loaded.name} answers in ${ms(serial.p50)} ms (p50); with ${reads.concurrency} in flight the one Ponder process serves ${int(loaded.requestsPerSecond)} requests/s, so each request waits for the others: ${reads.concurrency} ÷ ${int(loaded.requestsPerSecond)}/s ≈ ${ms((reads.concurrency / loaded.requestsPerSecond) * 1000)} ms on average. p99 ≤ ${MAX_P99_MS} ms at ${reads.concurrency} in flight needs several times the throughput, i.e. several times less work per request.`,
+    );
+  }
+  const before = reads?.load[0]?.results[1];
+  const after = reads?.load[1]?.results[1];
+  if (before !== undefined && after !== undefined && before.p50 > 1.3 * after.p50) {
+    lines.push(
+      `- Reads, planner statistics: ${before.name} has p50 ${ms(before.p50)} ms before \`ANALYZE\` and ${ms(after.p50)} ms after. Without statistics Postgres can answer a relation page (\`WHERE account = $1 ORDER BY <primary key> LIMIT n\`) by walking the whole primary-key index when \`account\` is not its first column.`,
+    );
+  }
+  return lines.length === 0 ? "" : ["**Likely causes** (from this run's figures):", "", ...lines].join("\n");
+}
+
+function notes(input: IndexerSectionInput): string {
+  return input.notes.map((note) => `- ${note}`).join("\n");
+}

@@ -1,0 +1,114 @@
+import { loadavg } from "node:os";
+import type { Hex } from "viem";
+import { measureReads } from "./measureReads.js";
+import { parseMetrics } from "./parseMetrics.js";
+import { GRAPHQL_MARGIN, GRAPHQL_ROW, REST_MARGIN } from "./readEndpoints.js";
+import type { ReadsReport } from "./renderIndexerSection.js";
+import type { BackfillRun } from "./runBackfill.js";
+
+/** The indexer counts as idle once its event count has not moved for this long. */
+const IDLE_MS = 2_000;
+const IDLE_TIMEOUT_MS = 60_000;
+/** Fewer concurrent requests, after ANALYZE: where the latency target holds. */
+const SWEEP = [1, 2, 4];
+const SWEEP_REQUESTS = 1_000;
+
+/** Parameters of {@link runReads}. */
+export type RunReadsParameters = {
+  /** A finished real-indexer run on Postgres, still serving (`keepServing`). */
+  run: BackfillRun;
+  /** The generated accounts are `deriveAccount(salt, i)`, `i < accounts`. */
+  salt: Hex;
+  accounts: number;
+  /** Requests in flight in the main measurement, its warm-up and measured requests per endpoint. */
+  concurrency: number;
+  warmup: number;
+  requests: number;
+  progress: (line: string) => void;
+};
+
+/**
+ * The read benchmark on a synced real indexer: waits until it is idle, measures REST and GraphQL
+ * under load from a second process as the backfill left the database, again after `ANALYZE`, and
+ * at fewer requests in flight.
+ *
+ * @param parameters the serving run, the accounts and the load
+ * @returns the latencies, for `renderIndexerSection`
+ */
+export async function runReads(parameters: RunReadsParameters): Promise<ReadsReport> {
+  const { run, progress } = parameters;
+  const url = run.ponder?.url ?? "";
+  const common = { baseUrl: url, salt: parameters.salt, accounts: parameters.accounts, seed: 20_261_124 };
+  const endpoints = [REST_MARGIN, GRAPHQL_MARGIN, GRAPHQL_ROW];
+  const load = async (state: string) => {
+    progress(
+      `reads (${state}): ${parameters.requests} requests per endpoint after ${parameters.warmup} warm-up, ${parameters.concurrency} at a time, from a second process…`,
+    );
+    const results = await measureReads({
+      ...common,
+      endpoints,
+      concurrency: parameters.concurrency,
+      warmup: parameters.warmup,
+      requests: parameters.requests,
+    });
+    for (const r of results) progress(`  ${r.name}: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`);
+    return results;
+  };
+  const settled = await waitUntilIdle(run);
+  progress(
+    `reads: indexer idle (${settled.events} events indexed after /ready, settled in ${(settled.ms / 1000).toFixed(1)} s)`,
+  );
+  const autovacuum = (await run.queryValue?.("SHOW autovacuum")) ?? "unknown";
+  const before = await load("as the backfill left the database");
+  const beforeLoad = loadavg()[0] ?? Number.NaN;
+  // Ponder does not ANALYZE after its bulk load; autovacuum would, within a minute, where it is on.
+  await run.queryValue?.("ANALYZE");
+  const after = await load("after ANALYZE");
+  const afterLoad = loadavg()[0] ?? Number.NaN;
+  const sweep = [];
+  for (const concurrency of SWEEP) {
+    progress(`reads (after ANALYZE): ${SWEEP_REQUESTS} requests per endpoint, ${concurrency} at a time…`);
+    const results = await measureReads({
+      ...common,
+      endpoints: [REST_MARGIN, GRAPHQL_MARGIN],
+      concurrency,
+      warmup: Math.min(parameters.warmup, 100),
+      requests: SWEEP_REQUESTS,
+    });
+    sweep.push({ concurrency, results, loadAverage: loadavg()[0] ?? Number.NaN });
+  }
+  return {
+    concurrency: parameters.concurrency,
+    warmup: parameters.warmup,
+    requests: parameters.requests,
+    autovacuum,
+    load: [
+      { state: "as left by the backfill", results: before, loadAverage: beforeLoad },
+      { state: "after `ANALYZE`", results: after, loadAverage: afterLoad },
+    ],
+    sweep,
+  };
+}
+
+/**
+ * Waits until the indexer's event count has not moved for {@link IDLE_MS}: right after `/ready`
+ * the live sync indexes the blocks above Ponder's finality window (here the block handler that
+ * marks rows final, which rewrites every balance row once); reads are measured after that.
+ */
+async function waitUntilIdle(run: BackfillRun): Promise<{ events: number; ms: number }> {
+  const started = performance.now();
+  const count = async () =>
+    parseMetrics((await run.ponder?.metrics()) ?? "").sum("ponder_indexing_completed_events");
+  const atReady = run.events;
+  let last = await count();
+  let since = performance.now();
+  while (performance.now() - since < IDLE_MS && performance.now() - started < IDLE_TIMEOUT_MS) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const now = await count();
+    if (now !== last) {
+      last = now;
+      since = performance.now();
+    }
+  }
+  return { events: last - atReady, ms: performance.now() - started };
+}
