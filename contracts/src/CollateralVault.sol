@@ -84,6 +84,11 @@ contract CollateralVault is ICollateralVault, QuorumVerifier, ReentrancyGuardTra
     }
 
     /// @inheritdoc ICollateralVault
+    function seizedPending(address account, address token) external view returns (uint256) {
+        return _accounts[account][token].seizedPending;
+    }
+
+    /// @inheritdoc ICollateralVault
     function inboundNonce() external view returns (uint64) {
         return _inboundNonce;
     }
@@ -209,11 +214,12 @@ contract CollateralVault is ICollateralVault, QuorumVerifier, ReentrancyGuardTra
         emit Deposited(account, token, msg.sender, received, s.balance, s.pending, seq);
     }
 
-    /// @dev APPROVE_WITHDRAWAL: release `min(amount, pending)` to the account.
+    /// @dev APPROVE_WITHDRAWAL: absorb the seized part, release `min(rest, pending)` to the account.
     function _approve(MessageCodec.WithdrawalDecision memory d, MessageCodec.Header memory h) private {
         AccountState storage s = _accounts[d.account][d.token];
+        uint256 rest = _absorbSeized(s, d.amount);
         uint256 pending = s.pending;
-        uint256 released = d.amount < pending ? d.amount : pending;
+        uint256 released = rest < pending ? rest : pending;
         // casting to 'uint128' is safe because released ≤ pending ≤ type(uint128).max
         // forge-lint: disable-next-line(unsafe-typecast)
         s.pending = uint128(pending - released);
@@ -226,11 +232,12 @@ contract CollateralVault is ICollateralVault, QuorumVerifier, ReentrancyGuardTra
         if (released != 0) IERC20(d.token).safeTransfer(d.account, released);
     }
 
-    /// @dev REJECT_WITHDRAWAL: `min(amount, pending)` returns from pending to balance.
+    /// @dev REJECT_WITHDRAWAL: absorb the seized part, return `min(rest, pending)` from pending to balance.
     function _reject(MessageCodec.WithdrawalDecision memory d, MessageCodec.Header memory h) private {
         AccountState storage s = _accounts[d.account][d.token];
+        uint256 rest = _absorbSeized(s, d.amount);
         uint256 pending = s.pending;
-        uint256 returned = d.amount < pending ? d.amount : pending;
+        uint256 returned = rest < pending ? rest : pending;
         // casting to 'uint128' is safe because returned ≤ pending ≤ type(uint128).max
         // forge-lint: disable-next-line(unsafe-typecast)
         s.pending = uint128(pending - returned);
@@ -242,7 +249,8 @@ contract CollateralVault is ICollateralVault, QuorumVerifier, ReentrancyGuardTra
         emit CommandApplied(h.guid, h.nonce, MessageCodec.REJECT_WITHDRAWAL);
     }
 
-    /// @dev SEIZE: take `amount` from balance, then from pending (at most what is there), send it to `recipient`.
+    /// @dev SEIZE: take `amount` from balance, then from pending (at most what is there), send it to
+    /// `recipient`. What it takes from pending is recorded in `seizedPending`.
     function _seize(MessageCodec.Seize memory c, MessageCodec.Header memory h) private {
         AccountState storage s = _accounts[c.account][c.token];
         uint256 seized = _take(s, c.amount);
@@ -254,7 +262,24 @@ contract CollateralVault is ICollateralVault, QuorumVerifier, ReentrancyGuardTra
         if (seized != 0) IERC20(c.token).safeTransfer(c.recipient, seized);
     }
 
-    /// @dev Removes up to `amount` from `s.balance`, then the rest from `s.pending`; returns what was taken.
+    /// @dev The answer to the oldest outstanding request of `s` absorbs up to `amount` of
+    /// `s.seizedPending` (the part of that request a seize already took); returns the rest of
+    /// `amount`, which is still in `s.pending`. Exact because a key's answers arrive in request order.
+    function _absorbSeized(AccountState storage s, uint256 amount) private returns (uint256 rest) {
+        uint256 seizedPending_ = s.seizedPending;
+        if (seizedPending_ == 0) return amount;
+        uint256 absorbed = amount < seizedPending_ ? amount : seizedPending_;
+        // casting to 'uint128' is safe because absorbed ≤ seizedPending_ ≤ type(uint128).max
+        // forge-lint: disable-next-line(unsafe-typecast)
+        s.seizedPending = uint128(seizedPending_ - absorbed);
+        // absorbed ≤ amount, so the difference cannot underflow.
+        unchecked {
+            rest = amount - absorbed;
+        }
+    }
+
+    /// @dev Removes up to `amount` from `s.balance`, then the rest from `s.pending` (adding that part
+    /// to `s.seizedPending`); returns what was taken.
     function _take(AccountState storage s, uint256 amount) private returns (uint256 taken) {
         uint256 balance = s.balance;
         uint256 pending = s.pending;
@@ -268,6 +293,9 @@ contract CollateralVault is ICollateralVault, QuorumVerifier, ReentrancyGuardTra
         // casting to 'uint128' is safe because fromPending ≤ pending ≤ type(uint128).max
         // forge-lint: disable-next-line(unsafe-typecast)
         s.pending = uint128(pending - fromPending);
+        // Checked: seizedPending ≤ everything ever seized from pending, beyond uint128 only for a
+        // token whose supply is.
+        if (fromPending != 0) s.seizedPending = _toUint128(uint256(s.seizedPending) + fromPending);
         taken = fromBalance + fromPending;
     }
 

@@ -142,6 +142,7 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
             )
         );
         emit WithdrawalDecided(h.guid, w.account, h.srcEid, w.token, w.amount, approved, commandGuid);
+        if (!approved) _creditRejected(w, h.srcEid);
     }
 
     /// @inheritdoc IMarginHub
@@ -362,6 +363,15 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
     ) private {
         (bool changed, uint256 credited) = _credits[account][chainId][token].applyLeaf(balance, seq, leafInboundNonce);
         if (changed) emit BalanceCredited(account, chainId, token, credited, seq, sourceBlock);
+    }
+
+    /// @dev A rejected request's amount returns to pending at the vault: count it again when
+    /// `HubCredit.creditRejected` finds that safe (no seize outstanding or since the request), so
+    /// the account stays seizable; emits BalanceCredited with the stored seq and source block 0.
+    function _creditRejected(MessageCodec.WithdrawalRequest memory w, uint32 srcEid) private {
+        HubCredit.Credit storage c = _credits[w.account][srcEid][w.token];
+        (bool credited, uint256 newBalance) = c.creditRejected(w.amount, w.inboundNonce);
+        if (credited) emit BalanceCredited(w.account, srcEid, w.token, newBalance, c.seq, 0);
     }
 
     /// @dev The header is addressed to this hub and comes from the registered vault of its source chain.

@@ -10,11 +10,15 @@ interface ICollateralVault {
     /// @param pending requested withdrawals awaiting the hub's answer (still seizable)
     /// @param seq bumped on every change of this state
     /// @param inboundNonce nonce of the last hub command applied to this (account, token)
+    /// @param seizedPending the part of pending that seizes took and that the answers to the
+    /// oldest outstanding requests have not absorbed yet (their APPROVE/REJECT releases/returns
+    /// only the rest)
     struct AccountState {
         uint128 balance;
         uint128 pending;
         uint64 seq;
         uint64 inboundNonce;
+        uint128 seizedPending;
     }
 
     event TokenConfigured(address indexed token, bool allowed, uint256 depositCap);
@@ -65,6 +69,9 @@ interface ICollateralVault {
     function requestWithdrawal(address token, uint256 amount) external returns (bytes32 guid);
 
     /// @notice Apply a quorum-attested hub command (APPROVE_WITHDRAWAL, REJECT_WITHDRAWAL, SEIZE).
+    /// @dev A key's answers arrive in request order, so an APPROVE/REJECT first absorbs
+    /// `min(amount, seizedPending)` (the seized part of the oldest requests), then releases/returns
+    /// `min(rest, pending)`; its event reports what was actually released/returned.
     function receiveCommand(bytes calldata packet, bytes calldata signatures) external;
 
     /// @notice The (account, token) state.
@@ -72,6 +79,12 @@ interface ICollateralVault {
         external
         view
         returns (uint256 balance, uint256 pending, uint64 seq, uint64 inboundNonce);
+
+    /// @notice Pending amount that seizes took from (account, token) and that no APPROVE or REJECT
+    /// has absorbed yet. Pending + seizedPending is the total of the requests the hub has not
+    /// answered at this vault; the next answers (oldest requests first) absorb this part before
+    /// releasing or returning anything.
+    function seizedPending(address account, address token) external view returns (uint256);
 
     /// @notice Nonce of the last hub command applied on the hub → this vault path.
     function inboundNonce() external view returns (uint64);

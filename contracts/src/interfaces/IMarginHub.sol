@@ -65,7 +65,9 @@ interface IMarginHub {
     event ConsumerAdded(address indexed consumer);
     event ConsumerRemoved(address indexed consumer);
     event MaxAttestationAgeSet(uint64 maxAge);
-    /// @notice A (chain, token) credit of an account changed.
+    /// @notice A (chain, token) credit of an account changed: a leaf (batch, lazily applied, or a
+    /// withdrawal request's figures with sourceBlock 0) or a rejected withdrawal credited again
+    /// (the stored seq, sourceBlock 0).
     event BalanceCredited(address indexed account, uint64 indexed chainId, address indexed token, uint256 balance, uint64 seq, uint64 sourceBlock);
     /// @notice A batch was applied in full.
     event BatchApplied(bytes32 indexed guid, uint32 indexed srcEid, bytes32 root, uint32 leafCount, uint64 sourceBlock);
@@ -127,6 +129,11 @@ interface IMarginHub {
 
     /// @notice Receive a quorum-attested WITHDRAWAL_REQUEST from a vault, in nonce order, and answer
     /// it with an APPROVE_WITHDRAWAL or REJECT_WITHDRAWAL command packet to that vault.
+    /// @dev The request's post-request figures are applied as a leaf first (BalanceCredited with
+    /// sourceBlock 0 when they change the credit). On a rejection the amount is credited again
+    /// (a second BalanceCredited, same seq, sourceBlock 0) when no seize is outstanding for the key
+    /// and every seize ever ordered for it was applied before the request (its inboundNonce);
+    /// otherwise the credit stays at the conservative post-request figure until a later leaf.
     function receiveWithdrawalRequest(bytes calldata packet, bytes calldata signatures) external;
 
     /// @notice Liquidate an unhealthy account; seized collateral goes to the caller.

@@ -9,20 +9,23 @@ import {IMarginHub} from "../interfaces/IMarginHub.sol";
 /// @notice The hub's credit record of one (account, chainId, token), its sequencing rules
 /// (contracts/README.md, "Hub credit"), and batch-leaf hashing and proofs. Used by `MarginHub`.
 /// @dev Storage is two slots. Slot 0 packs `{balance, seq, lastCommandNonce}` so an ordinary
-/// update costs one cold SLOAD and one SSTORE. Slot 1 (`outstanding`) is only meaningful while
-/// `lastCommandNonce != 0`: a leaf that acknowledges every command sets `lastCommandNonce = 0`
-/// without touching slot 1, and the next seize overwrites `outstanding` instead of adding to it.
+/// update costs one cold SLOAD and one SSTORE. Slot 1 packs `{outstanding, lastSeizeNonce}` and is
+/// written by seizes only. `outstanding` is only meaningful while `lastCommandNonce != 0`: a leaf
+/// that acknowledges every command sets `lastCommandNonce = 0` without touching slot 1, and the
+/// next seize overwrites `outstanding` instead of adding to it. `lastSeizeNonce` is never cleared.
 library HubCredit {
     /// @notice One credit record.
     /// @param balance credited token units (what the hub counts)
     /// @param seq the vault's seq of the last applied leaf
     /// @param lastCommandNonce nonce of the last SEIZE the hub ordered that no leaf has acknowledged yet (0 = none)
     /// @param outstanding seized amounts ordered since the last acknowledgement (valid while lastCommandNonce != 0)
+    /// @param lastSeizeNonce nonce of the last SEIZE the hub ever ordered for this key (0 = none), acknowledged or not
     struct Credit {
         uint128 balance;
         uint64 seq;
         uint64 lastCommandNonce;
         uint128 outstanding;
+        uint64 lastSeizeNonce;
     }
 
     /// @notice The OpenZeppelin StandardMerkleTree hash of a batch leaf:
@@ -138,9 +141,39 @@ library HubCredit {
     /// credit at once and records the amount as outstanding until a leaf acknowledges `nonce`.
     function orderSeize(Credit storage c, uint256 amount, uint64 nonce) internal {
         uint256 previousOut = c.lastCommandNonce == 0 ? 0 : c.outstanding;
-        c.outstanding = SafeCast.toUint128(previousOut + amount);
+        uint128 out = SafeCast.toUint128(previousOut + amount);
+        // Layout of slot 1: outstanding [0:128) | lastSeizeNonce [128:192); one SSTORE.
+        assembly ("memory-safe") {
+            sstore(add(c.slot, 1), or(out, shl(128, and(nonce, 0xffffffffffffffff))))
+        }
         // Checked: reverts if amount exceeds the credit, so the written balance fits in uint128.
         _writeSlot0(c, c.balance - amount, c.seq, nonce);
+    }
+
+    /// @notice Counts a rejected withdrawal's `amount` again, but only when that cannot over-credit:
+    /// no seize outstanding (`lastCommandNonce == 0`) and every seize the hub ever ordered for this
+    /// key was applied at the vault before the request was made (`lastSeizeNonce ≤
+    /// requestInboundNonce`, the request's figures' inboundNonce). Then no seize took any of the
+    /// request's pending, and every later command is ordered after the REJECT, so the vault returns
+    /// the whole amount to balance before anything else touches it. Otherwise (a seize may have
+    /// taken part of it, or is still to apply first) the credit stays conservative; a later leaf
+    /// restores it. Also skipped when the sum would not fit in uint128 (never stalls the path).
+    /// Call after the request's figures were applied (`applyLeaf`).
+    /// @return credited whether the amount was added
+    /// @return newBalance the new credited balance (meaningful when `credited`)
+    function creditRejected(Credit storage c, uint256 amount, uint64 requestInboundNonce)
+        internal
+        returns (bool credited, uint256 newBalance)
+    {
+        if (c.lastCommandNonce != 0 || c.lastSeizeNonce > requestInboundNonce) return (false, 0);
+        uint256 balance = c.balance;
+        if (amount > type(uint128).max - balance) return (false, 0);
+        // balance + amount ≤ type(uint128).max (checked above), so this cannot overflow.
+        unchecked {
+            newBalance = balance + amount;
+        }
+        _writeSlot0(c, newBalance, c.seq, 0);
+        return (true, newBalance);
     }
 
     /// @notice Outstanding seized amount and the last unacknowledged command nonce ((0, 0) when none).

@@ -184,9 +184,13 @@ contract CrossChainHandler is RelayQueues {
             return _unexpected(err);
         }
         ++requestHead[chainId];
-        _checkLeafApplied(pre, w.account, chainId, w.token, w.balanceAfter, w.seq, w.inboundNonce);
         _queueCommands(vm.getRecordedLogs());
         Command storage answer = _commands[chainId][_commands[chainId].length - 1];
+        uint256 addBack = answer.kind == MessageCodec.REJECT_WITHDRAWAL
+                && _rejectAddsBack(chainId, w.account, w.token, w.inboundNonce, _lastCommandNonceAfter(pre, w))
+            ? w.amount
+            : 0;
+        _checkLeafApplied(pre, w.account, chainId, w.token, w.balanceAfter, w.seq, w.inboundNonce, addBack);
         if (answer.kind == MessageCodec.APPROVE_WITHDRAWAL) {
             IMarginHub.Margin memory m = hub.accountMargin(w.account);
             bool initialOk = m.initialUsd == 0 || m.adjustedUsd >= m.initialUsd;
@@ -208,8 +212,7 @@ contract CrossChainHandler is RelayQueues {
         Command memory c = _commands[chainId][commandHead[chainId]];
         CollateralVault v = vaultOn[chainId];
         bytes memory sigs = _quorum(address(v), chainId, c.packet);
-        (uint256 bal, uint256 pend,,) = v.accountState(c.account, c.token);
-        (uint256 expBal, uint256 expPend, uint256 released) = _mirror(c.kind, c.amount, bal, pend);
+        (KeyState memory expected, uint256 released) = _mirrorCommand(_keyState(chainId, c.account, c.token), c);
         uint256 before = IERC20(c.token).balanceOf(address(v));
         try v.receiveCommand(c.packet, sigs) {}
         catch (bytes memory err) {
@@ -217,8 +220,10 @@ contract CrossChainHandler is RelayQueues {
         }
         ++commandHead[chainId];
         ghostReleased[chainId][c.token] += released;
-        (bal, pend,,) = v.accountState(c.account, c.token);
-        if (before - IERC20(c.token).balanceOf(address(v)) != released || bal != expBal || pend != expPend) {
+        if (
+            before - IERC20(c.token).balanceOf(address(v)) != released
+                || !_sameState(_keyState(chainId, c.account, c.token), expected)
+        ) {
             ++ghostReleaseMismatch;
         }
         _bump("relayCommand");
@@ -286,7 +291,7 @@ contract CrossChainHandler is RelayQueues {
         if (_expired(b)) ghostExpiredAccepted = true;
         for (uint256 j; j < p.leaves.length; ++j) {
             IMarginHub.Leaf memory l = p.leaves[j];
-            _checkLeafApplied(pre[j], l.account, l.chainId, l.token, l.balance, l.seq, l.inboundNonce);
+            _checkLeafApplied(pre[j], l.account, l.chainId, l.token, l.balance, l.seq, l.inboundNonce, 0);
         }
         _bump("batch.full");
     }
@@ -315,7 +320,7 @@ contract CrossChainHandler is RelayQueues {
             return _batchRejected(b, err);
         }
         if (_expired(b)) ghostExpiredAccepted = true;
-        _checkLeafApplied(pre, l.account, l.chainId, l.token, l.balance, l.seq, l.inboundNonce);
+        _checkLeafApplied(pre, l.account, l.chainId, l.token, l.balance, l.seq, l.inboundNonce, 0);
         _bump("batch.leaf");
     }
 
@@ -337,7 +342,7 @@ contract CrossChainHandler is RelayQueues {
 
     /// @dev Compares the credit after a leaf (batch leaf or request figures) with the README rule:
     /// not newer → unchanged; else `balance` when every seize is acknowledged, otherwise
-    /// `max(0, balance − outstanding)`.
+    /// `max(0, balance − outstanding)`; plus `addBack`, a rejected amount credited again (0 for batches).
     function _checkLeafApplied(
         CreditView memory pre,
         address account,
@@ -345,19 +350,30 @@ contract CrossChainHandler is RelayQueues {
         address token,
         uint256 balance,
         uint64 seq,
-        uint64 leafInboundNonce
+        uint64 leafInboundNonce,
+        uint256 addBack
     ) private {
         (uint256 credit, uint64 creditSeq) = hub.creditedBalance(account, chainId, token);
+        if (addBack != 0) _bump("reject.addBack");
         if (seq <= pre.seq) {
-            if (credit != pre.balance || creditSeq != pre.seq) ++ghostStaleLeafChanged;
+            if (credit != pre.balance + addBack || creditSeq != pre.seq) ++ghostStaleLeafChanged;
             return _bump("leaf.stale");
         }
         uint256 expected = leafInboundNonce >= pre.lastCommandNonce
             ? balance
             : balance > pre.outstanding ? balance - pre.outstanding : 0;
-        if (credit != expected || creditSeq != seq) ++ghostCreditMismatch;
+        if (credit != expected + addBack || creditSeq != seq) ++ghostCreditMismatch;
         if (leafInboundNonce >= pre.lastCommandNonce) _bump("leaf.applied");
         else _bump("leaf.appliedLessOutstanding");
+    }
+
+    /// @dev The hub's `lastCommandNonce` for the request's key once its figures apply (README rule).
+    function _lastCommandNonceAfter(CreditView memory pre, MessageCodec.WithdrawalRequest memory w)
+        private
+        pure
+        returns (uint64)
+    {
+        return w.seq > pre.seq && w.inboundNonce >= pre.lastCommandNonce ? 0 : pre.lastCommandNonce;
     }
 
     function _creditView(address account, uint64 chainId, address token) private view returns (CreditView memory v) {

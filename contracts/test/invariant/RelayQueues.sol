@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {CollateralVault} from "../../src/CollateralVault.sol";
 import {IMarginHub} from "../../src/interfaces/IMarginHub.sol";
 import {MessageCodec} from "../../src/libraries/MessageCodec.sol";
 import {World} from "./CrossChainWorld.sol";
@@ -24,6 +25,13 @@ abstract contract RelayQueues is HandlerBase {
         address account;
         address token;
         uint256 amount;
+    }
+
+    /// @dev One (account, token)'s figures at its vault, as the command rules see them.
+    struct KeyState {
+        uint256 balance;
+        uint256 pending;
+        uint256 seizedPending;
     }
 
     /// @dev A signed BALANCE_BATCH snapshot and its leaves.
@@ -75,41 +83,87 @@ abstract contract RelayQueues is HandlerBase {
     }
 
     /// @notice What the vault will hold for (account, token) — balance + pending — once every
-    /// command already sent to it is applied: its current state run through the undelivered
-    /// commands of that key in order, with the vault's own rules (`_mirror`).
+    /// command already sent to it is applied: its current state (with `seizedPending`) run through
+    /// the undelivered commands of that key in order, with the vault's own rules (`_mirror`).
     function projectedHoldings(uint32 chainId, address account, address token) external view returns (uint256) {
-        (uint256 bal, uint256 pend,,) = vaultOn[chainId].accountState(account, token);
+        KeyState memory k = _keyState(chainId, account, token);
         Command[] storage q = _commands[chainId];
         for (uint256 i = commandHead[chainId]; i < q.length; ++i) {
             Command storage c = q[i];
             if (c.account != account || c.token != token) continue;
-            (bal, pend,) = _mirror(c.kind, c.amount, bal, pend);
+            (k.balance, k.pending, k.seizedPending,) = _mirror(c.kind, c.amount, k.balance, k.pending, k.seizedPending);
         }
-        return bal + pend;
+        return k.balance + k.pending;
     }
 
-    /// @dev The vault's command rules (contracts/README.md, "Vault state"): APPROVE releases
-    /// `min(amount, pending)`; REJECT returns `min(amount, pending)` to balance; SEIZE takes from
-    /// balance, then from pending, at most what is there.
-    /// @return balance the balance after
-    /// @return pending the pending amount after
-    /// @return released what leaves the vault
-    function _mirror(uint8 kind, uint256 amount, uint256 bal, uint256 pend)
+    /// @dev The vault's current figures of (account, token) on `chainId`.
+    function _keyState(uint32 chainId, address account, address token) internal view returns (KeyState memory k) {
+        CollateralVault v = vaultOn[chainId];
+        (k.balance, k.pending,,) = v.accountState(account, token);
+        k.seizedPending = v.seizedPending(account, token);
+    }
+
+    function _sameState(KeyState memory a, KeyState memory b) internal pure returns (bool) {
+        return a.balance == b.balance && a.pending == b.pending && a.seizedPending == b.seizedPending;
+    }
+
+    /// @dev `k` after command `c` by the vault's rules (`_mirror`), and what leaves the vault.
+    function _mirrorCommand(KeyState memory k, Command memory c)
         internal
         pure
-        returns (uint256 balance, uint256 pending, uint256 released)
+        returns (KeyState memory next, uint256 released)
     {
-        if (kind == MessageCodec.APPROVE_WITHDRAWAL) {
-            released = amount < pend ? amount : pend;
-            return (bal, pend - released, released);
-        }
-        if (kind == MessageCodec.REJECT_WITHDRAWAL) {
-            uint256 back = amount < pend ? amount : pend;
-            return (bal + back, pend - back, 0);
+        (next.balance, next.pending, next.seizedPending, released) =
+            _mirror(c.kind, c.amount, k.balance, k.pending, k.seizedPending);
+    }
+
+    /// @dev The vault's command rules (contracts/README.md, "Vault state"): APPROVE and REJECT first
+    /// absorb `min(amount, seizedPending)`, then APPROVE releases `min(rest, pending)` and REJECT
+    /// returns `min(rest, pending)` to balance; SEIZE takes from balance, then from pending, at most
+    /// what is there, adding what it took from pending to `seizedPending`.
+    /// @return balance the balance after
+    /// @return pending the pending amount after
+    /// @return seizedPending the seized-pending amount after
+    /// @return released what leaves the vault
+    function _mirror(uint8 kind, uint256 amount, uint256 bal, uint256 pend, uint256 seized)
+        internal
+        pure
+        returns (uint256 balance, uint256 pending, uint256 seizedPending, uint256 released)
+    {
+        if (kind == MessageCodec.APPROVE_WITHDRAWAL || kind == MessageCodec.REJECT_WITHDRAWAL) {
+            uint256 absorbed = amount < seized ? amount : seized;
+            uint256 rest = amount - absorbed;
+            uint256 moved = rest < pend ? rest : pend;
+            if (kind == MessageCodec.APPROVE_WITHDRAWAL) return (bal, pend - moved, seized - absorbed, moved);
+            return (bal + moved, pend - moved, seized - absorbed, 0);
         }
         uint256 fromBal = amount < bal ? amount : bal;
-        uint256 rest = amount - fromBal;
-        uint256 fromPend = rest < pend ? rest : pend;
-        return (bal - fromBal, pend - fromPend, fromBal + fromPend);
+        uint256 left = amount - fromBal;
+        uint256 fromPend = left < pend ? left : pend;
+        return (bal - fromBal, pend - fromPend, seized + fromPend, fromBal + fromPend);
+    }
+
+    /// @dev The hub's rule for crediting a rejected amount again (contracts/README.md, "Withdrawal
+    /// requests"): after the request's figures, no seize is outstanding (`lastCommandNonceAfter == 0`)
+    /// and every SEIZE ever sent for the key has a nonce ≤ the request's `inboundNonce`.
+    function _rejectAddsBack(
+        uint32 chainId,
+        address account,
+        address token,
+        uint64 requestInboundNonce,
+        uint64 lastCommandNonceAfter
+    ) internal view returns (bool) {
+        return lastCommandNonceAfter == 0 && _lastSeizeNonce(chainId, account, token) <= requestInboundNonce;
+    }
+
+    /// @dev Nonce of the last SEIZE sent on `chainId` for (account, token), delivered or not (0 = none).
+    function _lastSeizeNonce(uint32 chainId, address account, address token) internal view returns (uint64) {
+        Command[] storage q = _commands[chainId];
+        for (uint256 i = q.length; i > 0; --i) {
+            Command storage c = q[i - 1];
+            if (c.kind != MessageCodec.SEIZE || c.account != account || c.token != token) continue;
+            return this.decodeHeader(c.packet).nonce;
+        }
+        return 0;
     }
 }
