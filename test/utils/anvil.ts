@@ -1,4 +1,3 @@
-import { createServer } from "node:net";
 import {
   type Account,
   bytesToHex,
@@ -16,6 +15,7 @@ import {
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { startAnvil as startAnvilProcess } from "../../scripts/devnet/startAnvil.js";
 import { defineLocalChain } from "../../shared/chains/defineLocalChain.js";
+import { freePort } from "./freePort.js";
 
 /** Anvil's default mnemonic (a public test mnemonic; its accounts never hold value). */
 export const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
@@ -116,18 +116,4 @@ function withClients(rpcUrl: string, chainId: number, stop: () => Promise<void>)
     testClient: createTestClient({ chain, transport, mode: "anvil", pollingInterval: POLLING_INTERVAL_MS }),
     stop,
   };
-}
-
-/** A port on 127.0.0.1 that was free a moment ago (the OS picks it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : undefined;
-      server.close(() => (port === undefined ? reject(new Error("no port assigned")) : resolve(port)));
-    });
-  });
 }
