@@ -1,10 +1,11 @@
 import fc from "fast-check";
-import { type Address, bytesToHex, concat, encodePacked, getAddress, type Hex, numberToHex } from "viem";
+import { type Address, bytesToHex, concat, encodePacked, type Hex, numberToHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type StartAnvilReturnType, startAnvil } from "../../test/utils/anvil.js";
 import { type CallOutcome, type ContractRevert, callOutcome } from "../../test/utils/contractRevert.js";
 import { deploy } from "../../test/utils/deploy.js";
 import { messageCodecHarnessAbi, messageCodecHarnessBytecode } from "../abis/generated.js";
+import { address, bytes, message, uint } from "./arbitraries.js";
 import { computeGuid } from "./computeGuid.js";
 import { MessageType } from "./constants.js";
 import {
@@ -159,54 +160,7 @@ async function expectSameHeader(packet: Hex): Promise<void> {
 
 // ------------------------------------------------------------------ arbitraries
 
-const bytes = (length: number) => fc.uint8Array({ minLength: length, maxLength: length }).map(bytesToHex);
-const address: fc.Arbitrary<Address> = fc.oneof(
-  { weight: 8, arbitrary: bytes(20).map((hex) => getAddress(hex)) },
-  {
-    weight: 1,
-    arbitrary: fc.constantFrom<Address>(`0x${"00".repeat(20)}`, getAddress(`0x${"ff".repeat(20)}`)),
-  },
-);
-const uint = (bits: number) => {
-  const max = 2n ** BigInt(bits) - 1n;
-  return fc.oneof(
-    { weight: 6, arbitrary: fc.bigInt({ min: 0n, max }) },
-    { weight: 1, arbitrary: fc.constantFrom(0n, 1n, max - 1n, max) },
-  );
-};
 const uint32 = uint(32).map(Number);
-const message: fc.Arbitrary<Message> = fc.oneof(
-  fc.record({
-    type: fc.constant(MessageType.BalanceBatch),
-    root: bytes(32),
-    leafCount: uint32,
-    sourceBlock: uint(64),
-    sourceTimestamp: uint(64),
-  }),
-  fc.record({
-    type: fc.constant(MessageType.WithdrawalRequest),
-    account: address,
-    token: address,
-    amount: uint(256),
-    balanceAfter: uint(256),
-    seq: uint(64),
-    inboundNonce: uint(64),
-  }),
-  fc.record({
-    type: fc.constantFrom(MessageType.ApproveWithdrawal, MessageType.RejectWithdrawal),
-    account: address,
-    token: address,
-    amount: uint(256),
-    requestNonce: uint(64),
-  }),
-  fc.record({
-    type: fc.constant(MessageType.Seize),
-    account: address,
-    token: address,
-    amount: uint(256),
-    recipient: address,
-  }),
-);
 const header = fc.record({
   nonce: uint(64),
   srcEid: uint32,

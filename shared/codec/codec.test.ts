@@ -1,6 +1,7 @@
 import fc from "fast-check";
-import { type Address, bytesToHex, encodePacked, getAddress, type Hex, keccak256, pad } from "viem";
+import { type Address, bytesToHex, encodePacked, type Hex, keccak256, pad } from "viem";
 import { describe, expect, it } from "vitest";
+import { address, bytes, message, uint } from "./arbitraries.js";
 import { BATCH_NONCE_FLAG, batchNonce, parseBatchNonce } from "./batchNonce.js";
 import { computeGuid } from "./computeGuid.js";
 import { MessageType } from "./constants.js";
@@ -24,7 +25,6 @@ import {
   UnknownMessageTypeError,
 } from "./errors.js";
 import { messageCodecVectors } from "./messageCodecVectors.js";
-import type { Message } from "./types.js";
 
 /** Big-endian hex of `value` in `bytes` bytes, without 0x (built by hand, not by viem). */
 const be = (value: bigint | number, bytes: number) =>
@@ -39,42 +39,6 @@ const TOKEN: Address = "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0";
 const RECIPIENT: Address = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
 const HUB: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const VAULT: Address = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
-
-const address = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => getAddress(bytesToHex(b)));
-const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => bytesToHex(b));
-const uint = (bits: number) => fc.bigInt({ min: 0n, max: 2n ** BigInt(bits) - 1n });
-const message: fc.Arbitrary<Message> = fc.oneof(
-  fc.record({
-    type: fc.constant(MessageType.BalanceBatch),
-    root: bytes32,
-    leafCount: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
-    sourceBlock: uint(64),
-    sourceTimestamp: uint(64),
-  }),
-  fc.record({
-    type: fc.constant(MessageType.WithdrawalRequest),
-    account: address,
-    token: address,
-    amount: uint(256),
-    balanceAfter: uint(256),
-    seq: uint(64),
-    inboundNonce: uint(64),
-  }),
-  fc.record({
-    type: fc.constantFrom(MessageType.ApproveWithdrawal, MessageType.RejectWithdrawal),
-    account: address,
-    token: address,
-    amount: uint(256),
-    requestNonce: uint(64),
-  }),
-  fc.record({
-    type: fc.constant(MessageType.Seize),
-    account: address,
-    token: address,
-    amount: uint(256),
-    recipient: address,
-  }),
-);
 
 describe("message bodies: fixed byte vectors (abi.encodePacked layout)", () => {
   it("BALANCE_BATCH", () => {
