@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { type Address, bytesToHex, encodePacked, type Hex, keccak256, pad } from "viem";
 import { describe, expect, it } from "vitest";
-import { address, bytes, message, uint } from "./arbitraries.js";
+import { address, message, uint } from "./arbitraries.js";
 import { BATCH_NONCE_FLAG, batchNonce, parseBatchNonce } from "./batchNonce.js";
 import { computeGuid } from "./computeGuid.js";
 import { MessageType } from "./constants.js";
