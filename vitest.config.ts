@@ -11,9 +11,10 @@ export default defineConfig({
     ],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Tests that start anvil chains and servers are heavy on a 2-core machine.
-    fileParallelism: true,
-    maxWorkers: 2,
+    // The end-to-end files each run three anvil chains and a Ponder indexer; two at once on a
+    // 2-core machine starved them (receipts timed out in CI), so files run one at a time.
+    fileParallelism: false,
+    maxWorkers: 1,
     minWorkers: 1,
   },
 });
