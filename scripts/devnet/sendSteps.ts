@@ -91,7 +91,7 @@ async function sendLevel(
       return { step, to, data, gas: (gas * 5n) / 4n + 25_000n };
     }),
   );
-  const hashes = await Promise.all(
+  const serializedTxs = await Promise.all(
     prepared.map(async ({ step, to, data, gas }) => {
       const serialized = await signer.signTransaction({
         chainId: params.chainId,
@@ -103,11 +103,20 @@ async function sendLevel(
         ...(to === undefined ? {} : { to }),
         data,
       });
-      return client.sendRawTransaction({ serializedTransaction: serialized }).catch((error: unknown) => {
-        throw new DeployError(params.chainId, step.label, shortMessage(error));
-      });
+      return { step, serialized };
     }),
   );
+  // Submitted one by one in nonce order (without waiting for receipts): with automine, anvil
+  // may leave a transaction that arrived before its predecessor queued until the next one comes,
+  // so concurrent submission sometimes stranded the last transaction of a round.
+  const hashes: Hex[] = [];
+  for (const { step, serialized } of serializedTxs) {
+    hashes.push(
+      await client.sendRawTransaction({ serializedTransaction: serialized }).catch((error: unknown) => {
+        throw new DeployError(params.chainId, step.label, shortMessage(error));
+      }),
+    );
+  }
   const last = hashes[hashes.length - 1];
   if (last === undefined) return [];
   await client.waitForTransactionReceipt({
