@@ -11,8 +11,8 @@ export default defineConfig({
     ],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // The end-to-end files each run three anvil chains and a Ponder indexer; two at once on a
-    // 2-core machine starved them (receipts timed out in CI), so files run one at a time.
+    // The end-to-end files each run three anvil chains and a Ponder indexer; on a 2-core machine
+    // they run one at a time so timing-sensitive steps (reorgs, finality) do not compete.
     fileParallelism: false,
     maxWorkers: 1,
     minWorkers: 1,
