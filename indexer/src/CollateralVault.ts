@@ -81,42 +81,16 @@ ponder.on("CollateralVault:WithdrawalRequested", async ({ event, context }) => {
 });
 
 ponder.on("CollateralVault:WithdrawalReleased", async ({ event, context }) => {
-  const { account, token, amount, balance, pending, seq, commandNonce } = event.args;
-  await applyCommand(context, event, "approve_withdrawal", {
-    account,
-    token,
-    amount,
-    balance,
-    pending,
-    seq,
-    commandNonce,
-  });
+  await applyCommand(context, event, "approve_withdrawal", event.args);
 });
 
 ponder.on("CollateralVault:WithdrawalRejected", async ({ event, context }) => {
-  const { account, token, amount, balance, pending, seq, commandNonce } = event.args;
-  await applyCommand(context, event, "reject_withdrawal", {
-    account,
-    token,
-    amount,
-    balance,
-    pending,
-    seq,
-    commandNonce,
-  });
+  await applyCommand(context, event, "reject_withdrawal", event.args);
 });
 
 ponder.on("CollateralVault:Seized", async ({ event, context }) => {
-  const { account, token, amount, balance, pending, seq, commandNonce } = event.args;
-  const command = await applyCommand(context, event, "seize", {
-    account,
-    token,
-    amount,
-    balance,
-    pending,
-    seq,
-    commandNonce,
-  });
+  const { account, token, amount } = event.args;
+  const command = await applyCommand(context, event, "seize", event.args);
   await upsertSeizure(context.db, {
     guid: command,
     account: lower(account),
