@@ -1,3 +1,4 @@
+import type { Address } from "viem";
 import { z } from "zod";
 import { addressField, intField, uintField, urlField } from "./fields.js";
 
@@ -217,6 +218,69 @@ export const attestersSchema = z
   })
   .describe("The m-of-n attester quorum that signs every cross-chain packet");
 
+/** A BullMQ key prefix: letters, digits, `_` and `-` (no `:`, which BullMQ uses as its separator). */
+const QUEUE_PREFIX = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * The relayer's knobs. Every field has a default, so a config without `relayer` runs the
+ * relayer as the devnet does. Keys are not config: they come from the environment
+ * (`RELAYER_PRIVATE_KEY`, `ATTESTER_PRIVATE_KEY(S)`) or, on the devnet, from the manifest.
+ */
+export const relayerSchema = z
+  .object(
+    {
+      port: intField(0, 65_535)
+        .default(9464)
+        .describe("HTTP port of the relayer's /healthz, /metrics and /admin/queues (0 = any free port)"),
+      queuePrefix: z
+        .string({ error: "expected a queue prefix (letters, digits, _ or -)" })
+        .regex(QUEUE_PREFIX, { error: "expected 1–64 letters, digits, _ or - (no ':')" })
+        .default("crossmargin")
+        .describe("BullMQ key prefix; relayers sharing one Redis and one prefix share the work"),
+      batchMaxLeaves: intField(1, 2_000)
+        .default(200)
+        .describe("Most balance updates per BALANCE_BATCH packet (one Merkle root, one quorum check)"),
+      batchWindowMs: intField(0, 600_000)
+        .default(250)
+        .describe(
+          "How long a route waits, after new work appears, for more before it cuts a batch (a full batch goes at once)",
+        ),
+      reconcileIntervalMs: intField(100, 3_600_000)
+        .default(5_000)
+        .describe(
+          "Period of the repeatable `reconcile` job that diffs source and destination state and enqueues what is missing",
+        ),
+      claimTtlMs: intField(1_000, 86_400_000)
+        .default(120_000)
+        .describe(
+          "How long a balance update stays claimed by an in-flight batch before reconcile may batch it again",
+        ),
+      attestTimeoutMs: intField(100, 600_000)
+        .default(5_000)
+        .describe("How long the relayer waits for one attester's signature"),
+      receiptTimeoutMs: intField(100, 3_600_000)
+        .default(20_000)
+        .describe("How long a sent transaction may stay unmined before its fee is bumped"),
+      feeBumpPercent: intField(10, 1_000)
+        .default(25)
+        .describe("Fee increase of each replacement transaction, in percent (nodes require at least 10)"),
+      maxFeeBumps: intField(0, 20)
+        .default(5)
+        .describe("Replacements of one stuck transaction before the delivery fails and is retried"),
+      attesterUrls: z
+        .record(addressField(), urlField(["http", "https"]), {
+          error:
+            "expected an object mapping attester addresses to the URLs of their `crossmargin attester` servers",
+        })
+        .default({})
+        .describe(
+          "Remote attesters: address → URL of its `crossmargin attester` server. Attesters not listed sign in-process when their key is available",
+        ),
+    },
+    { error: "expected an object with the relayer's settings" },
+  )
+  .describe("The relayer's settings (all optional)");
+
 /**
  * The whole crossmargin config: one schema for the contracts' deployment, the indexer, the
  * relayer and the tests. The devnet's `.devnet/manifest.json` is a valid config with two extra
@@ -237,6 +301,7 @@ export const configSchema = z
         .optional()
         .describe("Postgres for the indexer; absent = embedded PGlite"),
       apiUrl: urlField(["http", "https"]).optional().describe("Base URL of the indexer's HTTP API"),
+      relayer: relayerSchema.default(() => relayerSchema.parse({})),
       accounts: z
         .unknown()
         .optional()
@@ -245,6 +310,19 @@ export const configSchema = z
     },
     { error: "expected a JSON object" },
   )
+  .superRefine((config, ctx) => {
+    const members = new Set(config.attesters.addresses);
+    for (const address of Object.keys(config.relayer.attesterUrls)) {
+      if (!members.has(address as Address)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["relayer", "attesterUrls", address],
+          message: "expected an address listed in attesters.addresses",
+          input: address,
+        });
+      }
+    }
+  })
   .describe("crossmargin config");
 
 /** The parsed, validated config (addresses checksummed, big numbers as `bigint`, defaults filled). */
@@ -255,6 +333,8 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type ChainConfig = z.infer<typeof chainSchema>;
 /** One parsed token entry. */
 export type TokenConfig = z.infer<typeof tokenSchema>;
+/** The relayer's parsed settings. */
+export type RelayerConfig = z.infer<typeof relayerSchema>;
 /** One parsed risk entry. */
 export type RiskConfig = z.infer<typeof riskSchema>;
 /** The role of a chain. */
