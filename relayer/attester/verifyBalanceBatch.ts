@@ -1,0 +1,186 @@
+import { type Address, getAddress, type PublicClient } from "viem";
+import { collateralVaultAbi } from "../../shared/abis/generated.js";
+import { parseBatchNonce } from "../../shared/codec/batchNonce.js";
+import type { BalanceBatchMessage } from "../../shared/codec/types.js";
+import type { ChainConfig } from "../../shared/config/schema.js";
+import type { BalanceLeaf } from "../../shared/merkle/balanceLeaf.js";
+import { balanceTreeRoot } from "../../shared/merkle/balanceTreeRoot.js";
+import type { BalanceBatchClaim, LeafJson } from "../types.js";
+import { assertBlockFinal } from "./assertBlockFinal.js";
+import { callRpc } from "./callRpc.js";
+import { AttestationRefusedError } from "./errors.js";
+import { parseUintString } from "./parseUintString.js";
+
+/** Parameters of {@link verifyBalanceBatch}. */
+export type VerifyBalanceBatchParameters = {
+  /** This attester's client of the vault chain. */
+  client: PublicClient;
+  /** The vault chain (the packet's source). */
+  chain: ChainConfig;
+  /** The claim (its header already verified by `verifyPacketHeader`). */
+  claim: BalanceBatchClaim;
+  /** The packet's nonce. */
+  nonce: bigint;
+  /** The decoded BALANCE_BATCH message. */
+  message: BalanceBatchMessage;
+};
+
+/** Mismatches listed in a refusal before "and N more". */
+const MISMATCHES_SHOWN = 3;
+
+/**
+ * Verifies a BALANCE_BATCH claim against the vault chain: the batch nonce encodes the message's
+ * source block, every leaf belongs to this chain's vault at that block and appears once, the
+ * root is the tree of the leaves (`balanceTreeRoot`, equal to `buildBalanceTree(leaves).root`),
+ * the block is final on this attester's RPC, the timestamp is that block's, and every leaf's
+ * `balance`, `seq` and `inboundNonce` equal the vault's `accountState` read at that block (all
+ * leaves read concurrently; the client batches JSON-RPC).
+ *
+ * @param parameters client, chain, claim, nonce and message
+ * @throws {AttestationRefusedError} naming the first check that failed, with the values
+ * @throws {AttestationNotFinalError} when the source block is not final yet on this RPC
+ * @throws {RpcUnavailableError} when the RPC failed
+ */
+export async function verifyBalanceBatch(parameters: VerifyBalanceBatchParameters): Promise<void> {
+  const { chain, claim, message } = parameters;
+  const parsed = parseBatchNonce(parameters.nonce);
+  if (parsed === undefined) {
+    refuse("nonce", `${parameters.nonce} is not a batch nonce (2^63 | sourceBlock << 16 | index)`);
+  }
+  if (parsed.sourceBlock !== message.sourceBlock) {
+    refuse(
+      "sourceBlock",
+      `the nonce encodes block ${parsed.sourceBlock}, the message says ${message.sourceBlock}`,
+    );
+  }
+  const leaves = parseLeaves(claim.leaves, chain, message);
+  if (message.leafCount !== leaves.length) {
+    refuse("leafCount", `the message counts ${message.leafCount} leaves, the claim has ${leaves.length}`);
+  }
+  const root = balanceTreeRoot(leaves);
+  if (root !== message.root.toLowerCase()) {
+    refuse("root", `the message's root is ${message.root}, the tree of the claim's leaves has ${root}`);
+  }
+
+  await assertBlockFinal({ client: parameters.client, chain, blockNumber: message.sourceBlock });
+  await Promise.all([checkTimestamp(parameters), checkStates(parameters, leaves)]);
+}
+
+function parseLeaves(json: readonly LeafJson[], chain: ChainConfig, message: BalanceBatchMessage) {
+  if (!Array.isArray(json) || json.length === 0) refuse("leaves", "expected at least one leaf");
+  const vault = chain.contracts.vault;
+  const seen = new Map<string, number>();
+  return json.map((entry, i): BalanceLeaf => {
+    const leaf = parseLeaf(entry, `leaves[${i}]`);
+    if (leaf.chainId !== BigInt(chain.chainId)) {
+      refuse(
+        `leaves[${i}].chainId`,
+        `leaf chainId ${leaf.chainId}, the batch comes from chain ${chain.chainId}`,
+      );
+    }
+    if (leaf.vault !== vault) {
+      refuse(
+        `leaves[${i}].vault`,
+        `leaf vault ${leaf.vault}, the vault of chain ${chain.chainId} is ${vault}`,
+      );
+    }
+    if (leaf.sourceBlock !== message.sourceBlock) {
+      refuse(
+        `leaves[${i}].sourceBlock`,
+        `leaf sourceBlock ${leaf.sourceBlock}, the message's is ${message.sourceBlock}`,
+      );
+    }
+    const key = `${leaf.account}-${leaf.token}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      refuse(`leaves[${i}]`, `(account ${leaf.account}, token ${leaf.token}) is already leaves[${first}]`);
+    }
+    seen.set(key, i);
+    return leaf;
+  });
+}
+
+function parseLeaf(json: LeafJson, path: string): BalanceLeaf {
+  if (typeof json !== "object" || json === null) refuse(path, "expected a leaf object");
+  return {
+    chainId: parseUintString(`${path}.chainId`, json.chainId, 64),
+    vault: parseAddress(`${path}.vault`, json.vault),
+    account: parseAddress(`${path}.account`, json.account),
+    token: parseAddress(`${path}.token`, json.token),
+    balance: parseUintString(`${path}.balance`, json.balance, 256),
+    seq: parseUintString(`${path}.seq`, json.seq, 64),
+    inboundNonce: parseUintString(`${path}.inboundNonce`, json.inboundNonce, 64),
+    sourceBlock: parseUintString(`${path}.sourceBlock`, json.sourceBlock, 64),
+  };
+}
+
+function parseAddress(check: string, value: unknown): Address {
+  if (typeof value !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(value)) {
+    refuse(check, `expected an address (0x + 40 hex digits), got ${JSON.stringify(value) ?? String(value)}`);
+  }
+  return getAddress(value.toLowerCase());
+}
+
+async function checkTimestamp(parameters: VerifyBalanceBatchParameters): Promise<void> {
+  const { chain, message } = parameters;
+  const block = await callRpc(
+    { chainId: chain.chainId, what: `eth_getBlockByNumber(${message.sourceBlock})` },
+    () => parameters.client.getBlock({ blockNumber: message.sourceBlock }),
+  );
+  if (block.timestamp !== message.sourceTimestamp) {
+    refuse(
+      "sourceTimestamp",
+      `block ${message.sourceBlock} on chain ${chain.chainId} has timestamp ${block.timestamp}, the message says ${message.sourceTimestamp}`,
+    );
+  }
+}
+
+async function checkStates(parameters: VerifyBalanceBatchParameters, leaves: BalanceLeaf[]): Promise<void> {
+  const { chain, message } = parameters;
+  const blockNumber = message.sourceBlock;
+  const states = await Promise.all(
+    leaves.map((leaf, i) =>
+      callRpc(
+        {
+          chainId: chain.chainId,
+          what: `accountState(${leaf.account}, ${leaf.token}) at block ${blockNumber}`,
+          refuseAs: `leaves[${i}]`,
+        },
+        () =>
+          parameters.client.readContract({
+            address: chain.contracts.vault,
+            abi: collateralVaultAbi,
+            functionName: "accountState",
+            args: [leaf.account, leaf.token],
+            blockNumber,
+          }),
+      ),
+    ),
+  );
+  const mismatches: { check: string; text: string }[] = [];
+  leaves.forEach((leaf, i) => {
+    const [balance, , seq, inboundNonce] = states[i] ?? [];
+    const onChain = { balance, seq, inboundNonce };
+    for (const field of ["balance", "seq", "inboundNonce"] as const) {
+      if (onChain[field] === leaf[field]) continue;
+      mismatches.push({
+        check: `leaves[${i}].${field}`,
+        text: `leaves[${i}].${field} is ${leaf[field]} but the vault holds ${onChain[field]} for (account ${leaf.account}, token ${leaf.token}) at block ${blockNumber}`,
+      });
+    }
+  });
+  const first = mismatches[0];
+  if (first === undefined) return;
+  const more = mismatches.length - MISMATCHES_SHOWN;
+  refuse(
+    first.check,
+    `${mismatches
+      .slice(0, MISMATCHES_SHOWN)
+      .map((m) => m.text)
+      .join("; ")}${more > 0 ? `; and ${more} more` : ""}`,
+  );
+}
+
+function refuse(check: string, reason: string): never {
+  throw new AttestationRefusedError({ check, reason });
+}
