@@ -1,0 +1,341 @@
+import {
+  type Abi,
+  type Account,
+  type Address,
+  type Chain,
+  encodeFunctionData,
+  type Hex,
+  type PublicClient,
+  TransactionNotFoundError,
+  type TransactionReceipt,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { ConfigError } from "../../shared/errors/BaseError.js";
+import { classifyDeliveryError } from "./classifyDeliveryError.js";
+import {
+  DeliveryRetryError,
+  DeliveryRevertedError,
+  NonceTakenError,
+  TransactionStuckError,
+} from "./errors.js";
+import { findSentReceipt } from "./findSentReceipt.js";
+
+/**
+ * A contract call to send, with the contract's full ABI so that a revert decodes by name
+ * (`simulateContract`'s `request` carries only the function's ABI item: pass the call you
+ * simulated, e.g. `buildDeliveryCall`'s result, or `{ ...request, abi }`). Sent by the wallet's account.
+ */
+export type DeliveryRequest = {
+  address: Address;
+  abi: Abi;
+  functionName: string;
+  args?: readonly unknown[] | undefined;
+  value?: bigint | undefined;
+};
+
+/** Transactions sent for one delivery: one nonce, every (fee-bumped) hash, oldest first. */
+export type SentTransactions = { nonce: number; hashes: Hex[] };
+
+/** Parameters of {@link sendWithReplacement}. */
+export type SendWithReplacementParameters = {
+  /** A public client of the destination chain. */
+  publicClient: PublicClient;
+  /** Signs and sends; its account is the relayer's (one worker per chain and account). */
+  walletClient: WalletClient<Transport, Chain | undefined, Account>;
+  /** The call to send (simulated already), with the contract's full ABI. */
+  request: DeliveryRequest;
+  /** How long one transaction may stay unmined before its fee is bumped. */
+  receiptTimeoutMs: number;
+  /** Fee increase of each replacement in percent (at least 10 is applied). */
+  feeBumpPercent: number;
+  /** Replacements before giving up with {@link TransactionStuckError}. */
+  maxFeeBumps: number;
+  /** What an earlier attempt of this job sent (`DeliverJobData.sent`), to resume instead of sending twice. */
+  previous?: SentTransactions | undefined;
+  /** Called with every hash so far right after each send, before waiting (the worker stores it with `job.updateData`). */
+  onSent: (sent: SentTransactions) => Promise<void>;
+  /** How often receipts are polled (default: the public client's polling interval, at most a quarter of the timeout). */
+  pollingIntervalMs?: number | undefined;
+};
+
+/** EIP-1559 fees of one transaction. */
+type Fees = { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
+/** A transaction of an earlier attempt still pending: its fees (to outbid) and gas limit. */
+type InFlight = Fees & { gas: bigint };
+
+/** Headroom over the gas estimate (state may change a little before inclusion). */
+const GAS_HEADROOM_PERCENT = 120n;
+/** Nodes reject a replacement that raises fees by less than this. */
+const MIN_BUMP_PERCENT = 10;
+/** Send errors of a replacement that mean "the nonce is taken or still held": keep waiting instead. */
+const TOLERATED_REPLACEMENT_ERRORS = new Set(["NonceTooLow", "ReplacementUnderpriced", "AlreadyKnown"]);
+
+/**
+ * Sends a contract call and waits for it to be mined, replacing it with higher fees while it is
+ * stuck.
+ *
+ * - With `previous` (the job is retried after a crash or a timeout), first looks for a receipt of
+ *   any earlier hash (→ returned); if the account's nonce moved past `previous.nonce` without one
+ *   of ours, throws {@link NonceTakenError} (retryable: the job re-checks `isDelivered` and sends
+ *   again); if an earlier transaction is still pending, replaces it (same nonce, bumped fees).
+ * - Otherwise takes the nonce from the chain (`getTransactionCount`, blockTag `pending`). That is
+ *   enough because one worker (concurrency 1) per chain and account sends; two relayer
+ *   processes must use different keys, or accept "nonce too low" retries.
+ * - Fees from `estimateFeesPerGas` (EIP-1559); `onSent` gets the hash before the wait.
+ * - After `receiptTimeoutMs` without a receipt, re-sends the same call with the same nonce and
+ *   both fee caps raised by `feeBumpPercent` (at least +10%, and at least the current estimate),
+ *   calls `onSent` with all hashes, up to `maxFeeBumps` times; then throws {@link TransactionStuckError}.
+ * - A reverted receipt is explained by simulating the call again at its block: an "already
+ *   applied" revert throws {@link DeliveryRevertedError} with `outcome: "already"`, a passing
+ *   condition {@link DeliveryRetryError}, anything else {@link DeliveryRevertedError}.
+ *
+ * @param parameters clients, call, timeouts, fee policy, previous attempt, `onSent`
+ * @returns the successful receipt (of whichever of the hashes mined)
+ * @throws {TransactionStuckError} when no attempt mined in time
+ * @throws {NonceTakenError} when the nonce was used by a transaction that is not ours
+ * @throws {DeliveryRevertedError} / {@link DeliveryRetryError} when the mined transaction reverted
+ * @throws {ConfigError} when a timeout or fee setting is out of range
+ */
+export async function sendWithReplacement(
+  parameters: SendWithReplacementParameters,
+): Promise<TransactionReceipt> {
+  checkSettings(parameters);
+  const { publicClient, walletClient, request } = parameters;
+  const account = walletClient.account;
+  const data = encodeFunctionData({
+    abi: request.abi,
+    functionName: request.functionName,
+    args: request.args,
+  });
+  const hashes: Hex[] = [...(parameters.previous?.hashes ?? [])];
+
+  let start: { nonce: number; inFlight: InFlight | undefined };
+  if (parameters.previous === undefined) {
+    const nonce = await publicClient.getTransactionCount({ address: account.address, blockTag: "pending" });
+    start = { nonce, inFlight: undefined };
+  } else {
+    const resumed = await resume(publicClient, account.address, parameters.previous);
+    if ("receipt" in resumed) return settle(parameters, resumed.receipt);
+    start = resumed;
+  }
+  const { nonce } = start;
+  // Decoded like the simulation, so a revert here (someone delivered meanwhile) is classified by
+  // name. Against `latest`: the pending state may already hold our earlier attempt, and a call
+  // estimated on top of itself can come out too low.
+  const estimate = await publicClient.estimateContractGas({
+    address: request.address,
+    abi: request.abi,
+    functionName: request.functionName,
+    args: request.args,
+    value: request.value,
+    account,
+    blockTag: "latest",
+  });
+  const headroom = (estimate * GAS_HEADROOM_PERCENT) / 100n;
+  // A replacement keeps at least the gas limit of the transaction it replaces.
+  const gas = start.inFlight !== undefined && start.inFlight.gas > headroom ? start.inFlight.gas : headroom;
+  const pollingIntervalMs =
+    parameters.pollingIntervalMs ??
+    Math.min(publicClient.pollingInterval, Math.max(50, Math.floor(parameters.receiptTimeoutMs / 4)));
+
+  let fees =
+    start.inFlight === undefined ? await currentFees(publicClient) : await bumped(parameters, start.inFlight);
+  for (let bumps = 0; ; bumps++) {
+    const isReplacement = bumps > 0 || start.inFlight !== undefined;
+    const hash = await sendOnce({
+      ...parameters,
+      to: request.address,
+      data,
+      gas,
+      nonce,
+      fees,
+      isReplacement,
+    });
+    if (hash !== undefined) {
+      hashes.push(hash);
+      await parameters.onSent({ nonce, hashes: [...hashes] });
+    }
+    const receipt = await waitForAny(
+      publicClient,
+      account.address,
+      { nonce, hashes },
+      {
+        timeoutMs: parameters.receiptTimeoutMs,
+        pollingIntervalMs,
+      },
+    );
+    if (receipt !== undefined) return settle(parameters, receipt);
+    if (bumps >= parameters.maxFeeBumps)
+      throw new TransactionStuckError(nonce, hashes, parameters.receiptTimeoutMs);
+    fees = await bumped(parameters, fees);
+  }
+}
+
+type SendOnceParameters = SendWithReplacementParameters & {
+  to: Address;
+  data: Hex;
+  gas: bigint;
+  nonce: number;
+  fees: Fees;
+  isReplacement: boolean;
+};
+
+/** Sends one attempt; a replacement that the node refuses because the nonce is taken or held returns `undefined`. */
+async function sendOnce(parameters: SendOnceParameters): Promise<Hex | undefined> {
+  const { walletClient } = parameters;
+  try {
+    return await walletClient.sendTransaction({
+      account: walletClient.account,
+      chain: walletClient.chain ?? null,
+      to: parameters.to,
+      data: parameters.data,
+      value: parameters.request.value,
+      gas: parameters.gas,
+      nonce: parameters.nonce,
+      type: "eip1559",
+      maxFeePerGas: parameters.fees.maxFeePerGas,
+      maxPriorityFeePerGas: parameters.fees.maxPriorityFeePerGas,
+    });
+  } catch (error) {
+    // An earlier attempt may have just been mined (nonce too low) or still be held by the node:
+    // waiting finds out which.
+    if (parameters.isReplacement && TOLERATED_REPLACEMENT_ERRORS.has(classifyDeliveryError(error).reason)) {
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+/** Where a retried job stands: one of its transactions mined, or the nonce to use and the fees to beat. */
+async function resume(
+  publicClient: PublicClient,
+  address: Address,
+  previous: SentTransactions,
+): Promise<{ receipt: TransactionReceipt } | { nonce: number; inFlight: InFlight | undefined }> {
+  // Read the nonce before the receipts: a receipt that lands in between is then still found.
+  const latest = await publicClient.getTransactionCount({ address, blockTag: "latest" });
+  const receipt = await findSentReceipt(publicClient, previous.hashes);
+  if (receipt !== undefined) return { receipt };
+  if (latest > previous.nonce) throw new NonceTakenError(previous.nonce, previous.hashes);
+  const pending = await publicClient.getTransactionCount({ address, blockTag: "pending" });
+  // Nothing pending at that nonce any more (dropped, e.g. the node restarted): send afresh.
+  if (pending <= previous.nonce) return { nonce: pending, inFlight: undefined };
+  for (const hash of [...previous.hashes].reverse()) {
+    const tx = await publicClient.getTransaction({ hash }).catch((error: unknown) => {
+      if (error instanceof TransactionNotFoundError) return undefined;
+      throw error;
+    });
+    if (tx?.maxFeePerGas !== undefined && tx.maxPriorityFeePerGas !== undefined) {
+      return {
+        nonce: previous.nonce,
+        inFlight: {
+          maxFeePerGas: tx.maxFeePerGas,
+          maxPriorityFeePerGas: tx.maxPriorityFeePerGas,
+          gas: tx.gas,
+        },
+      };
+    }
+  }
+  return { nonce: previous.nonce, inFlight: undefined };
+}
+
+/**
+ * Polls the receipts of `sent.hashes` until one exists or `timeoutMs` passes.
+ *
+ * @returns the receipt, or `undefined` on timeout
+ * @throws {NonceTakenError} when the nonce was consumed by a transaction that is not ours
+ */
+async function waitForAny(
+  publicClient: PublicClient,
+  address: Address,
+  sent: SentTransactions,
+  timing: { timeoutMs: number; pollingIntervalMs: number },
+): Promise<TransactionReceipt | undefined> {
+  const deadline = Date.now() + timing.timeoutMs;
+  for (;;) {
+    const latest = await publicClient.getTransactionCount({ address, blockTag: "latest" });
+    const receipt = await findSentReceipt(publicClient, sent.hashes);
+    if (receipt !== undefined) return receipt;
+    if (latest > sent.nonce) throw new NonceTakenError(sent.nonce, sent.hashes);
+    const left = deadline - Date.now();
+    if (left <= 0) return undefined;
+    await sleep(Math.min(timing.pollingIntervalMs, left));
+  }
+}
+
+/** A successful receipt is returned; a reverted one is explained by replaying the call at its block. */
+async function settle(
+  parameters: SendWithReplacementParameters,
+  receipt: TransactionReceipt,
+): Promise<TransactionReceipt> {
+  if (receipt.status === "success") return receipt;
+  const { publicClient, walletClient, request } = parameters;
+  const txHash = receipt.transactionHash;
+  try {
+    await publicClient.simulateContract({
+      address: request.address,
+      abi: request.abi,
+      functionName: request.functionName,
+      args: request.args,
+      value: request.value,
+      account: walletClient.account,
+      blockNumber: receipt.blockNumber,
+    });
+  } catch (error) {
+    const classified = classifyDeliveryError(error);
+    if (classified.outcome === "retry") throw new DeliveryRetryError({ ...classified, txHash, cause: error });
+    throw new DeliveryRevertedError({ ...classified, outcome: classified.outcome, txHash, cause: error });
+  }
+  throw new DeliveryRetryError({
+    reason: "TransactionReverted",
+    message: `transaction ${txHash} reverted in block ${receipt.blockNumber}, but the call succeeds when replayed there (out of gas?)`,
+    txHash,
+  });
+}
+
+async function currentFees(publicClient: PublicClient): Promise<Fees> {
+  const { maxFeePerGas, maxPriorityFeePerGas } = await publicClient.estimateFeesPerGas();
+  return { maxFeePerGas, maxPriorityFeePerGas };
+}
+
+/** Both caps raised by the bump percentage (at least +10% and +1 wei), and at least the current estimate. */
+async function bumped(parameters: SendWithReplacementParameters, previous: Fees): Promise<Fees> {
+  const now = await currentFees(parameters.publicClient);
+  const percent = BigInt(Math.max(MIN_BUMP_PERCENT, Math.ceil(parameters.feeBumpPercent)));
+  const raise = (value: bigint) => {
+    const raised = (value * (100n + percent) + 99n) / 100n;
+    return raised > value ? raised : value + 1n;
+  };
+  const maxPriorityFeePerGas = max(raise(previous.maxPriorityFeePerGas), now.maxPriorityFeePerGas);
+  const maxFeePerGas = max(max(raise(previous.maxFeePerGas), now.maxFeePerGas), maxPriorityFeePerGas);
+  return { maxFeePerGas, maxPriorityFeePerGas };
+}
+
+function checkSettings(parameters: SendWithReplacementParameters): void {
+  const issues = [];
+  if (!Number.isFinite(parameters.receiptTimeoutMs) || parameters.receiptTimeoutMs <= 0)
+    issues.push({
+      path: "relayer.receiptTimeoutMs",
+      message: `expected a positive number of milliseconds, got ${parameters.receiptTimeoutMs}`,
+    });
+  if (!Number.isFinite(parameters.feeBumpPercent) || parameters.feeBumpPercent < 0)
+    issues.push({
+      path: "relayer.feeBumpPercent",
+      message: `expected a non-negative percentage, got ${parameters.feeBumpPercent}`,
+    });
+  if (!Number.isInteger(parameters.maxFeeBumps) || parameters.maxFeeBumps < 0)
+    issues.push({
+      path: "relayer.maxFeeBumps",
+      message: `expected a non-negative integer, got ${parameters.maxFeeBumps}`,
+    });
+  if (issues.length > 0) throw new ConfigError("Invalid delivery settings.", issues);
+}
+
+function max(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
