@@ -1,0 +1,38 @@
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+
+/** Redis used by the ops tests. */
+export const TEST_REDIS_URL = "redis://127.0.0.1:6379";
+
+/** A unique BullMQ prefix for one test, and a way to delete everything stored under it. */
+export type TestRedisPrefix = {
+  /** e.g. `t-ops-1f2e3d4c5b6a` (valid as `relayer.queuePrefix`). */
+  prefix: string;
+  /** Deletes every key under the prefix. */
+  cleanup(): Promise<void>;
+};
+
+/**
+ * Test helper: a fresh queue prefix so tests never share Redis state, and its cleanup.
+ *
+ * @returns the prefix and its cleanup
+ */
+export function createTestRedisPrefix(): TestRedisPrefix {
+  const prefix = `t-ops-${randomBytes(6).toString("hex")}`;
+  return {
+    prefix,
+    async cleanup() {
+      const client = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+      try {
+        let cursor = "0";
+        do {
+          const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
+          if (keys.length > 0) await client.del(...keys);
+          cursor = next;
+        } while (cursor !== "0");
+      } finally {
+        await client.quit();
+      }
+    },
+  };
+}
