@@ -10,14 +10,15 @@ import { BaseError } from "../shared/errors/BaseError.js";
 import { DEMO_TOKENS } from "./devnet/demoAssets.js";
 import { indexerService } from "./devnet/indexerService.js";
 import { DEV_USAGE, parseDevArgs } from "./devnet/parseDevArgs.js";
+import { relayerService } from "./devnet/relayerService.js";
 import type { DevService, RunningDevService } from "./devnet/services.js";
 import { type StartDevnetReturnType, startDevnet } from "./devnet/startDevnet.js";
 
 /**
  * Services started, in order, once the chains are deployed; stopped in reverse on Ctrl-C.
- * The indexer and the relayer join this list.
+ * The relayer reads the indexer, so it comes second (and stops first).
  */
-const SERVICES: DevService[] = [indexerService];
+const SERVICES: DevService[] = [indexerService, relayerService];
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const log = (message: string) => console.log(`[dev] ${message}`);

@@ -63,6 +63,8 @@ export type DevnetManifest = {
   redisUrl?: string;
   databaseUrl?: string;
   apiUrl?: string;
+  /** Written by `npm run dev`'s relayer service (queue prefix of the run, HTTP port). */
+  relayer?: { queuePrefix: string; port: number };
   accounts: DevnetAccounts;
   devnet: ManifestDevnet;
 };

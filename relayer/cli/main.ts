@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+/**
+ * `crossmargin`: the operator's CLI. `crossmargin help` lists the commands.
+ */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { BaseError } from "../../shared/errors/BaseError.js";
+import { runAttester } from "../attester/runAttester.js";
+import { runRelayer } from "../pipeline/runRelayer.js";
+import { runRetry } from "./runRetry.js";
+import { runStatus } from "./runStatus.js";
+
+const USAGE = `Usage: crossmargin <command> [options]
+
+Commands:
+  dev              start the whole devnet: chains, contracts, indexer, relayer, attesters (= npm run dev)
+  relayer          run a relayer (discover → attest → deliver)            crossmargin relayer --help
+  attester         run one attester's HTTP signer with its own key         crossmargin attester --help
+  status           per route: lag, in flight, oldest age; queue depths; dead letters
+  retry <job-id>   retry a failed or dead-lettered job
+  help             this text
+
+Every command reads the config from --config <path>, else $CROSSMARGIN_CONFIG, else
+.devnet/manifest.json (written by \`npm run dev\`).`;
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "dev":
+      return runDev(rest);
+    case "relayer":
+      await runRelayer(rest);
+      return 0;
+    case "attester":
+      await runAttester(rest);
+      return 0;
+    case "status":
+      return runStatus(rest);
+    case "retry":
+      return runRetry(rest);
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 1 : 0;
+    default:
+      process.stderr.write(`crossmargin: unknown command ${JSON.stringify(command)}\n\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+/** `crossmargin dev` is `npm run dev`: the devnet script, with the arguments passed on. */
+function runDev(args: string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/dev.ts", ...args], {
+      cwd: ROOT,
+      stdio: "inherit",
+    });
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    process.on("SIGINT", forward);
+    process.on("SIGTERM", forward);
+    child.on("exit", (code) => resolve(code ?? 1));
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(
+      `${error instanceof BaseError ? error.message : error instanceof Error ? error.stack : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

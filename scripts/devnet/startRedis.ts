@@ -1,0 +1,67 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { Redis } from "ioredis";
+import { freePort } from "../../test/utils/freePort.js";
+
+/** A Redis the devnet started for itself. */
+export type StartedRedis = { url: string; stop: () => Promise<void>; exited: Promise<number | null> };
+
+/** How to get a Redis when none is configured and none can be started. */
+export const REDIS_HELP = [
+  "The relayer needs Redis. Either:",
+  "  - set REDIS_URL to a running Redis (e.g. REDIS_URL=redis://127.0.0.1:6379 npm run dev), or",
+  "  - install redis-server so `npm run dev` can start one itself:",
+  "      Debian/Ubuntu: sudo apt-get install redis-server    macOS: brew install redis",
+  "      Docker:        docker run -p 6379:6379 redis:7   (then REDIS_URL=redis://127.0.0.1:6379)",
+].join("\n");
+
+/**
+ * Whether `redis-server` is on PATH.
+ *
+ * @returns true when it can be started
+ */
+export function hasRedisServer(): boolean {
+  return spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
+}
+
+/**
+ * Starts a private, in-memory `redis-server` on a free port (no persistence), and waits until it
+ * answers PING.
+ *
+ * @returns its URL, `stop`, and `exited`
+ */
+export async function startRedis(): Promise<StartedRedis> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    { stdio: "ignore" },
+  );
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const url = `redis://127.0.0.1:${port}`;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      await client.connect();
+      await client.ping();
+      client.disconnect();
+      break;
+    } catch {
+      client.disconnect();
+      if (child.exitCode !== null || Date.now() > deadline) {
+        child.kill("SIGKILL");
+        throw new Error(`redis-server did not start on port ${port}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return {
+    url,
+    exited,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}

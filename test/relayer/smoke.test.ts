@@ -1,0 +1,54 @@
+import { pino } from "pino";
+import { parseUnits } from "viem";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { tokenAddress } from "../../indexer/testing/chainClients.js";
+import { depositCollateral } from "../../indexer/testing/depositCollateral.js";
+import { pollUntil } from "../../indexer/testing/pollUntil.js";
+import { type IndexedDevnet, startIndexedDevnet } from "../../indexer/testing/startIndexedDevnet.js";
+import { resolveKeys } from "../../relayer/pipeline/resolveKeys.js";
+import { type Relayer, startRelayer } from "../../relayer/pipeline/startRelayer.js";
+import { marginHubAbi } from "../../shared/abis/generated.js";
+
+let net: IndexedDevnet;
+let relayer: Relayer;
+
+beforeAll(async () => {
+  net = await startIndexedDevnet({ basePort: 26545, schema: `cm_smoke_${process.pid}`, finalityDepth: 2 });
+  const config = {
+    ...net.devnet.config,
+    relayer: { ...net.devnet.config.relayer, queuePrefix: `smoke${process.pid}`, port: 0 },
+  };
+  relayer = await startRelayer({
+    config,
+    keys: resolveKeys(config, {}),
+    apiUrl: net.indexer.url,
+    logger: pino({ level: "debug" }),
+  });
+});
+
+afterAll(async () => {
+  await relayer?.stop();
+  await net?.stop();
+});
+
+test("a deposit is credited on the hub", async () => {
+  const trader = net.accounts.traders[0];
+  if (trader === undefined) throw new Error("no trader");
+  const [vault] = net.vaults;
+  const token = tokenAddress(vault, "USDC");
+  await depositCollateral(vault, { key: trader.privateKey, token, amount: parseUnits("100", 6) });
+  // finality depth 2: mine two more blocks on the vault chain
+  await vault.testClient.mine({ blocks: 2 });
+  const credited = await pollUntil(
+    () =>
+      net.hub.publicClient.readContract({
+        address: net.hub.chain.contracts.hub as `0x${string}`,
+        abi: marginHubAbi,
+        functionName: "creditedBalance",
+        args: [trader.address, BigInt(vault.chain.chainId), token],
+      }),
+    ([balance]) => balance > 0n,
+    { timeoutMs: 30_000, what: "credit" },
+  );
+  expect(credited[0]).toBeGreaterThanOrEqual(parseUnits("100", 6));
+});
