@@ -64,6 +64,8 @@ export type AttestJobData = {
   claim: Claim;
   /** When discovery first saw the work (ms since epoch), for latency metrics. */
   discoveredAt: number;
+  /** Source block time of the work (seconds; a batch's final block), for the credit latency metric. */
+  sourceTimestamp?: number | undefined;
 };
 
 /** Data of a `deliver-<chainId>` job: submit the attested claim on its destination. */
@@ -72,6 +74,7 @@ export type DeliverJobData = {
   /** The quorum's 65-byte signatures, sorted by signer and concatenated. */
   signatures: Hex;
   discoveredAt: number;
+  sourceTimestamp?: number | undefined;
   /** When the quorum was reached (ms since epoch). */
   attestedAt: number;
   /** Transactions sent for this job so far (the same nonce, bumped fees), recorded before waiting. */

@@ -87,13 +87,24 @@ export async function discoverWork(parameters: DiscoverWorkParameters): Promise<
       sourceTimestamp: block.timestamp,
     });
     for (const batch of planned) {
-      jobs.push({ jobId: batch.jobId, data: { claim: batch.claim, discoveredAt: now } });
+      jobs.push({
+        jobId: batch.jobId,
+        data: { claim: batch.claim, discoveredAt: now, sourceTimestamp: Number(block.timestamp) },
+      });
       leaves += batch.claim.leaves.length;
       batches += 1;
     }
   }
   for (const claim of pending.packets) {
-    jobs.push({ jobId: packetJobId(claim.guid), data: { claim, discoveredAt: now } });
+    const sourceTimestamp = pending.packetTimes.get(claim.guid);
+    jobs.push({
+      jobId: packetJobId(claim.guid),
+      data: {
+        claim,
+        discoveredAt: now,
+        sourceTimestamp: sourceTimestamp === undefined ? undefined : Number(sourceTimestamp),
+      },
+    });
   }
   if (jobs.length > 0) await parameters.enqueue(jobs);
   return { batches, leaves, packets: pending.packets.length, routes: pending.routes, finalBlocks };

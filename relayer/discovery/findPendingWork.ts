@@ -41,6 +41,8 @@ export type FindPendingWorkReturnType = {
   balances: BalanceCandidate[];
   /** Packets sent by a vault or the hub, final at their source and not yet delivered, by nonce. */
   packets: SentPacketClaim[];
+  /** Source block time (seconds) of each packet, by guid. */
+  packetTimes: Map<string, bigint>;
   /** Per route (`"<src>-><dst>"`): work items waiting (final or not) and the oldest one's source time. */
   routes: Map<string, RouteBacklog>;
 };
@@ -83,6 +85,7 @@ export async function findPendingWork(
     .orderBy(asc(relayMessage.route), asc(relayMessage.nonce))
     .limit(limit);
   const packets: SentPacketClaim[] = [];
+  const packetTimes = new Map<string, bigint>();
   const routes = new Map<string, RouteBacklog>();
   const note = (route: string, timestamp: bigint) => {
     const backlog = routes.get(route) ?? { pending: 0, oldestTimestamp: timestamp };
@@ -97,6 +100,7 @@ export async function findPendingWork(
     const final = finalBlocks.get(row.srcEid);
     if (row.packet === null || row.nonce === null || row.sourceBlock === null) continue;
     if (final === undefined || row.sourceBlock > final) continue; // not final at its source yet
+    packetTimes.set(row.guid, row.sourceTimestamp ?? 0n);
     packets.push({
       kind: row.kind as SentPacketKind, // filtered by `inArray(kind, PACKET_KINDS)` above
       srcChainId: row.srcEid,
@@ -108,7 +112,7 @@ export async function findPendingWork(
       sourceTxHash: (row.sourceTxHash ?? undefined) as Hex | undefined,
     });
   }
-  return { balances, packets, routes };
+  return { balances, packets, packetTimes, routes };
 }
 
 async function findBalanceCandidates(

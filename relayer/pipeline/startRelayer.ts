@@ -184,7 +184,13 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
         throw new UnrecoverableError(`no delivery queue for chain ${claim.dstChainId}`);
       await destination.add(
         claim.kind,
-        { claim, signatures, discoveredAt: job.data.discoveredAt, attestedAt },
+        {
+          claim,
+          signatures,
+          discoveredAt: job.data.discoveredAt,
+          sourceTimestamp: job.data.sourceTimestamp,
+          attestedAt,
+        },
         { ...JOB_OPTIONS, jobId: job.id ?? claim.guid },
       );
       metrics.attestLatency.observe(
@@ -221,6 +227,12 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
             { route, kind: claim.kind },
             (Date.now() - job.data.attestedAt) / 1000,
           );
+          if (job.data.sourceTimestamp !== undefined) {
+            metrics.creditLatency.observe(
+              { route, kind: claim.kind },
+              Math.max(0, Date.now() / 1000 - job.data.sourceTimestamp),
+            );
+          }
           metrics.gasUsed.inc({ chain: String(chainId), kind: claim.kind }, Number(result.gasUsed ?? 0));
           metrics.updatesDelivered.inc(
             { route, kind: claim.kind },

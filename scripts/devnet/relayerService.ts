@@ -50,11 +50,20 @@ export const relayerService: DevService = {
       { level: process.env.LOG_LEVEL ?? "info", base: { service: "crossmargin-relayer" } },
       createWriteStream(logPath, { flags: "a" }),
     );
-    const relayer = await startRelayer({
-      config,
-      keys: resolveKeys(config, process.env),
-      apiUrl: config.apiUrl,
-      logger,
+    const start = (port?: number) =>
+      startRelayer({
+        config,
+        keys: resolveKeys(config, process.env),
+        apiUrl: config.apiUrl as string,
+        logger,
+        ...(port === undefined ? {} : { port }),
+      }); // apiUrl checked above
+    // 9464 is the relayer's usual port; when something else holds it, take any free one.
+    const relayer = await start().catch((error: unknown) => {
+      log(
+        `port ${DEV_RELAYER_PORT} is busy (${error instanceof Error ? error.message.split("\n")[0] : String(error)}); using a free port`,
+      );
+      return start(0);
     });
     log(`running at ${relayer.url} (logs: ${logPath})`);
     return {
