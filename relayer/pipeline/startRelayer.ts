@@ -97,6 +97,30 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
   const indexer = createClient(`${parameters.apiUrl.replace(/\/$/, "")}/sql`, { schema: discoverySchema });
   let lastDiscovery: { at: number; error?: string } = { at: 0 };
 
+  // The HTTP server first: a busy port fails here, before any worker takes a job.
+  const server = await startRelayerHttpServer({
+    port: parameters.port ?? config.relayer.port,
+    metrics,
+    queues,
+    logger,
+    health: () => {
+      const ok = redis.status === "ready" && lastDiscovery.error === undefined;
+      return {
+        ok,
+        details: {
+          redis: redis.status,
+          lastDiscoveryAt: lastDiscovery.at,
+          lastDiscoveryError: lastDiscovery.error ?? null,
+          attesters: attesters.map((a) => a.address),
+        },
+      };
+    },
+  }).catch(async (error: unknown) => {
+    await Promise.all(queues.map((queue) => queue.close()));
+    redis.disconnect();
+    throw error;
+  });
+
   const reconcile = async (): Promise<void> => {
     const result = await discoverWork({
       config,
@@ -314,24 +338,6 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
     logger,
   });
 
-  const server = await startRelayerHttpServer({
-    port: parameters.port ?? config.relayer.port,
-    metrics,
-    queues,
-    logger,
-    health: () => {
-      const ok = redis.status === "ready" && lastDiscovery.error === undefined;
-      return {
-        ok,
-        details: {
-          redis: redis.status,
-          lastDiscoveryAt: lastDiscovery.at,
-          lastDiscoveryError: lastDiscovery.error ?? null,
-          attesters: attesters.map((a) => a.address),
-        },
-      };
-    },
-  });
   logger.info(
     { at: "relayer.start", url: server.url, chains: chainIds, attesters: attesters.length, prefix },
     "relayer running",
