@@ -327,7 +327,7 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
           {
             at: "relayer.discover",
             err: lastDiscovery.error,
-            stack: error instanceof Error ? error.stack : undefined,
+            ...(logger.isLevelEnabled("debug") && error instanceof Error ? { stack: error.stack } : {}),
           },
           "discovery round failed; will retry",
         );

@@ -22,7 +22,7 @@ beforeAll(async () => {
     config,
     keys: resolveKeys(config, {}),
     apiUrl: net.indexer.url,
-    logger: pino({ level: "debug" }),
+    logger: pino({ level: "warn" }),
   });
 });
 
