@@ -70,7 +70,8 @@ try {
     blockTimeSeconds: args.blockTimeSeconds,
     basePort: args.basePort,
     finalityDepth: args.finalityDepth,
-    dir: join(ROOT, ".devnet"),
+    // Tests run a whole `npm run dev` in a directory of their own.
+    dir: process.env.CROSSMARGIN_DEVNET_DIR || join(ROOT, ".devnet"),
     log,
   });
 } catch (error) {
