@@ -13,7 +13,7 @@ let net: IndexedDevnet;
 let relayer: Relayer;
 
 beforeAll(async () => {
-  net = await startIndexedDevnet({ basePort: 26545, schema: `cm_smoke_${process.pid}`, finalityDepth: 2 });
+  net = await startIndexedDevnet({ basePort: 26845, schema: `cm_smoke_${process.pid}`, finalityDepth: 2 });
   const config = {
     ...net.devnet.config,
     relayer: { ...net.devnet.config.relayer, queuePrefix: `smoke${process.pid}`, port: 0 },
