@@ -73,6 +73,9 @@ export async function buildBalanceBatches(
     if (state === undefined) return;
     const [balance, , seq, inboundNonce] = state;
     if (BigInt(seq) <= candidate.creditedSeq) return; // the final state is not ahead of the hub (yet)
+    // Seq 0: the key never changed by the final block (its first deposit is not final yet); the
+    // hub's stored seq starts at 0, so such a leaf would cost a batch and change nothing.
+    if (BigInt(seq) === 0n) return;
     fresh.push({
       chainId: BigInt(chainId),
       vault,
