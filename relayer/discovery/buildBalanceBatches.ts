@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Address, PublicClient } from "viem";
-import { collateralVaultAbi } from "../../shared/abis/generated.js";
+import { collateralVaultAbi, marginHubAbi } from "../../shared/abis/generated.js";
 import { batchNonce } from "../../shared/codec/batchNonce.js";
 import { encodeBalanceBatch } from "../../shared/codec/encodeMessage.js";
 import { encodePacket } from "../../shared/codec/encodePacket.js";
@@ -17,6 +17,8 @@ export type BuildBalanceBatchesParameters = {
   config: Config;
   /** The vault chain's client (state is read from it at `sourceBlock`). */
   client: PublicClient;
+  /** The hub chain's client (to skip batch indexes whose guid the hub already took). */
+  hubClient: PublicClient;
   redis: Redis;
   /** Redis key prefix (the queue prefix). */
   prefix: string;
@@ -38,7 +40,8 @@ export type PlannedBatch = { jobId: string; claim: BalanceBatchClaim };
  * keeps those whose seq there is ahead of the hub-credited seq, claims each (account, token, seq)
  * in Redis (`SET NX` with `claimTtlMs`) so no other round or relayer process batches it again
  * while it is in flight, and cuts the claimed leaves into batches of `batchMaxLeaves`. Each batch
- * gets an index unique within its source block (a Redis counter), which makes its nonce, guid
+ * gets an index unique within its source block (a Redis counter, skipping any index whose guid the
+ * hub already has — a fresh or flushed Redis restarts the counter), which makes its nonce, guid
  * and job id.
  *
  * @param parameters chain, candidates, final block, Redis
@@ -91,19 +94,30 @@ export async function buildBalanceBatches(
   const batches: PlannedBatch[] = [];
   for (let start = 0; start < leaves.length; start += config.relayer.batchMaxLeaves) {
     const chunk = leaves.slice(start, start + config.relayer.batchMaxLeaves);
-    const index = await nextBatchIndex(redis, prefix, chainId, sourceBlock);
-    batches.push(
+    const hubAddress = hub.contracts.hub;
+    const plan = (index: number) =>
       planBatch({
         chunk,
         index,
         chainId,
         vault,
         hubChainId: hub.chainId,
-        hub: hub.contracts.hub,
+        hub: hubAddress,
         sourceBlock,
         sourceTimestamp: parameters.sourceTimestamp,
-      }),
-    );
+      });
+    let batch = plan(await nextBatchIndex(redis, prefix, chainId, sourceBlock));
+    for (let tries = 0; tries < 16; tries++) {
+      const taken = await parameters.hubClient.readContract({
+        address: hubAddress,
+        abi: marginHubAbi,
+        functionName: "batchSubmitted",
+        args: [batch.claim.guid],
+      });
+      if (!taken) break;
+      batch = plan(await nextBatchIndex(redis, prefix, chainId, sourceBlock));
+    }
+    batches.push(batch);
   }
   return batches;
 }

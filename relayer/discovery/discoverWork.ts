@@ -67,6 +67,8 @@ export async function discoverWork(parameters: DiscoverWorkParameters): Promise<
   let leaves = 0;
   let batches = 0;
 
+  const hubClient = clients.get(hub.chainId);
+  if (hubClient === undefined) throw new Error(`no RPC client for the hub chain ${hub.chainId}`);
   const byChain = new Map<number, BalanceCandidate[]>();
   for (const candidate of await dropInFlight(redis, prefix, pending.balances)) {
     byChain.set(candidate.chainId, [...(byChain.get(candidate.chainId) ?? []), candidate]);
@@ -79,6 +81,7 @@ export async function discoverWork(parameters: DiscoverWorkParameters): Promise<
     const planned = await buildBalanceBatches({
       config,
       client,
+      hubClient,
       redis,
       prefix,
       chainId,
