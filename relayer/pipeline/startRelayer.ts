@@ -289,9 +289,15 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
         return;
       if (job.attemptsMade >= (job.opts.attempts ?? 1)) void deadLetter(worker.name, job, error);
     });
-    worker.on("error", (error) =>
-      logger.error({ at: "relayer.worker", queue: worker.name, err: error.message }, "worker error"),
-    );
+    worker.on("error", (error) => {
+      // After Redis lost a job under a worker's feet (a flush), BullMQ reports "Missing key"; the
+      // work comes back from the indexer at the next round, so it is worth a warning, not an error.
+      const lost = error.message.includes("Missing key");
+      logger[lost ? "warn" : "error"](
+        { at: "relayer.worker", queue: worker.name, err: error.message },
+        lost ? "a job vanished from Redis (flushed?)" : "worker error",
+      );
+    });
   }
 
   const reconcileWorker = new Worker(RECONCILE_QUEUE, async () => reconcile(), {
