@@ -9,7 +9,12 @@ import { ClientChainMismatchError, DeliveryRetryError, DeliveryRevertedError } f
 import { findSentReceipt } from "./findSentReceipt.js";
 import { isDelivered } from "./isDelivered.js";
 import { parseClaim } from "./parseClaim.js";
-import { type DeliveryRequest, type SentTransactions, sendWithReplacement } from "./sendWithReplacement.js";
+import {
+  type DeliveryRequest,
+  type SendWithReplacementParameters,
+  type SentTransactions,
+  sendWithReplacement,
+} from "./sendWithReplacement.js";
 
 /** Parameters of {@link deliverClaim}. */
 export type DeliverClaimParameters = {
@@ -29,6 +34,8 @@ export type DeliverClaimParameters = {
   settings?: Partial<Pick<RelayerConfig, "receiptTimeoutMs" | "feeBumpPercent" | "maxFeeBumps">> | undefined;
   /** How often receipts are polled (default: the public client's polling interval). */
   pollingIntervalMs?: number | undefined;
+  /** The per-chain send lock (see `sendWithReplacement`); needed when deliveries overlap. */
+  exclusive?: SendWithReplacementParameters["exclusive"];
 };
 
 /**
@@ -93,6 +100,7 @@ async function deliver(parameters: DeliverClaimParameters): Promise<DeliverJobRe
     previous: previous?.sent,
     onSent: parameters.onSent,
     pollingIntervalMs: parameters.pollingIntervalMs,
+    exclusive: parameters.exclusive,
   });
   return delivered(receipt);
 }

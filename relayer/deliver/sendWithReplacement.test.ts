@@ -16,6 +16,7 @@ import { mockErc20Abi, mockErc20Bytecode } from "../../shared/abis/generated.js"
 import { anvilKey, type StartAnvilReturnType, startAnvil } from "../../test/utils/anvil.js";
 import { deploy } from "../../test/utils/deploy.js";
 import { writeAndWait } from "../../test/utils/writeAndWait.js";
+import { createLock } from "../pipeline/createLock.js";
 import { DeliveryRevertedError, NonceTakenError, TransactionStuckError } from "./errors.js";
 import { type DeliveryRequest, type SentTransactions, sendWithReplacement } from "./sendWithReplacement.js";
 
@@ -330,5 +331,39 @@ describe("sendWithReplacement", () => {
       "relayer.receiptTimeoutMs: expected a positive number of milliseconds, got 0",
     );
     expect(String(error)).toContain("relayer.maxFeeBumps: expected a non-negative integer, got -1");
+  });
+});
+
+describe("sendWithReplacement under the worker's per-chain lock", () => {
+  test("overlapping deliveries of one account take consecutive nonces and share a block", async () => {
+    const wallet = walletOf(9);
+    const exclusive = createLock();
+    await anvil.testClient.setAutomine(false);
+    const start = await anvil.publicClient.getTransactionCount({
+      address: wallet.account.address,
+      blockTag: "pending",
+    });
+    const sent: SentTransactions[] = [];
+    const deliveries = [1n, 2n, 3n].map(async (amount) =>
+      sendWithReplacement({
+        publicClient: anvil.publicClient,
+        walletClient: wallet,
+        request: await mintRequest(wallet, amount),
+        receiptTimeoutMs: 10_000,
+        feeBumpPercent: 25,
+        maxFeeBumps: 0,
+        onSent: async (s) => {
+          sent.push(s);
+        },
+        exclusive,
+        pollingIntervalMs: 20,
+      }),
+    );
+    await until(() => sent.length === 3);
+    expect(sent.map((s) => s.nonce).sort()).toEqual([start, start + 1, start + 2]);
+    await anvil.testClient.mine({ blocks: 1 });
+    const receipts = await Promise.all(deliveries);
+    expect(receipts.every((r) => r.status === "success")).toBe(true);
+    expect(new Set(receipts.map((r) => r.blockNumber)).size).toBe(1);
   });
 });

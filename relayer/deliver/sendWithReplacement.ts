@@ -57,6 +57,12 @@ export type SendWithReplacementParameters = {
   onSent: (sent: SentTransactions) => Promise<void>;
   /** How often receipts are polled (default: the public client's polling interval, at most a quarter of the timeout). */
   pollingIntervalMs?: number | undefined;
+  /**
+   * Runs the nonce read and first send of a fresh delivery exclusively (the worker's lock for this
+   * chain and account), so deliveries may overlap while each takes its own nonce. Default: no lock
+   * (then only one delivery per chain and account may run at a time).
+   */
+  exclusive?: (<T>(fn: () => Promise<T>) => Promise<T>) | undefined;
 };
 
 /** EIP-1559 fees of one transaction. */
@@ -79,9 +85,10 @@ const TOLERATED_REPLACEMENT_ERRORS = new Set(["NonceTooLow", "ReplacementUnderpr
  *   any earlier hash (→ returned); if the account's nonce moved past `previous.nonce` without one
  *   of ours, throws {@link NonceTakenError} (retryable: the job re-checks `isDelivered` and sends
  *   again); if an earlier transaction is still pending, replaces it (same nonce, bumped fees).
- * - Otherwise takes the nonce from the chain (`getTransactionCount`, blockTag `pending`). That is
- *   enough because one worker (concurrency 1) per chain and account sends; two relayer
- *   processes must use different keys, or accept "nonce too low" retries.
+ * - Otherwise takes the nonce from the chain (`getTransactionCount`, blockTag `pending`). Nonce read,
+ *   gas estimate and first send run inside `exclusive` (the worker's per-chain lock), so several
+ *   deliveries of one account can be in flight; two relayer processes must use different keys,
+ *   or accept "nonce too low" retries.
  * - Fees from `estimateFeesPerGas` (EIP-1559); `onSent` gets the hash before the wait.
  * - After `receiptTimeoutMs` without a receipt, re-sends the same call with the same nonce and
  *   both fee caps raised by `feeBumpPercent` (at least +10%, and at least the current estimate),
@@ -110,39 +117,27 @@ export async function sendWithReplacement(
   });
   const hashes: Hex[] = [...(parameters.previous?.hashes ?? [])];
 
-  let start: { nonce: number; inFlight: InFlight | undefined };
-  if (parameters.previous === undefined) {
-    const nonce = await publicClient.getTransactionCount({ address: account.address, blockTag: "pending" });
-    start = { nonce, inFlight: undefined };
-  } else {
-    const resumed = await resume(publicClient, account.address, parameters.previous);
-    if ("receipt" in resumed) return settle(parameters, resumed.receipt);
-    start = resumed;
-  }
-  const { nonce } = start;
-  // Decoded like the simulation, so a revert here (someone delivered meanwhile) is classified by
-  // name. Against `latest`: the pending state may already hold our earlier attempt, and a call
-  // estimated on top of itself can come out too low.
-  const estimate = await publicClient.estimateContractGas({
-    address: request.address,
-    abi: request.abi,
-    functionName: request.functionName,
-    args: request.args,
-    value: request.value,
-    account,
-    blockTag: "latest",
-  });
-  const headroom = (estimate * GAS_HEADROOM_PERCENT) / 100n;
-  // A replacement keeps at least the gas limit of the transaction it replaces.
-  const gas = start.inFlight !== undefined && start.inFlight.gas > headroom ? start.inFlight.gas : headroom;
   const pollingIntervalMs =
     parameters.pollingIntervalMs ??
     Math.min(publicClient.pollingInterval, Math.max(50, Math.floor(parameters.receiptTimeoutMs / 4)));
-
-  let fees =
-    start.inFlight === undefined ? await currentFees(publicClient) : await bumped(parameters, start.inFlight);
-  for (let bumps = 0; ; bumps++) {
-    const isReplacement = bumps > 0 || start.inFlight !== undefined;
+  // Decoded like the simulation, so a revert here (someone delivered meanwhile) is classified by
+  // name. Against `latest`: the pending state may already hold our earlier attempt, and a call
+  // estimated on top of itself can come out too low.
+  const gasFor = async (inFlight: InFlight | undefined): Promise<bigint> => {
+    const estimate = await publicClient.estimateContractGas({
+      address: request.address,
+      abi: request.abi,
+      functionName: request.functionName,
+      args: request.args,
+      value: request.value,
+      account,
+      blockTag: "latest",
+    });
+    const headroom = (estimate * GAS_HEADROOM_PERCENT) / 100n;
+    // A replacement keeps at least the gas limit of the transaction it replaces.
+    return inFlight !== undefined && inFlight.gas > headroom ? inFlight.gas : headroom;
+  };
+  const send = async (nonce: number, gas: bigint, fees: Fees, isReplacement: boolean) => {
     const hash = await sendOnce({
       ...parameters,
       to: request.address,
@@ -156,6 +151,33 @@ export async function sendWithReplacement(
       hashes.push(hash);
       await parameters.onSent({ nonce, hashes: [...hashes] });
     }
+  };
+
+  let nonce: number;
+  let gas: bigint;
+  let fees: Fees;
+  if (parameters.previous === undefined) {
+    // A fresh delivery: take the next nonce and send, inside `exclusive` (the worker's per-chain
+    // lock), so several deliveries of one account can be in flight at once, each with its own nonce.
+    const exclusive = parameters.exclusive ?? (<T>(fn: () => Promise<T>) => fn());
+    ({ nonce, gas, fees } = await exclusive(async () => {
+      const next = await publicClient.getTransactionCount({ address: account.address, blockTag: "pending" });
+      const first = { nonce: next, gas: await gasFor(undefined), fees: await currentFees(publicClient) };
+      await send(first.nonce, first.gas, first.fees, false);
+      return first;
+    }));
+  } else {
+    const resumed = await resume(publicClient, account.address, parameters.previous);
+    if ("receipt" in resumed) return settle(parameters, resumed.receipt);
+    nonce = resumed.nonce;
+    gas = await gasFor(resumed.inFlight);
+    fees =
+      resumed.inFlight === undefined
+        ? await currentFees(publicClient)
+        : await bumped(parameters, resumed.inFlight);
+    await send(nonce, gas, fees, resumed.inFlight !== undefined);
+  }
+  for (let bumps = 0; ; bumps++) {
     const receipt = await waitForAny(
       publicClient,
       account.address,
@@ -169,6 +191,7 @@ export async function sendWithReplacement(
     if (bumps >= parameters.maxFeeBumps)
       throw new TransactionStuckError(nonce, hashes, parameters.receiptTimeoutMs);
     fees = await bumped(parameters, fees);
+    await send(nonce, gas, fees, true);
   }
 }
 

@@ -28,6 +28,7 @@ import { getQueueDepths } from "../ops/getQueueDepths.js";
 import { createRelayerMetrics, type RelayerMetrics, routeLabel } from "../ops/metrics.js";
 import type { AttestJobData, DeadLetterJobData, DeliverJobData, DeliverJobResult } from "../types.js";
 import { buildDeadLetter } from "./buildDeadLetter.js";
+import { createLock } from "./createLock.js";
 import { gatherSignatures } from "./gatherSignatures.js";
 import { cappedBackoff, JOB_OPTIONS } from "./jobOptions.js";
 import { releaseClaims } from "./releaseClaims.js";
@@ -60,8 +61,8 @@ export type Relayer = {
 
 /**
  * Starts a relayer: the `attest` worker (gathers a quorum of signatures, then hands the claim to
- * its destination's delivery queue), one `deliver-<chainId>` worker per chain (one at a time, so
- * the relayer key's nonces stay in order), the repeatable `reconcile` job, live triggers (indexer
+ * its destination's delivery queue), one `deliver-<chainId>` worker per chain (up to
+ * `deliveryConcurrency` transactions in flight, each taking its nonce under a per-chain lock), the repeatable `reconcile` job, live triggers (indexer
  * updates and new final blocks start a discovery round after `batchWindowMs`), and the HTTP
  * server (/healthz, /metrics, /admin/queues). Several relayers may share one Redis: every job id
  * is deterministic and every delivery is checked on chain first.
@@ -230,6 +231,8 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
     const queue = deliverQueueName(chainId);
     const publicClient = clients.get(chainId) as PublicClient; // every configured chain has a client
     const walletClient = wallets.get(chainId) as RelayerWallet; // and a wallet
+    // Deliveries overlap (several transactions per block); each takes its nonce under this lock.
+    const exclusive = createLock();
     return new Worker<DeliverJobData, DeliverJobResult>(
       queue,
       guarded<DeliverJobData, DeliverJobResult>(queue, async (job) => {
@@ -241,6 +244,7 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
           claim,
           signatures: job.data.signatures,
           previous: job.data.sent,
+          exclusive,
           onSent: async (sent) => {
             await job.updateData({ ...job.data, sent });
           },
@@ -279,7 +283,7 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
         );
         return result;
       }),
-      { connection, prefix, concurrency: 1, settings: workerSettings },
+      { connection, prefix, concurrency: config.relayer.deliveryConcurrency, settings: workerSettings },
     );
   });
 

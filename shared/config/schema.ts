@@ -245,6 +245,11 @@ export const relayerSchema = z
         .describe(
           "How long a route waits, after new work appears, for more before it cuts a batch (a full batch goes at once)",
         ),
+      deliveryConcurrency: intField(1, 64)
+        .default(4)
+        .describe(
+          "Deliveries in flight per destination chain (each its own transaction and nonce, so several land in one block)",
+        ),
       reconcileIntervalMs: intField(100, 3_600_000)
         .default(5_000)
         .describe(
