@@ -7,9 +7,10 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { gasBenchmark } from "./gas.js";
 import { indexerBenchmark } from "./indexer/indexerBenchmark.js";
+import { relayerBenchmark } from "./relayer/relayerBenchmark.js";
 import type { Benchmark } from "./types.js";
 
-const benchmarks: readonly Benchmark[] = [gasBenchmark, indexerBenchmark];
+const benchmarks: readonly Benchmark[] = [gasBenchmark, indexerBenchmark, relayerBenchmark];
 
 const file = new URL("../BENCHMARKS.md", import.meta.url).pathname;
 const requested = process.argv.slice(2);

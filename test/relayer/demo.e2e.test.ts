@@ -1,0 +1,177 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { pino } from "pino";
+import { type Address, createPublicClient, http } from "viem";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { resolveKeys } from "../../relayer/pipeline/resolveKeys.js";
+import { type Relayer, startRelayer } from "../../relayer/pipeline/startRelayer.js";
+import { runDemo } from "../../scripts/demo/runDemo.js";
+import type { DemoSummary } from "../../scripts/demo/types.js";
+import { type StartDevnetReturnType, startDevnet } from "../../scripts/devnet/startDevnet.js";
+import { writeManifest } from "../../scripts/devnet/writeManifest.js";
+import { collateralVaultAbi, marginHubAbi, mockErc20Abi } from "../../shared/abis/generated.js";
+import { defineLocalChain } from "../../shared/chains/defineLocalChain.js";
+import { hubChain } from "../../shared/config/hubChain.js";
+import { parseConfig } from "../../shared/config/parseConfig.js";
+import type { ChainConfig, Config } from "../../shared/config/schema.js";
+import { type StartIndexerReturnType, startIndexer } from "../utils/startIndexer.js";
+
+/*
+ * `npm run demo` end to end: a devnet like `npm run dev` makes it (three anvils with 1 s blocks,
+ * finality depth 2, PGlite indexer, relayer in-process), the demo's `runDemo` against its
+ * manifest, twice (the demo must run again on the same devnet), and the chains checked after each.
+ */
+
+const BASE_PORT = 29_145;
+const QUEUE_PREFIX = `demo${process.pid}`;
+
+let dir: string;
+let devnet: StartDevnetReturnType;
+let indexer: StartIndexerReturnType | undefined;
+let relayer: Relayer | undefined;
+let config: Config;
+const lines: string[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "crossmargin-demo-"));
+  devnet = await startDevnet({ basePort: BASE_PORT, blockTimeSeconds: 1, finalityDepth: 2, dir });
+  indexer = await startIndexer({
+    configPath: devnet.manifestPath,
+    database: { kind: "pglite", directory: join(dir, "pglite") },
+    schema: `cm_demo_${process.pid}`,
+  });
+  const manifest = {
+    ...devnet.manifest,
+    apiUrl: indexer.url,
+    relayer: { queuePrefix: QUEUE_PREFIX, port: 0 },
+  };
+  writeManifest({ path: devnet.manifestPath, manifest });
+  config = parseConfig(manifest);
+  relayer = await startRelayer({
+    config,
+    keys: resolveKeys(config, {}),
+    apiUrl: indexer.url,
+    logger: pino({ level: "warn" }),
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await relayer?.stop();
+  await indexer?.stop();
+  await devnet?.stop();
+  if (config !== undefined) await deleteRedisPrefix(config.redisUrl, QUEUE_PREFIX);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Deletes this file's queues and claims from the shared Redis. */
+async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {
+  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1_000);
+      if (keys.length > 0) await client.del(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+  } finally {
+    client.disconnect();
+  }
+}
+
+const client = (chain: ChainConfig) =>
+  createPublicClient({ chain: defineLocalChain(chain), transport: http(chain.rpcUrl) });
+
+const balanceOf = (chain: ChainConfig, token: Address, owner: Address) =>
+  client(chain).readContract({ address: token, abi: mockErc20Abi, functionName: "balanceOf", args: [owner] });
+
+/** Runs the demo, printing its story only when the test fails. */
+async function demo(): Promise<DemoSummary> {
+  try {
+    return await runDemo({
+      configPath: devnet.manifestPath,
+      relayerUrl: relayer?.url,
+      log: (line) => lines.push(line),
+    });
+  } catch (error) {
+    console.error(lines.join("\n"));
+    throw error;
+  }
+}
+
+/** What the chains say after a run, checked against the summary. */
+async function checkOnChain(summary: DemoSummary, liquidatorBefore: Map<string, bigint>): Promise<void> {
+  const { liquidation, withdrawals } = summary;
+  const liquidator = devnet.manifest.accounts.liquidator.address;
+  // A SEIZE to each vault chain, each received in full by the liquidator.
+  expect(liquidation.seizes.map((s) => s.chainId).sort()).toEqual([...summary.vaultChainIds].sort());
+  for (const seize of liquidation.seizes) {
+    expect(seize.received).toBeGreaterThan(0n);
+    expect(seize.received).toBe(seize.ordered);
+    const chain = config.chains[String(seize.chainId)] as ChainConfig; // one of the manifest's chains
+    const before = liquidatorBefore.get(`${seize.chainId}:${seize.token}`) ?? 0n;
+    expect(await balanceOf(chain, seize.token, liquidator)).toBe(before + seize.received);
+  }
+  expect(liquidation.prices.at(-1)?.liquidatable).toBe(true);
+  expect(liquidation.seizedUsd).toBeGreaterThan(0n);
+
+  // Approved: the tokens reached the trader; rejected: back in the vault's free balance and credited again.
+  const { approved, rejected } = withdrawals;
+  expect(approved.approved).toBe(true);
+  expect(approved.amount).toBeGreaterThan(0n);
+  expect(approved.released).toBe(approved.amount);
+  expect(rejected.approved).toBe(false);
+  expect(rejected.released).toBe(0n);
+  const vaultChain = config.chains[String(rejected.chainId)] as ChainConfig; // one of the manifest's chains
+  const token = vaultChain.tokens[rejected.symbol]?.address as Address; // the summary's own symbol
+  const [balance, pending] = await client(vaultChain).readContract({
+    address: vaultChain.contracts.vault,
+    abi: collateralVaultAbi,
+    functionName: "accountState",
+    args: [withdrawals.trader, token],
+  });
+  expect(pending).toBe(0n);
+  expect(balance).toBe(rejected.amount);
+  const hub = hubChain(config);
+  const [credited] = await client(hub).readContract({
+    address: hub.contracts.hub,
+    abi: marginHubAbi,
+    functionName: "creditedBalance",
+    args: [withdrawals.trader, BigInt(rejected.chainId), token],
+  });
+  expect(credited).toBe(balance);
+}
+
+async function liquidatorBalances(): Promise<Map<string, bigint>> {
+  const liquidator = devnet.manifest.accounts.liquidator.address;
+  const balances = new Map<string, bigint>();
+  for (const chain of Object.values(config.chains)) {
+    for (const token of Object.values(chain.tokens)) {
+      balances.set(`${chain.chainId}:${token.address}`, await balanceOf(chain, token.address, liquidator));
+    }
+  }
+  return balances;
+}
+
+test("the demo completes every step against a devnet like `npm run dev`", async () => {
+  const before = await liquidatorBalances();
+  const summary = await demo();
+  expect(summary.liquidation.deposits).toHaveLength(2);
+  for (const deposit of summary.liquidation.deposits)
+    expect(deposit.credited).toBeGreaterThanOrEqual(deposit.amount);
+  expect(summary.withdrawals.deposit.credited).toBeGreaterThanOrEqual(summary.withdrawals.deposit.amount);
+  await checkOnChain(summary, before);
+}, 200_000);
+
+test("it runs again on the same devnet", async () => {
+  const before = await liquidatorBalances();
+  const summary = await demo();
+  await checkOnChain(summary, before);
+}, 200_000);
+
+test("a devnet that is not running gets a clear message", async () => {
+  await expect(runDemo({ configPath: join(dir, "nope.json"), log: () => {} })).rejects.toThrow(
+    /The devnet is not running: there is no manifest at .*nope\.json[\s\S]*npm run dev/,
+  );
+});
