@@ -1,6 +1,5 @@
 import { Writable } from "node:stream";
 import { Queue } from "bullmq";
-import { Redis } from "ioredis";
 import { pino } from "pino";
 import type { Address, Hex } from "viem";
 import { deliverQueueName } from "../../relayer/jobIds.js";
@@ -9,6 +8,7 @@ import { type Relayer, startRelayer } from "../../relayer/pipeline/startRelayer.
 import type { DeliverJobData, DeliverJobResult } from "../../relayer/types.js";
 import { hubChain } from "../../shared/config/hubChain.js";
 import type { Config, RelayerConfig } from "../../shared/config/schema.js";
+import { clearRedisPrefix } from "../../test/relayer/clearRedisPrefix.js";
 
 /** One delivered claim, from the hub's completed delivery jobs. */
 export type DeliveryRecord = {
@@ -116,22 +116,7 @@ export async function startBenchRelayer(
     stop: async () => {
       await relayer.stop();
       await queue.close();
-      await deletePrefix(config.redisUrl, parameters.prefix);
+      await clearRedisPrefix(config.redisUrl, parameters.prefix);
     },
   };
-}
-
-/** Deletes every key under `<prefix>:` in the shared Redis. */
-async function deletePrefix(url: string, prefix: string): Promise<void> {
-  const client = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1_000);
-      if (keys.length > 0) await client.del(...keys);
-      cursor = next;
-    } while (cursor !== "0");
-  } finally {
-    client.disconnect();
-  }
 }

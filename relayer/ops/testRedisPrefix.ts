@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
+import { clearRedisPrefix } from "../../test/relayer/clearRedisPrefix.js";
 
 /** Redis used by the ops tests. */
 export const TEST_REDIS_URL = "redis://127.0.0.1:6379";
@@ -21,18 +21,6 @@ export function createTestRedisPrefix(): TestRedisPrefix {
   const prefix = `t-ops-${randomBytes(6).toString("hex")}`;
   return {
     prefix,
-    async cleanup() {
-      const client = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
-      try {
-        let cursor = "0";
-        do {
-          const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
-          if (keys.length > 0) await client.del(...keys);
-          cursor = next;
-        } while (cursor !== "0");
-      } finally {
-        await client.quit();
-      }
-    },
+    cleanup: () => clearRedisPrefix(TEST_REDIS_URL, prefix),
   };
 }

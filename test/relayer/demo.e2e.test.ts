@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
 import { pino } from "pino";
 import { type Address, createPublicClient, http } from "viem";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -17,6 +16,7 @@ import { hubChain } from "../../shared/config/hubChain.js";
 import { parseConfig } from "../../shared/config/parseConfig.js";
 import type { ChainConfig, Config } from "../../shared/config/schema.js";
 import { type StartIndexerReturnType, startIndexer } from "../utils/startIndexer.js";
+import { clearRedisPrefix } from "./clearRedisPrefix.js";
 
 /*
  * `npm run demo` end to end: a devnet like `npm run dev` makes it (three anvils with 1 s blocks,
@@ -61,24 +61,9 @@ afterAll(async () => {
   await relayer?.stop();
   await indexer?.stop();
   await devnet?.stop();
-  if (config !== undefined) await deleteRedisPrefix(config.redisUrl, QUEUE_PREFIX);
+  if (config !== undefined) await clearRedisPrefix(config.redisUrl, QUEUE_PREFIX);
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** Deletes this file's queues and claims from the shared Redis. */
-async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {
-  const client = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1_000);
-      if (keys.length > 0) await client.del(...keys);
-      cursor = next;
-    } while (cursor !== "0");
-  } finally {
-    client.disconnect();
-  }
-}
 
 const client = (chain: ChainConfig) =>
   createPublicClient({ chain: defineLocalChain(chain), transport: http(chain.rpcUrl) });

@@ -1,38 +1,19 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  type Account,
-  type Chain,
-  createPublicClient,
-  createTestClient,
-  createWalletClient,
-  type Hex,
-  http,
-  type PublicClient,
-  type TestClient,
-  type Transport,
-  type WalletClient,
-} from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import type { PublicClient } from "viem";
+import { type ChainClients, chainClients } from "../../../indexer/testing/chainClients.js";
 import type { DevnetAccounts } from "../../../scripts/devnet/accounts.js";
 import { PortInUseError } from "../../../scripts/devnet/errors.js";
 import { type StartDevnetReturnType, startDevnet } from "../../../scripts/devnet/startDevnet.js";
-import { defineLocalChain } from "../../../shared/chains/defineLocalChain.js";
 import { hubChain } from "../../../shared/config/hubChain.js";
-import type { ChainConfig, Config } from "../../../shared/config/schema.js";
+import type { Config } from "../../../shared/config/schema.js";
 import { vaultChains } from "../../../shared/config/vaultChains.js";
 import { freePort } from "../../../test/utils/freePort.js";
 import { createPublicClients } from "../../createPublicClients.js";
 
-/** Test clients of one devnet chain. */
-export type TestChain = {
-  chain: ChainConfig;
-  publicClient: PublicClient<Transport, Chain>;
-  testClient: TestClient<"anvil", Transport, Chain>;
-  /** A wallet signing with `key` (pass it with `publicClient` to `writeAndWait`). */
-  walletFor: (key: Hex) => WalletClient<Transport, Chain, Account>;
-};
+/** Test clients of one devnet chain (the indexer tests' {@link ChainClients}). */
+export type TestChain = ChainClients;
 
 /** A devnet (hub + two vault chains, automine) for the attester's tests. */
 export type AttesterDevnet = {
@@ -79,9 +60,9 @@ export async function startAttesterDevnet(parameters: { finalityDepth: number })
     }
   }
   const config = devnet.config;
-  const [first, second] = vaultChains(config, { includeHub: false }).map(testChain);
+  const [first, second] = vaultChains(config, { includeHub: false }).map(chainClients);
   if (first === undefined || second === undefined) throw new Error("expected two vault chains");
-  const hub = testChain(hubChain(config));
+  const hub = chainClients(hubChain(config));
   const running = devnet;
   return {
     devnet,
@@ -97,22 +78,5 @@ export async function startAttesterDevnet(parameters: { finalityDepth: number })
       await running.stop();
       rmSync(dir, { recursive: true, force: true });
     },
-  };
-}
-
-function testChain(chain: ChainConfig): TestChain {
-  const viemChain = defineLocalChain(chain);
-  const transport = http(chain.rpcUrl, { retryCount: 0 });
-  return {
-    chain,
-    publicClient: createPublicClient({ chain: viemChain, transport, pollingInterval: 25 }),
-    testClient: createTestClient({ chain: viemChain, transport, mode: "anvil", pollingInterval: 25 }),
-    walletFor: (key) =>
-      createWalletClient({
-        chain: viemChain,
-        transport,
-        account: privateKeyToAccount(key),
-        pollingInterval: 25,
-      }),
   };
 }
