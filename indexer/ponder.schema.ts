@@ -30,8 +30,10 @@ export const collateralBalance = onchainTable(
     final: t.boolean().notNull(),
   }),
   (table) => ({
-    pk: primaryKey({ columns: [table.chainId, table.account, table.token] }),
-    accountIdx: index().on(table.account),
+    // Account first: every read is by account (the REST answer, GraphQL's `balances` page, the recomputation).
+    pk: primaryKey({ columns: [table.account, table.chainId, table.token] }),
+    // Holders of a collateral (a price move or a re-configuration recomputes them).
+    collateralIdx: index().on(table.chainId, table.token),
     finalIdx: index().on(table.chainId, table.final),
   }),
 );
@@ -53,7 +55,8 @@ export const hubCredit = onchainTable(
   }),
   (table) => ({
     pk: primaryKey({ columns: [table.account, table.chainId, table.token] }),
-    accountIdx: index().on(table.account),
+    // Holders of a collateral (a price move or a re-configuration recomputes them).
+    collateralIdx: index().on(table.chainId, table.token),
   }),
 );
 
@@ -128,8 +131,8 @@ export const position = onchainTable(
     updatedTimestamp: t.bigint().notNull(),
   }),
   (table) => ({
-    pk: primaryKey({ columns: [table.market, table.account] }),
-    accountIdx: index().on(table.account),
+    pk: primaryKey({ columns: [table.account, table.market] }),
+    marketIdx: index().on(table.market),
   }),
 );
 
@@ -162,6 +165,45 @@ export const accountMargin = onchainTable("account_margin", (t) => ({
   lastChangeChainId: t.integer().notNull(),
   lastChangeBlock: t.bigint().notNull(),
   lastChangeTimestamp: t.bigint().notNull(),
+  /**
+   * The account's raw rows, so that one event recomputes the account by key instead of probing
+   * every configured collateral. Space-separated `"<chainId>:<token>"` of its `collateral_balance`
+   * rows (text, not an array: reading a text field of a cached row does not copy the row)…
+   */
+  balanceKeys: t.text().notNull(),
+  /** …of its `hub_credit` rows… */
+  creditKeys: t.text().notNull(),
+  /** …and the space-separated markets of its `position` rows. */
+  positionMarkets: t.text().notNull(),
+}));
+
+/**
+ * Accounts whose margin could not be computed (a value beyond uint256, where the hub's own math
+ * would revert), as of their last failed recomputation; their `account_margin` row, if any, keeps
+ * its last figures.
+ */
+export const marginError = onchainTable("margin_error", (t) => ({
+  account: t.hex().primaryKey(),
+  error: t.text().notNull(),
+  chainId: t.integer().notNull(),
+  block: t.bigint().notNull(),
+  timestamp: t.bigint().notNull(),
+}));
+
+/**
+ * The indexer's own bookkeeping, one row (`id` 0), reverted with everything else on a reorg.
+ * `riskStamp` changes with every write to `collateral`, `price` or `perp_market`: the handlers and
+ * the REST API keep those tables in memory and read them again only when it moved (stamps are
+ * unique per indexer process and write, and mean nothing beyond that). `heldKeys` lists, space-
+ * separated, the collaterals (`"<chainId>:<token>"`) and markets that have at least one account
+ * row, so that a price move or a configuration nobody is exposed to costs no SQL.
+ * `marginErrors` is set once `margin_error` has a row.
+ */
+export const indexerState = onchainTable("indexer_state", (t) => ({
+  id: t.integer().primaryKey(),
+  riskStamp: t.text().notNull(),
+  heldKeys: t.text().notNull(),
+  marginErrors: t.boolean().notNull(),
 }));
 
 /** Every vault deposit. */
@@ -182,7 +224,8 @@ export const deposit = onchainTable(
     timestamp: t.bigint().notNull(),
     txHash: t.hex().notNull(),
   }),
-  (table) => ({ accountIdx: index().on(table.account) }),
+  // With the key: GraphQL pages an account's deposits by `WHERE account = … ORDER BY id`.
+  (table) => ({ accountIdx: index().on(table.account, table.id) }),
 );
 
 /**
@@ -217,7 +260,11 @@ export const withdrawal = onchainTable(
     settledBlock: t.bigint(),
     settledTimestamp: t.bigint(),
   }),
-  (table) => ({ accountIdx: index().on(table.account), statusIdx: index().on(table.status) }),
+  // With the key: GraphQL pages an account's withdrawals by `WHERE account = … ORDER BY request_guid`.
+  (table) => ({
+    accountIdx: index().on(table.account, table.requestGuid),
+    statusIdx: index().on(table.status),
+  }),
 );
 
 /**

@@ -9,8 +9,7 @@ import type { BackfillRun } from "./runBackfill.js";
 /** The indexer counts as idle once its event count has not moved for this long. */
 const IDLE_MS = 2_000;
 const IDLE_TIMEOUT_MS = 60_000;
-/** Fewer concurrent requests, after ANALYZE: where the latency target holds. */
-const SWEEP = [1, 2, 4];
+/** Requests per endpoint at each concurrency of the sweep. */
 const SWEEP_REQUESTS = 1_000;
 
 /** Parameters of {@link runReads}. */
@@ -22,6 +21,8 @@ export type RunReadsParameters = {
   accounts: number;
   /** Requests in flight in the main measurement, its warm-up and measured requests per endpoint. */
   concurrency: number;
+  /** Fewer requests in flight, measured after `ANALYZE`: where the latency target holds. */
+  sweep: readonly number[];
   warmup: number;
   requests: number;
   progress: (line: string) => void;
@@ -66,7 +67,7 @@ export async function runReads(parameters: RunReadsParameters): Promise<ReadsRep
   const after = await load("after ANALYZE");
   const afterLoad = loadavg()[0] ?? Number.NaN;
   const sweep = [];
-  for (const concurrency of SWEEP) {
+  for (const concurrency of parameters.sweep) {
     progress(`reads (after ANALYZE): ${SWEEP_REQUESTS} requests per endpoint, ${concurrency} at a time…`);
     const results = await measureReads({
       ...common,

@@ -6,7 +6,7 @@ const REPO = fileURLToPath(new URL("../../", import.meta.url));
 const PONDER_BIN = fileURLToPath(
   new URL("../../node_modules/ponder/dist/esm/bin/ponder.js", import.meta.url),
 );
-const OUTPUT_TAIL = 8_000;
+const OUTPUT_TAIL = Number(process.env.BENCH_PONDER_OUTPUT_TAIL ?? 8_000);
 
 /** Parameters of {@link startPonder}. */
 export type StartPonderParameters = {

@@ -9,6 +9,7 @@ import {
   computeAccountMargin,
   type MarketInput,
 } from "./computeAccountMargin.js";
+import { prepareMarginRisk } from "./prepareMarginRisk.js";
 
 const WAD = 10n ** 18n;
 const addr = (n: number): Address => `0x${n.toString(16).padStart(40, "0")}`;
@@ -158,6 +159,47 @@ describe("computeAccountMargin", () => {
         expect(sum((l) => l.adjustedUsd)).toBe(result.margin.adjustedUsd);
         expect(sum((l) => l.liquidationUsd)).toBe(result.margin.liquidationUsd);
         expect(sum((l) => l.creditedValueUsd)).toBe(result.credited.collateralUsd);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test("a prepared risk values like the rows; only the held collaterals are walked, the sums are the hub's over all", () => {
+    const amount = fc.bigInt({ min: 0n, max: 10n ** 28n });
+    const held = fc.option(amount, { nil: undefined });
+    fc.assert(
+      fc.property(held, held, held, held, fc.boolean(), fc.nat({ max: 3 }), (u, w, cu, cw, swap, cap) => {
+        // Registration order from the rows, in either order; a cap on one collateral.
+        const registered = collaterals.map((c, i) => ({
+          ...c,
+          registeredLogIndex: swap ? 1 - i : i,
+          capPerAccount: i === 0 ? BigInt(cap) * WAD : 0n,
+        }));
+        const balances = [
+          ...(u === undefined ? [] : [{ chainId: 1, token: USDC, balance: u, pending: 0n }]),
+          ...(w === undefined ? [] : [{ chainId: 2, token: WSTETH, balance: w, pending: 1n }]),
+        ];
+        const credits = [
+          ...(cu === undefined ? [] : [{ chainId: 1, token: USDC, balance: cu }]),
+          ...(cw === undefined ? [] : [{ chainId: 2, token: WSTETH, balance: cw }]),
+        ];
+        const rows = { ...base, collaterals: registered, balances, credits };
+        const byRows = computeAccountMargin(rows);
+        const risk = prepareMarginRisk({ collaterals: registered, prices: base.prices, markets: [market] });
+        const byRisk = computeAccountMargin({ balances, credits, positions: base.positions, risk });
+        expect(byRisk).toEqual(byRows);
+        expect(
+          computeAccountMargin({ balances, credits, positions: base.positions, risk, lines: false }),
+        ).toEqual({
+          ...byRows,
+          lines: [],
+        });
+        // The hub walks every registered collateral in registration order.
+        const all = risk.collaterals;
+        const requirements = byRows.requirements;
+        const vault = balances.map((b) => ({ chainId: b.chainId, token: b.token, balance: b.balance }));
+        expect(byRows.margin).toEqual(accountMargin({ credits: vault, collaterals: all, requirements }));
+        expect(byRows.credited).toEqual(accountMargin({ credits, collaterals: all, requirements }));
       }),
       { numRuns: 200 },
     );

@@ -10,6 +10,7 @@ import {
 } from "../../shared/margin/accountMargin.js";
 import { applyBps, BPS, perpRequirement, priceToWad } from "../../shared/margin/marginMath.js";
 import { collateralKey } from "./indexerConfig.js";
+import { type MarginRisk, type PricedCollateral, prepareMarginRisk } from "./prepareMarginRisk.js";
 
 /** An account's state at one vault (a `collateral_balance` row). */
 export type BalanceInput = { chainId: number; token: Address; balance: bigint; pending: bigint };
@@ -42,15 +43,28 @@ export type MarketInput = {
   maintenanceMarginBps: number;
 };
 
-/** Parameters of {@link computeAccountMargin}: one account's raw rows and the shared tables. */
-export type ComputeAccountMarginParameters = {
+/** One account's own rows. */
+export type AccountRowsInput = {
   balances: readonly BalanceInput[];
   credits: readonly CreditInput[];
-  collaterals: readonly CollateralInput[];
-  prices: readonly PriceInput[];
   positions: readonly PositionInput[];
-  markets: readonly MarketInput[];
 };
+
+/**
+ * Parameters of {@link computeAccountMargin}: one account's raw rows and the shared tables, either
+ * as rows or prepared once with `prepareMarginRisk` (when valuing many accounts).
+ */
+export type ComputeAccountMarginParameters = AccountRowsInput & {
+  /** Whether to build the per-collateral `lines` (default true; the handlers need the totals only). */
+  lines?: boolean;
+} & (
+    | {
+        collaterals: readonly CollateralInput[];
+        prices: readonly PriceInput[];
+        markets: readonly MarketInput[];
+      }
+    | { risk: MarginRisk }
+  );
 
 /** One (chain, token) of the account: its vault state, its hub credit and their value. */
 export type CollateralLine = {
@@ -102,7 +116,7 @@ export type ComputeAccountMarginReturnType = {
   uncreditedUsd: bigint;
   /** Chains where the account has a balance or a pending withdrawal of a registered collateral. */
   chainCount: number;
-  /** Per (chain, token) with a balance, pending amount or credit, by chain id then token. */
+  /** Per (chain, token) with a balance, pending amount or credit, by chain id then token (empty with `lines: false`). */
   lines: CollateralLine[];
   /** Per market with a position or debt. */
   requirements: RequirementLine[];
@@ -115,39 +129,29 @@ export type ComputeAccountMarginReturnType = {
  * used as they are, like the hub's views; a non-positive or unknown answer values a collateral at
  * 0 and makes a position use its entry price (as `PerpMarket.marginRequirement`).
  *
- * @param parameters the account's balances, credits and positions; collaterals, prices, markets
+ * @param parameters the account's balances, credits and positions; the collaterals, prices and
+ *   markets as rows or as a `prepareMarginRisk` result
  * @returns both margins, health, the per-collateral lines and per-market requirements
  * @throws {MarginMathOverflowError} where the hub would revert
  * @example
  * const { margin, credited } = computeAccountMargin({ balances, credits, collaterals, prices, positions, markets });
+ * const again = computeAccountMargin({ balances, credits, positions, risk: prepareMarginRisk({ collaterals, prices, markets }) });
  */
 export function computeAccountMargin(
   parameters: ComputeAccountMarginParameters,
 ): ComputeAccountMarginReturnType {
-  const answers = new Map(parameters.prices.map((p) => [p.feed.toLowerCase(), p.answer]));
-  const collaterals = [...parameters.collaterals].sort(
-    (a, b) => Number(a.registeredBlock - b.registeredBlock) || a.registeredLogIndex - b.registeredLogIndex,
-  );
-  const priced: MarginCollateral[] = collaterals.map((c) => ({
-    chainId: c.chainId,
-    token: c.token,
-    config: {
-      tokenDecimals: c.tokenDecimals,
-      haircutBps: c.haircutBps,
-      liquidationThresholdBps: c.liquidationThresholdBps,
-      capPerAccount: c.capPerAccount,
-    },
-    feedDecimals: c.feedDecimals,
-    price: answers.get(c.feed.toLowerCase()) ?? 0n,
-  }));
-  const requirements = requirementLines(parameters.positions, parameters.markets, answers);
+  const risk = "risk" in parameters ? parameters.risk : prepareMarginRisk(parameters);
+  const requirements = requirementLines(parameters.positions, risk);
   const balances = parameters.balances.map((b) => ({
     chainId: b.chainId,
     token: b.token,
     balance: b.balance,
   }));
-  const margin = accountMargin({ credits: balances, collaterals: priced, requirements });
-  const credited = accountMargin({ credits: parameters.credits, collaterals: priced, requirements });
+  // Only the collaterals the account has rows for: the others add nothing (the hub skips a
+  // collateral without credit), and the sums of non-negative terms do not depend on the order.
+  const held = heldCollaterals(risk, parameters);
+  const margin = accountMargin({ credits: balances, collaterals: held, requirements });
+  const credited = accountMargin({ credits: parameters.credits, collaterals: held, requirements });
   const chains = new Set(parameters.balances.filter((b) => b.balance + b.pending > 0n).map((b) => b.chainId));
   return {
     margin,
@@ -156,22 +160,30 @@ export function computeAccountMargin(
     liquidatable: isLiquidatable(margin),
     uncreditedUsd: margin.collateralUsd - credited.collateralUsd,
     chainCount: chains.size,
-    lines: collateralLines(parameters, priced),
+    lines: parameters.lines === false ? [] : collateralLines(parameters, risk),
     requirements,
   };
 }
 
-function requirementLines(
-  positions: readonly PositionInput[],
-  markets: readonly MarketInput[],
-  answers: ReadonlyMap<string, bigint>,
-): RequirementLine[] {
-  const byAddress = new Map(markets.map((m) => [m.address.toLowerCase(), m]));
+/** The registered collaterals among the account's balances and credits, in registration order. */
+function heldCollaterals(risk: MarginRisk, rows: AccountRowsInput): PricedCollateral[] {
+  const keys = new Set<string>();
+  for (const b of rows.balances) keys.add(collateralKey(b.chainId, b.token));
+  for (const c of rows.credits) keys.add(collateralKey(c.chainId, c.token));
+  if (keys.size === 1) {
+    const [only] = keys;
+    const collateral = only === undefined ? undefined : risk.byKey.get(only);
+    return collateral === undefined ? [] : [collateral];
+  }
+  return risk.collaterals.filter((c) => keys.has(c.key));
+}
+
+function requirementLines(positions: readonly PositionInput[], risk: MarginRisk): RequirementLine[] {
   const lines: RequirementLine[] = [];
   for (const p of positions) {
     if (p.size === 0n && p.debtUsd === 0n) continue;
-    const market = byAddress.get(p.market.toLowerCase());
-    const answer = market === undefined ? 0n : (answers.get(market.feed.toLowerCase()) ?? 0n);
+    const market = risk.markets.get(p.market.toLowerCase());
+    const answer = market === undefined ? 0n : (risk.answers.get(market.feed.toLowerCase()) ?? 0n);
     const priceWad =
       market !== undefined && answer > 0n ? priceToWad(answer, market.feedDecimals) : p.entryPriceWad;
     const base = {
@@ -199,32 +211,25 @@ function requirementLines(
   return lines;
 }
 
-function collateralLines(
-  parameters: ComputeAccountMarginParameters,
-  priced: readonly MarginCollateral[],
-): CollateralLine[] {
+function collateralLines(rows: AccountRowsInput, risk: MarginRisk): CollateralLine[] {
   const lines = new Map<string, CollateralLine>();
   const line = (chainId: number, token: Address): CollateralLine => {
     const key = collateralKey(chainId, token);
     const existing = lines.get(key);
     if (existing !== undefined) return existing;
-    const created = emptyLine(
-      chainId,
-      token,
-      priced.find((c) => collateralKey(c.chainId, c.token) === key),
-    );
+    const created = emptyLine(chainId, token, risk.byKey.get(key));
     lines.set(key, created);
     return created;
   };
-  for (const b of parameters.balances)
+  for (const b of rows.balances)
     Object.assign(line(b.chainId, b.token), { balance: b.balance, pending: b.pending });
-  for (const c of parameters.credits) line(c.chainId, c.token).credited = c.balance;
-  const result = [...lines.values()].filter((l) => l.balance !== 0n || l.pending !== 0n || l.credited !== 0n);
-  for (const l of result) {
-    const collateral = priced.find(
-      (c) => collateralKey(c.chainId, c.token) === collateralKey(l.chainId, l.token),
-    );
+  for (const c of rows.credits) line(c.chainId, c.token).credited = c.balance;
+  const result = [...lines.entries()].filter(
+    ([, l]) => l.balance !== 0n || l.pending !== 0n || l.credited !== 0n,
+  );
+  for (const [key, l] of result) {
     l.uncredited = l.balance > l.credited ? l.balance - l.credited : 0n;
+    const collateral = risk.byKey.get(key);
     if (collateral === undefined) continue;
     l.valueUsd = countedValue(collateral, l.balance);
     l.adjustedUsd = applyBps(l.valueUsd, BPS - BigInt(l.haircutBps));
@@ -232,7 +237,7 @@ function collateralLines(
     l.creditedValueUsd = countedValue(collateral, l.credited);
     l.creditedAdjustedUsd = applyBps(l.creditedValueUsd, BPS - BigInt(l.haircutBps));
   }
-  return result.sort((a, b) => a.chainId - b.chainId || a.token.localeCompare(b.token));
+  return result.map(([, l]) => l).sort((a, b) => a.chainId - b.chainId || a.token.localeCompare(b.token));
 }
 
 function emptyLine(

@@ -1,4 +1,4 @@
-import { type Address, getAddress, type Hex } from "viem";
+import { type Address, type Hex, InvalidAddressError } from "viem";
 import { type Collateral, collateralsOf } from "../../shared/config/collateralsOf.js";
 import { type HubChainConfig, hubChain } from "../../shared/config/hubChain.js";
 import { loadConfig } from "../../shared/config/loadConfig.js";
@@ -53,15 +53,21 @@ export function collateralKey(chainId: number | bigint, token: string): string {
   return `${chainId}:${token.toLowerCase()}`;
 }
 
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
 /**
  * An address in the form the indexer stores it: lowercase hex (Ponder's `hex` columns
- * lowercase on write; keys built in code must match).
+ * lowercase on write; keys built in code must match). Only the shape is checked (no EIP-55
+ * checksum: addresses come from decoded logs and calls, and hashing each one cost ~9% of the
+ * backfill).
  *
  * @param address any-case address
  * @returns the lowercase address
+ * @throws {InvalidAddressError} when it is not 0x + 40 hex digits
  */
 export function lower(address: string): Address {
-  return getAddress(address).toLowerCase() as Address; // a checksummed address lowercased is still an address
+  if (!ADDRESS.test(address)) throw new InvalidAddressError({ address });
+  return address.toLowerCase() as Address; // checked to be 0x + 40 hex digits just above
 }
 
 /**

@@ -6,7 +6,7 @@ import { commandGuid } from "../lib/commandGuid.js";
 import { tryDescribePacket } from "../lib/describePacket.js";
 import { indexerConfig, lower } from "../lib/indexerConfig.js";
 import type { ChangeAt, IndexerDb } from "../lib/store/context.js";
-import { recomputeMargins } from "../lib/store/recomputeMargins.js";
+import { recomputeMargin } from "../lib/store/recomputeMargin.js";
 import { settleWithdrawal } from "../lib/store/settleWithdrawal.js";
 import { upsertCollateralBalance } from "../lib/store/upsertCollateralBalance.js";
 import { upsertRelayMessage } from "../lib/store/upsertRelayMessage.js";
@@ -31,28 +31,46 @@ function changeAt(chainId: number, event: EventMeta): ChangeAt & { txHash: Hex }
 }
 
 ponder.on("CollateralVault:Deposited", async ({ event, context }) => {
-  const at = changeAt(context.chain.id, event);
-  const account = lower(event.args.account);
-  const token = lower(event.args.token);
+  // The hot path of a backfill: no spreads, one object per table.
+  const { args, block } = event;
+  const chainId = context.chain.id;
+  const account = lower(args.account);
+  const token = lower(args.token);
   const vault = lower(event.log.address);
-  const { amount, balance, pending, seq } = event.args;
-  await upsertCollateralBalance(context.db, { ...at, vault, account, token, balance, pending, seq });
-  await context.db.insert(deposit).values({
-    id: event.id,
-    chainId: at.chainId,
+  const txHash = event.transaction.hash;
+  const { balance, pending, seq } = args;
+  await upsertCollateralBalance(context.db, {
+    chainId,
     vault,
     account,
     token,
-    from: lower(event.args.from),
-    amount,
+    balance,
+    pending,
+    seq,
+    block: block.number,
+    timestamp: block.timestamp,
+    txHash,
+  });
+  await context.db.insert(deposit).values({
+    id: event.id,
+    chainId,
+    vault,
+    account,
+    token,
+    from: lower(args.from),
+    amount: args.amount,
     balanceAfter: balance,
     pendingAfter: pending,
     seq,
-    blockNumber: at.block,
-    timestamp: at.timestamp,
-    txHash: at.txHash,
+    blockNumber: block.number,
+    timestamp: block.timestamp,
+    txHash,
   });
-  await recomputeMargins(context.db, [account], at);
+  await recomputeMargin(context.db, {
+    account,
+    at: { chainId, block: block.number, timestamp: block.timestamp },
+    touched: { balance: { chainId, token, balance, pending } },
+  });
 });
 
 ponder.on("CollateralVault:WithdrawalRequested", async ({ event, context }) => {
@@ -77,7 +95,8 @@ ponder.on("CollateralVault:WithdrawalRequested", async ({ event, context }) => {
     requestBlock: at.block,
     requestTimestamp: at.timestamp,
   });
-  await recomputeMargins(context.db, [account], at);
+  const touched = { balance: { chainId: at.chainId, token, balance, pending } };
+  await recomputeMargin(context.db, { account, at, touched });
 });
 
 ponder.on("CollateralVault:WithdrawalReleased", async ({ event, context }) => {
@@ -199,6 +218,7 @@ async function applyCommand(
     destinationTimestamp: at.timestamp,
   });
   if (kind !== "seize") await settleWithdrawal(context.db, command);
-  await recomputeMargins(context.db, [account], at);
+  const touched = { balance: { chainId: at.chainId, token, balance, pending } };
+  await recomputeMargin(context.db, { account, at, touched });
   return guid;
 }

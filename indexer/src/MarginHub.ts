@@ -1,12 +1,14 @@
 import { ponder } from "ponder:registry";
-import { collateral, hubCredit, liquidation } from "ponder:schema";
+import { collateral, hubCredit, liquidation, price } from "ponder:schema";
 import { decodeFunctionData, type Hex } from "viem";
 import { marginHubAbi } from "../../shared/abis/generated.js";
 import { tryDescribePacket } from "../lib/describePacket.js";
 import { collateralKey, indexerConfig, lower, lowerHex } from "../lib/indexerConfig.js";
-import type { IndexerDb } from "../lib/store/context.js";
+import { bumpRiskStamp } from "../lib/store/bumpRiskStamp.js";
+import type { IndexerClient, IndexerDb } from "../lib/store/context.js";
 import { readFeed } from "../lib/store/readFeed.js";
-import { accountsHolding, recomputeMargins } from "../lib/store/recomputeMargins.js";
+import { recomputeExposed } from "../lib/store/recomputeExposed.js";
+import { recomputeMargin } from "../lib/store/recomputeMargin.js";
 import { settleWithdrawal } from "../lib/store/settleWithdrawal.js";
 import { upsertPrice } from "../lib/store/upsertPrice.js";
 import { upsertRelayMessage } from "../lib/store/upsertRelayMessage.js";
@@ -24,22 +26,18 @@ ponder.on("MarginHub:CollateralConfigured", async ({ event, context }) => {
   const config = event.args.config;
   const feed = lower(config.feed);
   const at = { chainId: context.chain.id, block: event.block.number, timestamp: event.block.timestamp };
-  // The hub caches the feed's decimals here; its answer is read too (Chainlink proxies emit no events).
-  const answer = await readFeed(context.client, feed);
-  await upsertPrice(context.db, {
-    feed,
-    answer: answer.answer,
-    decimals: answer.decimals,
-    roundId: answer.roundId,
-    updatedAt: answer.updatedAt,
-    blockNumber: at.block,
-    timestamp: at.timestamp,
-    source: "read",
-  });
+  // The hub caches the feed's decimals here. Its answer is read too (Chainlink proxies emit no
+  // events), unless the feed's price came from its own AnswerUpdated: those are indexed in order on
+  // this same chain, so the stored answer is the feed's answer at this block.
+  const known = await context.db.find(price, { feed });
+  const feedDecimals =
+    known !== null && known.source === "event"
+      ? known.decimals
+      : await storeFeedAnswer(context, feed, at, known?.decimals);
   const values = {
     symbol: indexerConfig().collaterals.get(collateralKey(chainId, token))?.symbol ?? null,
     feed,
-    feedDecimals: answer.decimals,
+    feedDecimals,
     heartbeat: config.heartbeat,
     tokenDecimals: config.tokenDecimals,
     haircutBps: config.haircutBps,
@@ -52,7 +50,8 @@ ponder.on("MarginHub:CollateralConfigured", async ({ event, context }) => {
     .insert(collateral)
     .values({ chainId, token, ...values, registeredBlock: at.block, registeredLogIndex: event.log.logIndex })
     .onConflictDoUpdate(values);
-  await recomputeMargins(context.db, await accountsHolding(context.db, chainId, token), at);
+  await bumpRiskStamp(context.db);
+  await recomputeExposed(context.db, { collaterals: [{ chainId, token }], markets: [], at });
 });
 
 ponder.on("MarginHub:BalanceCredited", async ({ event, context }) => {
@@ -66,11 +65,12 @@ ponder.on("MarginHub:BalanceCredited", async ({ event, context }) => {
     hubTimestamp: at.timestamp,
     hubTxHash: event.transaction.hash,
   };
+  const key = { account, chainId: Number(event.args.chainId), token: lower(event.args.token) };
   await context.db
     .insert(hubCredit)
-    .values({ account, chainId: Number(event.args.chainId), token: lower(event.args.token), ...values })
+    .values({ ...key, ...values })
     .onConflictDoUpdate(values);
-  await recomputeMargins(context.db, [account], at);
+  await recomputeMargin(context.db, { account, at, touched: { credit: key } });
 });
 
 ponder.on("MarginHub:BatchApplied", async ({ event, context }) => {
@@ -152,7 +152,7 @@ ponder.on("MarginHub:SeizeOrdered", async ({ event, context }) => {
     });
   }
   const at = { chainId: context.chain.id, block: event.block.number, timestamp: event.block.timestamp };
-  await recomputeMargins(context.db, [key.account], at);
+  await recomputeMargin(context.db, { account: key.account, at });
 });
 
 ponder.on("MarginHub:Liquidated", async ({ event, context }) => {
@@ -188,6 +188,32 @@ ponder.on("MarginHub:PacketSent", async ({ event, context }) => {
     decoded === undefined ? { ...source, kind: "unknown" } : { ...decoded, ...source },
   );
 });
+
+/**
+ * Reads a feed's current answer (and its decimals, when not known) at the event's block and stores
+ * it as a `read` price.
+ *
+ * @returns the feed's decimals
+ */
+async function storeFeedAnswer(
+  context: { db: IndexerDb; client: IndexerClient },
+  feed: `0x${string}`,
+  at: { block: bigint; timestamp: bigint },
+  decimals: number | undefined,
+): Promise<number> {
+  const answer = await readFeed(context.client, feed, { decimals });
+  await upsertPrice(context.db, {
+    feed,
+    answer: answer.answer,
+    decimals: answer.decimals,
+    roundId: answer.roundId,
+    updatedAt: answer.updatedAt,
+    blockNumber: at.block,
+    timestamp: at.timestamp,
+    source: "read",
+  });
+  return answer.decimals;
+}
 
 type HubEvent = { block: { number: bigint; timestamp: bigint }; transaction: { hash: Hex; input: Hex } };
 

@@ -4,7 +4,7 @@ import type { Address } from "viem";
 import { lower } from "../lib/indexerConfig.js";
 import type { IndexerClient, IndexerDb } from "../lib/store/context.js";
 import { ensurePerpMarket } from "../lib/store/ensurePerpMarket.js";
-import { recomputeMargins } from "../lib/store/recomputeMargins.js";
+import { recomputeMargin } from "../lib/store/recomputeMargin.js";
 
 /*
  * PerpMarket (hub chain): positions and debt, the requirement side of every account's margin.
@@ -44,7 +44,11 @@ async function changePosition(
   };
   if (existing === null) await context.db.insert(position).values({ ...key, ...values });
   else await context.db.update(position, key).set(values);
-  await recomputeMargins(context.db, [key.account], { chainId: context.chain.id, block, timestamp });
+  await recomputeMargin(context.db, {
+    account: key.account,
+    at: { chainId: context.chain.id, block, timestamp },
+    touched: { market: key.market },
+  });
 }
 
 ponder.on("PerpMarket:PositionOpened", async ({ event, context }) => {

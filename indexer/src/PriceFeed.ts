@@ -1,8 +1,9 @@
 import { ponder } from "ponder:registry";
 import { price } from "ponder:schema";
+import { mockPriceFeedAbi } from "../../shared/abis/generated.js";
 import { lower } from "../lib/indexerConfig.js";
-import { readFeed } from "../lib/store/readFeed.js";
-import { accountsExposedToFeed, recomputeMargins } from "../lib/store/recomputeMargins.js";
+import { readIndexerState } from "../lib/store/readIndexerState.js";
+import { recomputeExposed } from "../lib/store/recomputeExposed.js";
 import { upsertPrice } from "../lib/store/upsertPrice.js";
 
 /*
@@ -15,7 +16,9 @@ ponder.on("PriceFeed:AnswerUpdated", async ({ event, context }) => {
   const block = event.block.number;
   const timestamp = event.block.timestamp;
   const known = await context.db.find(price, { feed });
-  const decimals = known?.decimals ?? (await readFeed(context.client, feed)).decimals;
+  const decimals =
+    known?.decimals ??
+    (await context.client.readContract({ address: feed, abi: mockPriceFeedAbi, functionName: "decimals" }));
   const changed = await upsertPrice(context.db, {
     feed,
     answer: event.args.current,
@@ -27,6 +30,13 @@ ponder.on("PriceFeed:AnswerUpdated", async ({ event, context }) => {
     source: "event",
   });
   if (!changed) return;
-  const accounts = await accountsExposedToFeed(context.db, feed);
-  await recomputeMargins(context.db, accounts, { chainId: context.chain.id, block, timestamp });
+  // Holders of the configured collaterals it prices, positions in the markets it prices.
+  const { risk } = await readIndexerState(context.db);
+  await recomputeExposed(context.db, {
+    collaterals: risk.collaterals
+      .filter((c) => c.feed === feed)
+      .map((c) => ({ chainId: Number(c.chainId), token: lower(c.token) })),
+    markets: [...risk.markets.values()].filter((m) => lower(m.feed) === feed).map((m) => lower(m.address)),
+    at: { chainId: context.chain.id, block, timestamp },
+  });
 });

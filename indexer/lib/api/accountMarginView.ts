@@ -11,24 +11,43 @@ import type {
 } from "../../ponder.schema.js";
 import { type CollateralLine, computeAccountMargin } from "../computeAccountMargin.js";
 import { collateralKey } from "../indexerConfig.js";
+import type { MarginRisk } from "../prepareMarginRisk.js";
 
-/** The rows `GET /accounts/:address/margin` reads. */
+type Row<T extends { $inferSelect: unknown }> = T["$inferSelect"];
+
+/** One account's rows that `GET /accounts/:address/margin` reads (the columns it uses). */
 export type AccountMarginRows = {
-  balances: readonly (typeof collateralBalance.$inferSelect)[];
-  credits: readonly (typeof hubCredit.$inferSelect)[];
-  collaterals: readonly (typeof collateral.$inferSelect)[];
-  prices: readonly (typeof price.$inferSelect)[];
-  positions: readonly (typeof position.$inferSelect)[];
-  markets: readonly (typeof perpMarket.$inferSelect)[];
-  withdrawals: readonly (typeof withdrawal.$inferSelect)[];
+  balances: readonly Pick<
+    Row<typeof collateralBalance>,
+    "chainId" | "token" | "balance" | "pending" | "seq" | "final"
+  >[];
+  credits: readonly Pick<Row<typeof hubCredit>, "chainId" | "token" | "balance" | "seq">[];
+  positions: readonly Pick<Row<typeof position>, "market" | "size" | "entryPriceWad" | "debtUsd">[];
+  /** The account's withdrawals not yet settled at the vault. */
+  withdrawals: readonly Pick<
+    Row<typeof withdrawal>,
+    "requestGuid" | "chainId" | "token" | "amount" | "status" | "commandGuid" | "requestTimestamp"
+  >[];
   /** The stored aggregate (absent for an account never seen). */
-  stored: typeof accountMargin.$inferSelect | null;
+  stored: Pick<
+    Row<typeof accountMargin>,
+    "lastChangeChainId" | "lastChangeBlock" | "lastChangeTimestamp"
+  > | null;
+};
+
+/** The shared tables the answer is valued with, and their `prepareMarginRisk` preparation. */
+export type SharedTables = {
+  collaterals: readonly Row<typeof collateral>[];
+  prices: readonly Row<typeof price>[];
+  markets: readonly Row<typeof perpMarket>[];
+  risk: MarginRisk;
 };
 
 /** Parameters of {@link accountMarginView}. */
 export type AccountMarginViewParameters = {
   account: Address;
   rows: AccountMarginRows;
+  shared: SharedTables;
   /** Chain names by chain id (from the config). */
   chainNames: ReadonlyMap<number, string>;
   /** Only list this chain's collaterals, uncredited amounts and withdrawals (totals stay account-wide). */
@@ -68,22 +87,20 @@ export type CollateralView = {
  * balances and over the hub credits; health; pending withdrawals; and what the vaults hold that
  * the hub has not credited yet. Bigints are decimal strings; USD amounts have 18 decimals.
  *
- * @param parameters the account, its rows, chain names and an optional chain filter
+ * @param parameters the account, its rows, the shared tables, chain names and an optional chain filter
  * @returns the JSON body
  */
 export function accountMarginView(parameters: AccountMarginViewParameters) {
-  const { rows, chainId } = parameters;
+  const { rows, shared, chainId } = parameters;
   const result = computeAccountMargin({
     balances: rows.balances,
     credits: rows.credits,
-    collaterals: rows.collaterals,
-    prices: rows.prices,
     positions: rows.positions,
-    markets: rows.markets,
+    risk: shared.risk,
   });
   const inChain = <T extends { chainId: number }>(items: readonly T[]) =>
     chainId === undefined ? [...items] : items.filter((item) => item.chainId === chainId);
-  const collaterals = collateralViews(inChain(result.lines), rows, parameters.chainNames);
+  const collaterals = collateralViews(inChain(result.lines), rows, shared, parameters.chainNames);
   const { margin, credited } = result;
   return {
     account: parameters.account,
@@ -109,7 +126,7 @@ export function accountMarginView(parameters: AccountMarginViewParameters) {
     chainCount: result.chainCount,
     positions: result.requirements.map((r) => ({
       market: r.market,
-      symbol: rows.markets.find((m) => m.address === r.market.toLowerCase())?.symbol ?? null,
+      symbol: shared.markets.find((m) => m.address === r.market.toLowerCase())?.symbol ?? null,
       size: r.size.toString(),
       entryPriceWad: r.entryPriceWad.toString(),
       priceWad: r.priceWad.toString(),
@@ -117,7 +134,7 @@ export function accountMarginView(parameters: AccountMarginViewParameters) {
       initialUsd: r.initialUsd.toString(),
       maintenanceUsd: r.maintenanceUsd.toString(),
     })),
-    pendingWithdrawals: inChain(rows.withdrawals.filter((w) => w.settledBlock === null)).map((w) => ({
+    pendingWithdrawals: inChain(rows.withdrawals).map((w) => ({
       requestGuid: w.requestGuid,
       chainId: w.chainId,
       token: w.token,
@@ -151,9 +168,10 @@ export function accountMarginView(parameters: AccountMarginViewParameters) {
 function collateralViews(
   lines: readonly CollateralLine[],
   rows: AccountMarginRows,
+  shared: SharedTables,
   chainNames: ReadonlyMap<number, string>,
 ): CollateralView[] {
-  const configured = new Map(rows.collaterals.map((c) => [collateralKey(c.chainId, c.token), c]));
+  const configured = new Map(shared.collaterals.map((c) => [collateralKey(c.chainId, c.token), c]));
   const balanceOf = new Map(rows.balances.map((b) => [collateralKey(b.chainId, b.token), b]));
   const creditOf = new Map(rows.credits.map((c) => [collateralKey(c.chainId, c.token), c]));
   return lines.map((line) => {

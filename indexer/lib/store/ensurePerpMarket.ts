@@ -2,6 +2,7 @@ import type { Address } from "viem";
 import { perpMarketAbi } from "../../../shared/abis/generated.js";
 import { perpMarket } from "../../ponder.schema.js";
 import { lower } from "../indexerConfig.js";
+import { bumpRiskStamp } from "./bumpRiskStamp.js";
 import type { IndexerClient, IndexerDb } from "./context.js";
 import { readFeed } from "./readFeed.js";
 import { upsertPrice } from "./upsertPrice.js";
@@ -20,7 +21,8 @@ export type EnsurePerpMarketParameters = {
 /**
  * The `perp_market` row of a market, read from the contract (feed, margins, symbol) and stored
  * the first time one of its events is indexed; its feed's current answer is stored too, so its
- * positions can be priced before the feed next emits `AnswerUpdated`.
+ * positions can be priced before the feed next emits `AnswerUpdated`. Storing it moves the
+ * `indexer_state.riskStamp`.
  *
  * @param context the handler's `db` and `client`
  * @param parameters the market and the event's block
@@ -34,8 +36,14 @@ export async function ensurePerpMarket(
   const existing = await context.db.find(perpMarket, { address });
   if (existing !== null) return existing;
   const contract = { address, abi: perpMarketAbi } as const;
-  const feed = lower(await context.client.readContract({ ...contract, functionName: "feed" }));
-  const answer = await readFeed(context.client, feed);
+  const read = context.client;
+  const feed = lower(await read.readContract({ ...contract, functionName: "feed" }));
+  const [answer, symbol, initialMarginBps, maintenanceMarginBps] = await Promise.all([
+    readFeed(read, feed),
+    read.readContract({ ...contract, functionName: "symbol" }),
+    read.readContract({ ...contract, functionName: "initialMarginBps" }),
+    read.readContract({ ...contract, functionName: "maintenanceMarginBps" }),
+  ]);
   await upsertPrice(context.db, {
     feed,
     answer: answer.answer,
@@ -46,15 +54,14 @@ export async function ensurePerpMarket(
     timestamp: parameters.timestamp,
     source: "read",
   });
-  return context.db.insert(perpMarket).values({
+  const row = await context.db.insert(perpMarket).values({
     address,
-    symbol: await context.client.readContract({ ...contract, functionName: "symbol" }),
+    symbol,
     feed,
     feedDecimals: answer.decimals,
-    initialMarginBps: await context.client.readContract({ ...contract, functionName: "initialMarginBps" }),
-    maintenanceMarginBps: await context.client.readContract({
-      ...contract,
-      functionName: "maintenanceMarginBps",
-    }),
+    initialMarginBps,
+    maintenanceMarginBps,
   });
+  await bumpRiskStamp(context.db);
+  return row;
 }

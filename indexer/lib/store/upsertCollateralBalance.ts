@@ -28,26 +28,31 @@ export type CollateralBalanceUpdate = {
  * @param update the post-state (addresses lowercase)
  */
 export async function upsertCollateralBalance(db: IndexerDb, update: CollateralBalanceUpdate): Promise<void> {
-  const changed = {
+  const row = {
+    account: update.account,
+    chainId: update.chainId,
+    token: update.token,
     vault: update.vault,
     balance: update.balance,
     pending: update.pending,
     seq: update.seq,
+    inboundNonce: update.inboundNonce ?? 0n,
     sourceBlock: update.block,
     sourceTimestamp: update.timestamp,
     sourceTxHash: update.txHash,
     final: false,
-    ...(update.inboundNonce === undefined ? {} : { inboundNonce: update.inboundNonce }),
   };
-  await db
-    .insert(collateralBalance)
-    .values({
-      chainId: update.chainId,
-      account: update.account,
-      token: update.token,
-      inboundNonce: 0n,
-      ...changed,
-    })
-    .onConflictDoUpdate(changed);
+  if (update.seq === 1n) {
+    // The vault bumps seq on every change of (account, token), so seq 1 is the key's first event:
+    // the row cannot exist yet, and a plain insert skips the store's lookup.
+    await db.insert(collateralBalance).values(row);
+  } else {
+    // An existing row keeps its inbound nonce unless the event carries one (the key is set to itself).
+    const set =
+      update.inboundNonce === undefined
+        ? (existing: { inboundNonce: bigint }) => ({ ...row, inboundNonce: existing.inboundNonce })
+        : row;
+    await db.insert(collateralBalance).values(row).onConflictDoUpdate(set);
+  }
   notePending(update.chainId, update.block);
 }

@@ -1,24 +1,29 @@
 import { db } from "ponder:api";
-import {
-  accountMargin,
-  collateral,
-  collateralBalance,
-  hubCredit,
-  perpMarket,
-  position,
-  price,
-  withdrawal,
-} from "ponder:schema";
 import type { Context } from "hono";
-import { eq } from "ponder";
 import { accountMarginView } from "../../lib/api/accountMarginView.js";
 import { parseAddress, parseChainFilter } from "../../lib/api/parseRequest.js";
+import { readAccountMarginRows, type StampedSharedTables } from "../../lib/api/readAccountMarginRows.js";
 import { indexerConfig } from "../../lib/indexerConfig.js";
+
+/** The shared tables as of the last answer (read again by the same statement when their stamp moves). */
+let shared: StampedSharedTables | undefined;
+
+/** Chain ids and names from the config (fixed for the process). */
+const chainsOf = () => {
+  const chains = [...indexerConfig().chains.values()];
+  return {
+    known: new Set(chains.map((chain) => chain.chainId)),
+    names: new Map(chains.map((chain) => [chain.chainId, chain.name])),
+  };
+};
+let configured: ReturnType<typeof chainsOf> | undefined;
 
 /**
  * `GET /accounts/:address/margin[?chainId=<id>]`: the account's margin per chain and token, its
  * totals, health, positions, pending withdrawals and uncredited holdings (see indexer/README.md).
- * 400 names the parameter when the address or the chain is not valid.
+ * 400 names the parameter when the address or the chain is not valid. One SQL statement per
+ * request; the collaterals, prices and markets are kept between requests while their
+ * `indexer_state.riskStamp` does not move.
  *
  * @param c the Hono context
  * @returns the JSON answer
@@ -26,20 +31,14 @@ import { indexerConfig } from "../../lib/indexerConfig.js";
 export async function getAccountMargin(c: Context) {
   const address = parseAddress(c.req.param("address"), "address");
   if (!address.ok) return c.json(address.bad, 400);
-  const { chains } = indexerConfig();
-  const chainId = parseChainFilter(c.req.query("chainId"), "chainId", new Set(chains.keys()));
+  configured ??= chainsOf();
+  const chainId = parseChainFilter(c.req.query("chainId"), "chainId", configured.known);
   if (!chainId.ok) return c.json(chainId.bad, 400);
   const account = address.value;
-  const rows = {
-    balances: await db.select().from(collateralBalance).where(eq(collateralBalance.account, account)),
-    credits: await db.select().from(hubCredit).where(eq(hubCredit.account, account)),
-    collaterals: await db.select().from(collateral),
-    prices: await db.select().from(price),
-    positions: await db.select().from(position).where(eq(position.account, account)),
-    markets: await db.select().from(perpMarket),
-    withdrawals: await db.select().from(withdrawal).where(eq(withdrawal.account, account)),
-    stored: (await db.select().from(accountMargin).where(eq(accountMargin.account, account)))[0] ?? null,
-  };
-  const chainNames = new Map([...chains.values()].map((chain) => [chain.chainId, chain.name]));
-  return c.json(accountMarginView({ account, rows, chainNames, chainId: chainId.value }));
+  const read = await readAccountMarginRows(db, { account, shared });
+  shared = read.shared;
+  const chainNames = configured.names;
+  return c.json(
+    accountMarginView({ account, rows: read.rows, shared: read.shared, chainNames, chainId: chainId.value }),
+  );
 }
