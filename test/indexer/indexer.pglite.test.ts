@@ -1,5 +1,5 @@
-import { createClient, eq } from "@ponder/client";
-import { type Address, type Hex, parseEventLogs, parseUnits } from "viem";
+import { createClient, eq, inArray } from "@ponder/client";
+import { type Address, type Hex, keccak256, parseEventLogs, parseUnits, toHex } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { AccountMarginView } from "../../indexer/lib/api/accountMarginView.js";
 import { lowerHex } from "../../indexer/lib/indexerConfig.js";
@@ -14,6 +14,8 @@ import { readAccountRows } from "../../indexer/testing/readAccountRows.js";
 import { relayPacket } from "../../indexer/testing/relayPacket.js";
 import { type IndexedDevnet, startIndexedDevnet } from "../../indexer/testing/startIndexedDevnet.js";
 import { collateralVaultAbi, mockPriceFeedAbi, perpMarketAbi } from "../../shared/abis/generated.js";
+import { approveVault } from "../relayer/approveVault.js";
+import { depositForMany } from "../relayer/depositForMany.js";
 import { writeAndWait } from "../utils/writeAndWait.js";
 
 // Ports of this file only: 21545–21547.
@@ -490,5 +492,47 @@ describe("indexer on PGlite against the devnet", () => {
     expect(final.source.final).toBe(true);
     const rows = await readAccountRows(net.indexer.url, trader.address);
     expect(rows.balances.map((b) => b.final)).toEqual([true]);
+  });
+
+  // Ponder 0.16 flushes more than 20 updated rows of a table through a session TEMP TABLE named
+  // like the table and never drops it; on PGlite (one session) the unqualified names of
+  // @ponder/client queries then resolved to that empty table and /sql saw nothing.
+  test("more than 20 balance rows updated in one block stay visible over SQL (@ponder/client)", async () => {
+    const [vaultA] = net.vaults;
+    const payer = net.accounts.traders[2]!.privateKey;
+    await approveVault(vaultA, { payers: [payer], symbols: ["USDC"] });
+    const accounts = Array.from({ length: 30 }, (_, i) =>
+      lowerHex(keccak256(toHex(`temp-table-${process.pid}-${i}`)).slice(0, 42) as Address),
+    );
+    const deposits = accounts.map((account) => ({
+      chainId: vaultA.chain.chainId,
+      account,
+      token: token(vaultA, "USDC"),
+      amount: parseUnits("10", 6),
+    }));
+    const sqlDb = createClient(`${net.indexer.url}/sql`, { schema }).db;
+    const balancesOver = () =>
+      sqlDb
+        .select({ account: schema.collateralBalance.account, balance: schema.collateralBalance.balance })
+        .from(schema.collateralBalance)
+        .where(inArray(schema.collateralBalance.account, accounts));
+    const marginsOver = () =>
+      sqlDb
+        .select({ account: schema.accountMargin.account })
+        .from(schema.accountMargin)
+        .where(inArray(schema.accountMargin.account, accounts));
+    // One block inserts the 30 rows, the next updates all 30 in one flush.
+    await depositForMany(vaultA, { payers: [payer], deposits });
+    await pollUntil(balancesOver, (rows) => rows.length === accounts.length, { what: "the first deposits" });
+    await depositForMany(vaultA, { payers: [payer], deposits });
+    await pollUntil(
+      () => marginOf(accounts[0]!),
+      (m) => m.collaterals[0]?.balance === "20000000",
+      { what: "the second deposits over REST" },
+    );
+    const balances = await balancesOver();
+    expect(balances).toHaveLength(accounts.length);
+    expect(new Set(balances.map((b) => b.balance))).toEqual(new Set([parseUnits("20", 6)]));
+    expect(await marginsOver()).toHaveLength(accounts.length);
   });
 });

@@ -2,6 +2,7 @@ import { db } from "ponder:api";
 import schema from "ponder:schema";
 import { Hono } from "hono";
 import { client, graphql } from "ponder";
+import { sqlOverHttpDb } from "../../lib/api/sqlOverHttpDb.js";
 import { getAccountMargin } from "./getAccountMargin.js";
 import { getMessage } from "./getMessage.js";
 import { getRoutes } from "./getRoutes.js";
@@ -14,7 +15,8 @@ import { getRoutes } from "./getRoutes.js";
 const app = new Hono();
 
 app.use("/graphql", graphql({ db, schema }));
-app.use("/sql/*", client({ db, schema }));
+// On PGlite, past the temporary tables Ponder's flush leaves in the one session (see sqlOverHttpDb).
+app.use("/sql/*", client({ db: sqlOverHttpDb(db), schema }));
 app.get("/accounts/:address/margin", getAccountMargin);
 app.get("/messages/:guid", getMessage);
 app.get("/routes", getRoutes);
