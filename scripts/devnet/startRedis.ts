@@ -41,6 +41,9 @@ export async function startRedis(): Promise<StartedRedis> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    // Refused connections while the server starts reject `connect()` below; without a listener
+    // ioredis would also print them as "Unhandled error event".
+    client.on("error", () => {});
     try {
       await client.connect();
       await client.ping();
