@@ -26,6 +26,7 @@ import { ATTEST_QUEUE, DEAD_LETTER_QUEUE, deliverQueueName, RECONCILE_QUEUE } fr
 import { startRelayerHttpServer } from "../ops/createHttpServer.js";
 import { getQueueDepths } from "../ops/getQueueDepths.js";
 import { createRelayerMetrics, type RelayerMetrics, routeLabel } from "../ops/metrics.js";
+import { throttledWarning } from "../ops/throttledWarning.js";
 import type { AttestJobData, DeadLetterJobData, DeliverJobData, DeliverJobResult } from "../types.js";
 import { buildDeadLetter } from "./buildDeadLetter.js";
 import { createLock } from "./createLock.js";
@@ -93,6 +94,11 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
   const reconcileQueue = new Queue(RECONCILE_QUEUE, queueOptions);
   const deadLetters = new Queue<DeadLetterJobData>(DEAD_LETTER_QUEUE, queueOptions);
   const queues = [attestQueue, ...deliverQueues.values(), reconcileQueue, deadLetters];
+  // While Redis is unreachable every connection reports each refused retry; one warning per
+  // interval says so (ioredis and BullMQ would otherwise print "Unhandled error event").
+  const redisDown = throttledWarning(logger, { at: "relayer.redis", message: "Redis unavailable; retrying" });
+  redis.on("error", redisDown);
+  for (const queue of queues) queue.on("error", redisDown);
   metrics.setQueueDepthSource(() => getQueueDepths(queues));
 
   const indexer = createClient(`${parameters.apiUrl.replace(/\/$/, "")}/sql`, { schema: discoverySchema });
