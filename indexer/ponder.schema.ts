@@ -166,15 +166,18 @@ export const accountMargin = onchainTable("account_margin", (t) => ({
   lastChangeBlock: t.bigint().notNull(),
   lastChangeTimestamp: t.bigint().notNull(),
   /**
-   * The account's raw rows, so that one event recomputes the account by key instead of probing
-   * every configured collateral. Space-separated `"<chainId>:<token>"` of its `collateral_balance`
-   * rows (text, not an array: reading a text field of a cached row does not copy the row)…
+   * The account's lines: one per raw row it has, with the figures its margin is computed from, so
+   * that an event recomputes the account from this row and its own change instead of reading the
+   * account's other rows (in live indexing each such read is a database round trip). Written with
+   * every change of the raw rows, in the same handler, so a reorg reverts them together. Text, not
+   * json (reading a text field of a cached row does not copy the row): space-separated
+   * `"<chainId>:<token>:<balance>:<pending>"` of its `collateral_balance` rows…
    */
-  balanceKeys: t.text().notNull(),
-  /** …of its `hub_credit` rows… */
-  creditKeys: t.text().notNull(),
-  /** …and the space-separated markets of its `position` rows. */
-  positionMarkets: t.text().notNull(),
+  balanceLines: t.text().notNull(),
+  /** …`"<chainId>:<token>:<balance>"` of its `hub_credit` rows… */
+  creditLines: t.text().notNull(),
+  /** …and `"<market>:<size>:<entryPriceWad>:<debtUsd>"` of its `position` rows (size signed). */
+  positionLines: t.text().notNull(),
 }));
 
 /**

@@ -70,7 +70,8 @@ ponder.on("MarginHub:BalanceCredited", async ({ event, context }) => {
     .insert(hubCredit)
     .values({ ...key, ...values })
     .onConflictDoUpdate(values);
-  await recomputeMargin(context.db, { account, at, touched: { credit: key } });
+  const credit = { chainId: key.chainId, token: key.token, balance: values.balance };
+  await recomputeMargin(context.db, { account, at, touched: { credit } });
 });
 
 ponder.on("MarginHub:BatchApplied", async ({ event, context }) => {
@@ -143,16 +144,23 @@ ponder.on("MarginHub:SeizeOrdered", async ({ event, context }) => {
   });
   // The hub lowers the credit at once (no BalanceCredited event).
   const credit = await context.db.find(hubCredit, key);
+  let lowered: { chainId: number; token: `0x${string}`; balance: bigint } | undefined;
   if (credit !== null) {
+    const balance = credit.balance > amount ? credit.balance - amount : 0n;
     await context.db.update(hubCredit, key).set({
-      balance: credit.balance > amount ? credit.balance - amount : 0n,
+      balance,
       hubBlock: event.block.number,
       hubTimestamp: event.block.timestamp,
       hubTxHash: event.transaction.hash,
     });
+    lowered = { chainId: key.chainId, token: key.token, balance };
   }
   const at = { chainId: context.chain.id, block: event.block.number, timestamp: event.block.timestamp };
-  await recomputeMargin(context.db, { account: key.account, at });
+  await recomputeMargin(context.db, {
+    account: key.account,
+    at,
+    touched: lowered === undefined ? {} : { credit: lowered },
+  });
 });
 
 ponder.on("MarginHub:Liquidated", async ({ event, context }) => {

@@ -47,7 +47,14 @@ async function changePosition(
   await recomputeMargin(context.db, {
     account: key.account,
     at: { chainId: context.chain.id, block, timestamp },
-    touched: { market: key.market },
+    touched: {
+      position: {
+        market: key.market,
+        size: values.size,
+        entryPriceWad: values.entryPriceWad,
+        debtUsd: values.debtUsd,
+      },
+    },
   });
 }
 

@@ -6,6 +6,7 @@ import {
   isHealthy,
   isLiquidatable,
 } from "../../shared/margin/accountMargin.js";
+import { assertLinesMatchRows } from "./assertLinesMatchRows.js";
 import type { ChainClients } from "./chainClients.js";
 import { type AccountRows, readAccountRows } from "./readAccountRows.js";
 import { recomputeWithShared } from "./recomputeWithShared.js";
@@ -34,7 +35,7 @@ export type AssertEveryMarginFieldReturnType = {
  * Asserts that every computed column of the stored `account_margin` row (all but `lastChange*`)
  * equals its recomputation from the account's raw rows with `shared/margin` alone — the margin
  * over the vault balances, `healthy`, `liquidatable`, the credited margin, `uncreditedUsd` and
- * `chainCount` — and that the credited margin equals the hub's on-chain
+ * `chainCount` — that its stored lines are the raw rows, and that the credited margin equals the hub's on-chain
  * `MarginHub.accountMargin(account)`, field by field. An account without any raw row must have no
  * stored row either.
  *
@@ -76,6 +77,7 @@ export async function assertEveryMarginField(
     storedColumns(rows.stored),
     `${account}: stored account_margin vs recomputation from raw rows`,
   ).toEqual(expected);
+  assertLinesMatchRows(rows, account);
   expect(
     {
       collateralUsd: expected.creditedCollateralUsd,

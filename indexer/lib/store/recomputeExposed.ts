@@ -1,12 +1,11 @@
 import { and, eq, ne, or, sql } from "ponder";
 import type { Address } from "viem";
 import { collateralBalance, hubCredit, position } from "../../ponder.schema.js";
-import type { AccountRowsInput } from "../computeAccountMargin.js";
 import { collateralKey, lower, lowerHex } from "../indexerConfig.js";
 import type { ChangeAt, IndexerDb } from "./context.js";
 import { type MarginKeys, marginKeys, readIndexerState } from "./readIndexerState.js";
 import { rowsOf } from "./rowsOf.js";
-import { type AccountRowIndex, writeAccountMargin } from "./writeAccountMargin.js";
+import { writeAccountMargin } from "./writeAccountMargin.js";
 
 /** What changed: collaterals (their holders are exposed) and markets (their open accounts are). */
 export type Exposure = {
@@ -28,7 +27,7 @@ export type RecomputeExposedParameters = Exposure & {
  * Recomputes and stores the `account_margin` row of every account exposed to a changed shared row
  * (a price, a collateral's configuration): one SQL statement finds the exposed accounts and reads
  * all their rows, then each account is valued against the shared tables (read once) and written
- * through the store. No SQL at all when nobody ever held the collaterals or markets
+ * through the store, its lines rewritten from the rows read. No SQL at all when nobody ever held the collaterals or markets
  * (`indexer_state.heldKeys`): in Ponder each `db.sql` statement is parsed twice and flushes the
  * tables it reads.
  *
@@ -47,13 +46,7 @@ export async function recomputeExposed(
   if (collaterals.length === 0 && markets.length === 0) return 0;
   const found = await rowsOfExposed(db, { collaterals, markets });
   for (const [account, rows] of found) {
-    await writeAccountMargin(db, {
-      account,
-      rows: configuredRows(rows, keys),
-      index: indexOf(rows),
-      risk: state.risk,
-      at: parameters.at,
-    });
+    await writeAccountMargin(db, { account, lines: rows, keys, risk: state.risk, at: parameters.at });
   }
   return found.size;
 }
@@ -118,23 +111,4 @@ async function rowsOfExposed(db: IndexerDb, exposure: Exposure): Promise<Map<`0x
     else rows.positions.push({ market: key, size: a, entryPriceWad: b, debtUsd: c });
   }
   return grouped;
-}
-
-/** The rows the margin counts: configured collaterals and markets only (as `recomputeMargin`). */
-function configuredRows(rows: Rows, keys: MarginKeys): AccountRowsInput {
-  const isConfigured = (row: { chainId: number; token: string }) =>
-    keys.collateralKeys.has(collateralKey(row.chainId, row.token));
-  return {
-    balances: rows.balances.filter(isConfigured),
-    credits: rows.credits.filter(isConfigured),
-    positions: rows.positions.filter((p) => keys.markets.some((m) => m === p.market)),
-  };
-}
-
-function indexOf(rows: Rows): AccountRowIndex {
-  return {
-    balanceKeys: rows.balances.map((b) => collateralKey(b.chainId, b.token)),
-    creditKeys: rows.credits.map((c) => collateralKey(c.chainId, c.token)),
-    positionMarkets: rows.positions.map((p) => p.market),
-  };
 }

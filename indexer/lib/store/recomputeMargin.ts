@@ -1,6 +1,13 @@
 import type { Address } from "viem";
 import { accountMargin, collateralBalance, hubCredit, marginError, position } from "../../ponder.schema.js";
-import type { AccountRowsInput } from "../computeAccountMargin.js";
+import {
+  type AccountLines,
+  emptyAccountLines,
+  parseAccountLines,
+  setBalanceLine,
+  setCreditLine,
+  setPositionLine,
+} from "../accountLines.js";
 import { collateralKey, lowerHex } from "../indexerConfig.js";
 import type { ChangeAt, IndexerDb } from "./context.js";
 import { noteHeldKeys } from "./noteHeldKeys.js";
@@ -10,18 +17,22 @@ import {
   type ReadIndexerStateReturnType,
   readIndexerState,
 } from "./readIndexerState.js";
-import { type AccountRowIndex, parseRowIndex, writeAccountMargin } from "./writeAccountMargin.js";
+import { writeAccountMargin } from "./writeAccountMargin.js";
 
 type CollateralRef = { chainId: number; token: Address };
 
-/** Rows of the account that the triggering event wrote: their keys join the account's index (and the held keys). */
+/**
+ * The row of the account that the triggering event wrote, with its figures as written: its line
+ * replaces the stored one (and its key joins the held keys). Every writer of a `collateral_balance`,
+ * `hub_credit` or `position` row passes it, so the stored lines keep mirroring the raw rows.
+ */
 export type TouchedRows = {
-  /** A `collateral_balance` row; with `balance` and `pending` as written, it is not read back. */
-  balance?: CollateralRef & { balance?: bigint; pending?: bigint };
-  /** A `hub_credit` row. */
-  credit?: CollateralRef;
-  /** A `position` row (its market). */
-  market?: Address;
+  /** A `collateral_balance` row (token lowercase). */
+  balance?: CollateralRef & { balance: bigint; pending: bigint };
+  /** A `hub_credit` row (token lowercase). */
+  credit?: CollateralRef & { balance: bigint };
+  /** A `position` row (market lowercase). */
+  position?: { market: Address; size: bigint; entryPriceWad: bigint; debtUsd: bigint };
 };
 
 /** Parameters of {@link recomputeMargin}. */
@@ -38,103 +49,64 @@ export type RecomputeMarginParameters = {
 
 /**
  * Recomputes and stores one account's `account_margin` row after an event changed one of its
- * rows. The row's index columns (`balanceKeys`, `creditKeys`, `positionMarkets`) say which raw
- * rows the account has, so it is read by primary key — a handful of cached `find`s — instead of
- * by probing every configured collateral; the event's own row joins the index. The shared tables
- * come from {@link readIndexerState} (kept in memory while unchanged). Only configured collaterals
- * and markets count.
+ * rows. The row holds the account's lines (the figures of each of its raw rows); the event's own
+ * row replaces its line, and the margin is computed from the lines alone: the only reads are the
+ * account's own `account_margin` row and the indexer state, both keyed by what the event carries
+ * or constant, so Ponder's live prefetch predicts them. The shared tables come from
+ * {@link readIndexerState} (kept in memory while unchanged). Only configured collaterals and
+ * markets count.
  *
  * @param db the handler's `context.db`
- * @param parameters the account, the change, the rows the event wrote
+ * @param parameters the account, the change, the row the event wrote
  */
 export async function recomputeMargin(db: IndexerDb, parameters: RecomputeMarginParameters): Promise<void> {
   const account = lowerHex(parameters.account);
   const keys = parameters.keys ?? marginKeys();
   const state = parameters.state ?? (await readIndexerState(db, keys));
-  const { index, exists } = await readIndex(db, account, keys, state.marginErrors);
+  const { lines, exists } = await readLines(db, account, keys, state.marginErrors);
   const touched = parameters.touched ?? {};
-  const given = touched.balance;
-  const givenKey = given === undefined ? undefined : collateralKey(given.chainId, given.token);
-  const creditKey = touched.credit && collateralKey(touched.credit.chainId, touched.credit.token);
-  const market = touched.market && lowerHex(touched.market);
-  addTo(index.balanceKeys, givenKey);
-  addTo(index.creditKeys, creditKey);
-  addTo(index.positionMarkets, market);
-  const fresh = [givenKey, creditKey, market].filter(
-    (key): key is string => key !== undefined && !state.held.has(key),
-  );
+  const changed: string[] = [];
+  if (touched.balance !== undefined) {
+    setBalanceLine(lines, touched.balance);
+    changed.push(collateralKey(touched.balance.chainId, touched.balance.token));
+  }
+  if (touched.credit !== undefined) {
+    setCreditLine(lines, touched.credit);
+    changed.push(collateralKey(touched.credit.chainId, touched.credit.token));
+  }
+  if (touched.position !== undefined) {
+    setPositionLine(lines, touched.position);
+    changed.push(touched.position.market);
+  }
+  const fresh = changed.filter((key) => !state.held.has(key));
   if (fresh.length > 0) await noteHeldKeys(db, state, fresh);
-
-  const rows: { [K in keyof AccountRowsInput]: AccountRowsInput[K][number][] } = {
-    balances: [],
-    credits: [],
-    positions: [],
-  };
-  for (const key of index.balanceKeys) {
-    if (!keys.collateralKeys.has(key)) continue;
-    if (key === givenKey && given?.balance !== undefined && given.pending !== undefined) {
-      rows.balances.push({
-        chainId: given.chainId,
-        token: given.token,
-        balance: given.balance,
-        pending: given.pending,
-      });
-      continue;
-    }
-    const row = await db.find(collateralBalance, { account, ...parseKey(key) });
-    if (row !== null) rows.balances.push(row);
-  }
-  for (const key of index.creditKeys) {
-    if (!keys.collateralKeys.has(key)) continue;
-    const row = await db.find(hubCredit, { account, ...parseKey(key) });
-    if (row !== null) rows.credits.push(row);
-  }
-  for (const entry of index.positionMarkets) {
-    const market = keys.markets.find((m) => m === entry);
-    if (market === undefined) continue;
-    const row = await db.find(position, { account, market });
-    if (row !== null) rows.positions.push(row);
-  }
-  await writeAccountMargin(db, { account, rows, index, risk: state.risk, at: parameters.at, exists });
-}
-
-function addTo(list: string[], key: string | undefined): void {
-  if (key !== undefined && !list.includes(key)) list.push(key);
+  await writeAccountMargin(db, { account, lines, keys, risk: state.risk, at: parameters.at, exists });
 }
 
 /**
- * The account's index: from its `account_margin` row; empty for a new account; probed over the
- * configured keys for an account that has rows but no `account_margin` row (its margin never could
- * be computed: it is in `margin_error`).
+ * The account's lines: from its `account_margin` row; none for a new account; read from the raw
+ * rows of every configured key for an account that has rows but no `account_margin` row (its
+ * margin never could be computed: it is in `margin_error`).
  */
-async function readIndex(
+async function readLines(
   db: IndexerDb,
   account: Address,
   keys: MarginKeys,
   marginErrors: boolean,
-): Promise<{ index: AccountRowIndex; exists: boolean }> {
+): Promise<{ lines: AccountLines; exists: boolean }> {
   const stored = await db.find(accountMargin, { account });
-  if (stored !== null) return { index: parseRowIndex(stored), exists: true };
-  const index: AccountRowIndex = { balanceKeys: [], creditKeys: [], positionMarkets: [] };
-  if (!marginErrors || (await db.find(marginError, { account })) === null) return { index, exists: false };
+  if (stored !== null) return { lines: parseAccountLines(stored), exists: true };
+  const lines = emptyAccountLines();
+  if (!marginErrors || (await db.find(marginError, { account })) === null) return { lines, exists: false };
   for (const { chainId, token } of keys.collaterals) {
-    const key = collateralKey(chainId, token);
-    if ((await db.find(collateralBalance, { account, chainId, token })) !== null) index.balanceKeys.push(key);
-    if ((await db.find(hubCredit, { account, chainId, token })) !== null) index.creditKeys.push(key);
+    const balance = await db.find(collateralBalance, { account, chainId, token });
+    if (balance !== null) setBalanceLine(lines, balance);
+    const credit = await db.find(hubCredit, { account, chainId, token });
+    if (credit !== null) setCreditLine(lines, credit);
   }
   for (const market of keys.markets) {
-    if ((await db.find(position, { account, market })) !== null) index.positionMarkets.push(market);
+    const row = await db.find(position, { account, market });
+    if (row !== null) setPositionLine(lines, row);
   }
-  return { index, exists: false };
-}
-
-/**
- * The (chain, token) of a `collateralKey`.
- *
- * @param key `"<chainId>:<token>"`
- * @returns its parts
- */
-export function parseKey(key: string): { chainId: number; token: Address } {
-  const colon = key.indexOf(":");
-  return { chainId: Number(key.slice(0, colon)), token: key.slice(colon + 1) as Address }; // collateralKey wrote an address there
+  return { lines, exists: false };
 }
