@@ -35,9 +35,9 @@ export type AssertEveryMarginFieldReturnType = {
  * Asserts that every computed column of the stored `account_margin` row (all but `lastChange*`)
  * equals its recomputation from the account's raw rows with `shared/margin` alone — the margin
  * over the vault balances, `healthy`, `liquidatable`, the credited margin, `uncreditedUsd` and
- * `chainCount` — that its stored lines are the raw rows, and that the credited margin equals the hub's on-chain
- * `MarginHub.accountMargin(account)`, field by field. An account without any raw row must have no
- * stored row either.
+ * `chainCount` —, that its stored lines are the raw rows, and that the credited margin equals the
+ * hub's on-chain `MarginHub.accountMargin(account)`, field by field. An account without any raw
+ * row must have no stored row either.
  *
  * @param parameters indexer, hub, account, hub block
  * @returns the rows, the expected columns and the hub's answer
