@@ -1,33 +1,40 @@
 /**
- * A per-chain, in-memory hint of the lowest source block among rows not yet final, so the
- * Finality handler can skip its queries on blocks where nothing turns final (a write through
- * `db.sql` flushes Ponder's cache, and even reads cost a round trip per block).
+ * Per chain and table, in memory: the source blocks of rows that may not be final yet, so the
+ * Finality handler knows without a query whether a block makes rows final, and marks them with
+ * one `UPDATE` per table that has some (a write through `db.sql` flushes and drops Ponder's
+ * indexing cache, and every statement costs a round trip and two parses).
  *
- * Only a hint: no entry means "unknown" (after a start, or after a reorg, seen as a head that did
- * not move forward), and the handler then asks the database. Every write of a non-final row
- * notes its block; a note on an unknown chain keeps it unknown.
+ * Only valid once filled from the database: no entry means "unknown" (after a start, or after a
+ * reorg on any chain, seen as a head that did not move forward: Ponder's multichain revert also
+ * reverts other chains' later writes, `final` flags included), and the handler then asks the
+ * database. Every write of a non-final row notes its block; a note on an unknown chain is dropped
+ * (the database pass will see the row). A block stays listed until a cutoff at or above it marks
+ * its rows, so the sets are a superset of the non-final rows' blocks.
  */
-const lowest = new Map<number, bigint | null>();
+
+/** The tables with a finality flag: `collateral_balance.final`, `relay_message.sourceFinal`. */
+export type FinalityTable = "balances" | "messages";
+
+/** A chain's not-yet-final source blocks, per table. */
+export type PendingBlocks = Record<FinalityTable, Set<bigint>>;
+
+const pending = new Map<number, PendingBlocks>();
 const heads = new Map<number, bigint>();
 
 /**
  * Notes that a row with `sourceBlock` on `chainId` was written not final.
  *
  * @param chainId the row's source chain
+ * @param table the row's table
  * @param sourceBlock its source block
  */
-export function notePending(chainId: number, sourceBlock: bigint): void {
-  if (!lowest.has(chainId)) return;
-  const current = lowest.get(chainId);
-  lowest.set(
-    chainId,
-    current === null || current === undefined || sourceBlock < current ? sourceBlock : current,
-  );
+export function notePending(chainId: number, table: FinalityTable, sourceBlock: bigint): void {
+  pending.get(chainId)?.[table].add(sourceBlock);
 }
 
 /**
  * Records the head the Finality handler runs at; a head at or below the last one is a reorg (or a
- * restart of the range), which makes the hint unknown.
+ * restart of the range), which makes every chain's blocks unknown.
  *
  * @param chainId the chain
  * @param head the block being indexed
@@ -36,28 +43,27 @@ export function notePending(chainId: number, sourceBlock: bigint): void {
 export function observeHead(chainId: number, head: bigint): boolean {
   const last = heads.get(chainId);
   const rewound = last !== undefined && head <= last;
-  if (rewound) lowest.delete(chainId);
+  if (rewound) pending.clear();
   heads.set(chainId, head);
   return rewound;
 }
 
 /**
- * The lowest non-final source block of a chain: a block, `null` when none is pending, or
- * `undefined` when unknown.
+ * A chain's not-yet-final source blocks, or `undefined` when unknown.
  *
  * @param chainId the chain
- * @returns the hint
+ * @returns the sets (live: the caller may delete what it marked)
  */
-export function lowestPending(chainId: number): bigint | null | undefined {
-  return lowest.get(chainId);
+export function pendingBlocks(chainId: number): PendingBlocks | undefined {
+  return pending.get(chainId);
 }
 
 /**
- * Sets the hint from the database's answer.
+ * Sets a chain's not-yet-final source blocks from the database's answer.
  *
  * @param chainId the chain
- * @param block the lowest non-final source block, or `null` when none
+ * @param blocks the distinct source blocks of its non-final rows, per table
  */
-export function setLowestPending(chainId: number, block: bigint | null): void {
-  lowest.set(chainId, block);
+export function setPendingBlocks(chainId: number, blocks: Record<FinalityTable, Iterable<bigint>>): void {
+  pending.set(chainId, { balances: new Set(blocks.balances), messages: new Set(blocks.messages) });
 }

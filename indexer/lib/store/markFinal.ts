@@ -1,7 +1,7 @@
-import { and, eq, isNotNull, lte, min } from "ponder";
+import { and, eq, isNotNull, lte } from "ponder";
 import { collateralBalance, relayMessage } from "../../ponder.schema.js";
 import type { IndexerDb } from "./context.js";
-import { lowestPending, observeHead, setLowestPending } from "./finalityHint.js";
+import { type FinalityTable, observeHead, pendingBlocks, setPendingBlocks } from "./finalityHint.js";
 import { invalidateLiveQueries } from "./invalidateLiveQueries.js";
 
 /** Parameters of {@link markFinal}. */
@@ -22,9 +22,12 @@ export function finalCutoff(head: bigint, finalityDepth: number): bigint | undef
 
 /**
  * Marks the chain's `collateral_balance` rows and the `relay_message` rows it sent with a source
- * block at or below `head − finalityDepth` as final (bulk updates through `db.sql`). Ponder
- * records raw SQL writes like any other, so a reorg below the head reverts them too. Blocks where
- * the in-memory hint ({@link lowestPending}) says nothing is due cost nothing.
+ * block at or below `head − finalityDepth` as final (bulk updates through `db.sql`, one per table
+ * that has rows due). Ponder records raw SQL writes like any other, so a reorg below the head
+ * reverts them too. Which tables have rows due comes from memory ({@link pendingBlocks}, filled by
+ * the upserts): a block where nothing turns final costs nothing, and one where rows do costs only
+ * their `UPDATE`s. After a start or a reorg the database is asked once (the blocks of every
+ * non-final row).
  *
  * @param db the handler's `context.db`
  * @param parameters the chain, its head and finality depth
@@ -36,12 +39,15 @@ export async function markFinal(db: IndexerDb, parameters: MarkFinalParameters):
   if (observeHead(chainId, parameters.head)) await invalidateLiveQueries(db);
   const cutoff = finalCutoff(parameters.head, parameters.finalityDepth);
   if (cutoff === undefined) return false;
-  const hint = lowestPending(chainId);
-  if (hint === null || (hint !== undefined && hint > cutoff)) return false;
-  let lowest = await lowestNotFinal(db, chainId);
+  let blocks = pendingBlocks(chainId);
+  if (blocks === undefined) {
+    setPendingBlocks(chainId, await notFinalBlocks(db, chainId));
+    blocks = pendingBlocks(chainId);
+    if (blocks === undefined) return false;
+  }
+  // A write through db.sql flushes and drops Ponder's indexing cache: only when a row is due.
   let marked = false;
-  if (lowest !== null && lowest <= cutoff) {
-    // A write through db.sql flushes and drops Ponder's indexing cache: only when a row is due.
+  if (takeDue(blocks.balances, cutoff)) {
     await db.sql
       .update(collateralBalance)
       .set({ final: true })
@@ -52,6 +58,9 @@ export async function markFinal(db: IndexerDb, parameters: MarkFinalParameters):
           lte(collateralBalance.sourceBlock, cutoff),
         ),
       );
+    marked = true;
+  }
+  if (takeDue(blocks.messages, cutoff)) {
     await db.sql
       .update(relayMessage)
       .set({ sourceFinal: true })
@@ -63,19 +72,29 @@ export async function markFinal(db: IndexerDb, parameters: MarkFinalParameters):
         ),
       );
     marked = true;
-    lowest = await lowestNotFinal(db, chainId);
   }
-  setLowestPending(chainId, lowest);
   return marked;
 }
 
-async function lowestNotFinal(db: IndexerDb, chainId: number): Promise<bigint | null> {
-  const [balances] = await db.sql
-    .select({ lowest: min(collateralBalance.sourceBlock) })
+/** Removes the blocks at or below the cutoff; whether there were any. */
+function takeDue(blocks: Set<bigint>, cutoff: bigint): boolean {
+  let due = false;
+  for (const block of blocks) {
+    if (block > cutoff) continue;
+    blocks.delete(block);
+    due = true;
+  }
+  return due;
+}
+
+/** The distinct source blocks of the chain's non-final rows, per table (read-only: keeps Ponder's cache). */
+async function notFinalBlocks(db: IndexerDb, chainId: number): Promise<Record<FinalityTable, bigint[]>> {
+  const balances = await db.sql
+    .selectDistinct({ block: collateralBalance.sourceBlock })
     .from(collateralBalance)
     .where(and(eq(collateralBalance.chainId, chainId), eq(collateralBalance.final, false)));
-  const [messages] = await db.sql
-    .select({ lowest: min(relayMessage.sourceBlock) })
+  const messages = await db.sql
+    .selectDistinct({ block: relayMessage.sourceBlock })
     .from(relayMessage)
     .where(
       and(
@@ -84,9 +103,8 @@ async function lowestNotFinal(db: IndexerDb, chainId: number): Promise<bigint | 
         isNotNull(relayMessage.sourceBlock),
       ),
     );
-  let lowest: bigint | null = null;
-  for (const block of [balances?.lowest, messages?.lowest]) {
-    if (block !== null && block !== undefined && (lowest === null || block < lowest)) lowest = block;
-  }
-  return lowest;
+  return {
+    balances: balances.map((row) => row.block),
+    messages: messages.flatMap((row) => (row.block === null ? [] : [row.block])),
+  };
 }

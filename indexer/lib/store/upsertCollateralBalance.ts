@@ -54,5 +54,5 @@ export async function upsertCollateralBalance(db: IndexerDb, update: CollateralB
         : row;
     await db.insert(collateralBalance).values(row).onConflictDoUpdate(set);
   }
-  notePending(update.chainId, update.block);
+  notePending(update.chainId, "balances", update.block);
 }

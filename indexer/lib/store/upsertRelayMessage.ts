@@ -58,7 +58,8 @@ export async function upsertRelayMessage(db: IndexerDb, update: RelayMessageUpda
     merged.destinationTimestamp !== null && merged.sourceTimestamp !== null
       ? merged.destinationTimestamp - merged.sourceTimestamp
       : null;
-  if (merged.sourceBlock !== null && !merged.sourceFinal) notePending(merged.srcEid, merged.sourceBlock);
+  if (merged.sourceBlock !== null && !merged.sourceFinal)
+    notePending(merged.srcEid, "messages", merged.sourceBlock);
   if (existing === null) return db.insert(relayMessage).values(merged);
   const { guid: _key, ...rest } = merged;
   return db.update(relayMessage, { guid }).set(rest);
