@@ -1,6 +1,5 @@
 import type { Address } from "viem";
 import type { AccountRowsInput, BalanceInput, CreditInput, PositionInput } from "./computeAccountMargin.js";
-import { collateralKey } from "./indexerConfig.js";
 
 /**
  * An account's current lines: one per raw row it has (`collateral_balance`, `hub_credit`,
@@ -147,11 +146,21 @@ export type ConfiguredKeys = {
  * @returns the configured lines
  */
 export function configuredLines(lines: AccountRowsInput, keys: ConfiguredKeys): AccountRowsInput {
+  // Tokens and markets in lines are lowercase already: the key is built without `collateralKey`'s
+  // lowercasing (the backfill runs this once per event).
   const isConfigured = (row: { chainId: number; token: string }) =>
-    keys.collateralKeys.has(collateralKey(row.chainId, row.token));
+    keys.collateralKeys.has(`${row.chainId}:${row.token}`);
+  const isKnown = (p: { market: string }) => keys.markets.includes(p.market);
+  // Usually every line counts: no copies then.
+  if (
+    lines.balances.every(isConfigured) &&
+    lines.credits.every(isConfigured) &&
+    lines.positions.every(isKnown)
+  )
+    return lines;
   return {
     balances: lines.balances.filter(isConfigured),
     credits: lines.credits.filter(isConfigured),
-    positions: lines.positions.filter((p) => keys.markets.includes(p.market)),
+    positions: lines.positions.filter(isKnown),
   };
 }
