@@ -51,8 +51,9 @@ export type RecomputeMarginParameters = {
  * Recomputes and stores one account's `account_margin` row after an event changed one of its
  * rows. The row holds the account's lines (the figures of each of its raw rows); the event's own
  * row replaces its line, and the margin is computed from the lines alone: the only reads are the
- * account's own `account_margin` row and the indexer state, both keyed by what the event carries
- * or constant, so Ponder's live prefetch predicts them. The shared tables come from
+ * account's own `account_margin` row and the indexer state (in live indexing each read Ponder's
+ * cache does not hold is a database round trip, so the account's other rows are not read). The
+ * shared tables come from
  * {@link readIndexerState} (kept in memory while unchanged). Only configured collaterals and
  * markets count.
  *
