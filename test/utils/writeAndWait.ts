@@ -24,6 +24,9 @@ export type WriteAndWaitParameters<
   account?: Account;
 };
 
+/** Gas limit over the estimate, in percent. */
+const GAS_HEADROOM_PERCENT = 120n;
+
 /** A transaction that was mined but reverted (simulation passed, so the state changed in between). */
 export class TransactionRevertedError extends Error {
   override name = "TransactionRevertedError";
@@ -58,7 +61,15 @@ export async function writeAndWait<
     args: parameters.args,
     account,
   } as SimulateContractParameters<Abi, string, readonly unknown[], Chain, Chain, Account>);
-  const hash = await walletClient.writeContract(request);
+  // The estimate runs against the pending block, the transaction against the block it lands in;
+  // a write whose cost depends on the block (an SSTORE of `block.timestamp` that is a no-op when the
+  // timestamp has not moved) would run out of gas on an exact estimate. 20 % headroom, as the
+  // relayer's own sender (`GAS_HEADROOM_PERCENT`).
+  const estimate = await publicClient.estimateContractGas(request as never);
+  const hash = await walletClient.writeContract({
+    ...request,
+    gas: (estimate * GAS_HEADROOM_PERCENT) / 100n,
+  });
   const receipt = await publicClient.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") {
     throw new TransactionRevertedError(`${parameters.functionName} (${hash}) reverted on-chain`);
