@@ -1,5 +1,11 @@
 import { describe, expect, test } from "vitest";
-import { notePending, observeHead, pendingBlocks, setPendingBlocks } from "./finalityHint.js";
+import {
+  notePending,
+  observeHead,
+  pendingBlocks,
+  REFILL_EVERY_BLOCKS,
+  setPendingBlocks,
+} from "./finalityHint.js";
 
 // Module state: each test uses its own chain ids (a rewind clears every chain, so that test runs last).
 describe("finalityHint", () => {
@@ -10,8 +16,24 @@ describe("finalityHint", () => {
     notePending(901, "balances", 7n);
     notePending(901, "messages", 6n);
     notePending(902, "balances", 1n);
-    expect(pendingBlocks(901)).toEqual({ balances: new Set([3n, 7n]), messages: new Set([6n]) });
+    expect(pendingBlocks(901)).toEqual(
+      expect.objectContaining({ balances: new Set([3n, 7n]), messages: new Set([6n]) }),
+    );
     expect(pendingBlocks(902)).toBeUndefined();
+  });
+
+  test("a chain filled at a head is unknown again REFILL_EVERY_BLOCKS later (a rolled-back run may have taken blocks the database still holds)", () => {
+    setPendingBlocks(921, { balances: [100n], messages: [] }, 1_000n);
+    // What a Finality run does, in a transaction Ponder may roll back: it takes the due block.
+    pendingBlocks(921, 1_002n)?.balances.delete(100n);
+    expect(pendingBlocks(921, 1_000n + REFILL_EVERY_BLOCKS - 1n)).toEqual(
+      expect.objectContaining({ balances: new Set(), messages: new Set() }),
+    );
+    expect(pendingBlocks(921, 1_000n + REFILL_EVERY_BLOCKS)).toBeUndefined();
+    // Once unknown, it stays unknown until the database is read again.
+    expect(pendingBlocks(921, 1_001n)).toBeUndefined();
+    setPendingBlocks(921, { balances: [100n], messages: [] }, 1_000n + REFILL_EVERY_BLOCKS);
+    expect(pendingBlocks(921, 1_000n + REFILL_EVERY_BLOCKS)?.balances).toEqual(new Set([100n]));
   });
 
   test("a head that does not move forward (a reorg) makes every chain unknown", () => {

@@ -18,7 +18,16 @@ export type FinalityTable = "balances" | "messages";
 /** A chain's not-yet-final source blocks, per table. */
 export type PendingBlocks = Record<FinalityTable, Set<bigint>>;
 
-const pending = new Map<number, PendingBlocks>();
+/**
+ * A chain's sets are read again from the database this many blocks after they were filled. The
+ * sets live outside Ponder's transaction: when Ponder rolls a block's transaction back and retries
+ * it (a database error), blocks the rolled-back Finality run took out of the sets are still
+ * non-final in the database, and without a refill their rows would never be marked (and never
+ * relayed). One read of the distinct non-final blocks per chain every 64 blocks bounds that.
+ */
+export const REFILL_EVERY_BLOCKS = 64n;
+
+const pending = new Map<number, PendingBlocks & { filledAt: bigint }>();
 const heads = new Map<number, bigint>();
 
 /**
@@ -49,13 +58,21 @@ export function observeHead(chainId: number, head: bigint): boolean {
 }
 
 /**
- * A chain's not-yet-final source blocks, or `undefined` when unknown.
+ * A chain's not-yet-final source blocks, or `undefined` when unknown: never filled, cleared by a
+ * reorg, or filled {@link REFILL_EVERY_BLOCKS} or more blocks before `head`.
  *
  * @param chainId the chain
+ * @param head the block being indexed (default: no refill check)
  * @returns the sets (live: the caller may delete what it marked)
  */
-export function pendingBlocks(chainId: number): PendingBlocks | undefined {
-  return pending.get(chainId);
+export function pendingBlocks(chainId: number, head?: bigint): PendingBlocks | undefined {
+  const entry = pending.get(chainId);
+  if (entry === undefined) return undefined;
+  if (head !== undefined && head - entry.filledAt >= REFILL_EVERY_BLOCKS) {
+    pending.delete(chainId);
+    return undefined;
+  }
+  return entry;
 }
 
 /**
@@ -63,7 +80,12 @@ export function pendingBlocks(chainId: number): PendingBlocks | undefined {
  *
  * @param chainId the chain
  * @param blocks the distinct source blocks of its non-final rows, per table
+ * @param filledAt the head the database was read at (default 0: refilled at the next check)
  */
-export function setPendingBlocks(chainId: number, blocks: Record<FinalityTable, Iterable<bigint>>): void {
-  pending.set(chainId, { balances: new Set(blocks.balances), messages: new Set(blocks.messages) });
+export function setPendingBlocks(
+  chainId: number,
+  blocks: Record<FinalityTable, Iterable<bigint>>,
+  filledAt = 0n,
+): void {
+  pending.set(chainId, { balances: new Set(blocks.balances), messages: new Set(blocks.messages), filledAt });
 }

@@ -39,10 +39,10 @@ export async function markFinal(db: IndexerDb, parameters: MarkFinalParameters):
   if (observeHead(chainId, parameters.head)) await invalidateLiveQueries(db);
   const cutoff = finalCutoff(parameters.head, parameters.finalityDepth);
   if (cutoff === undefined) return false;
-  let blocks = pendingBlocks(chainId);
+  let blocks = pendingBlocks(chainId, parameters.head);
   if (blocks === undefined) {
-    setPendingBlocks(chainId, await notFinalBlocks(db, chainId));
-    blocks = pendingBlocks(chainId);
+    setPendingBlocks(chainId, await notFinalBlocks(db, chainId), parameters.head);
+    blocks = pendingBlocks(chainId, parameters.head);
     if (blocks === undefined) return false;
   }
   // A write through db.sql flushes and drops Ponder's indexing cache: only when a row is due.
