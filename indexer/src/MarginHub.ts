@@ -5,12 +5,11 @@ import { marginHubAbi } from "../../shared/abis/generated.js";
 import { tryDescribePacket } from "../lib/describePacket.js";
 import { collateralKey, indexerConfig, lower, lowerHex } from "../lib/indexerConfig.js";
 import { bumpRiskStamp } from "../lib/store/bumpRiskStamp.js";
-import type { IndexerClient, IndexerDb } from "../lib/store/context.js";
-import { readFeed } from "../lib/store/readFeed.js";
+import type { IndexerDb } from "../lib/store/context.js";
 import { recomputeExposed } from "../lib/store/recomputeExposed.js";
 import { recomputeMargin } from "../lib/store/recomputeMargin.js";
 import { settleWithdrawal } from "../lib/store/settleWithdrawal.js";
-import { upsertPrice } from "../lib/store/upsertPrice.js";
+import { storeFeedAnswer } from "../lib/store/storeFeedAnswer.js";
 import { upsertRelayMessage } from "../lib/store/upsertRelayMessage.js";
 import { upsertSeizure } from "../lib/store/upsertSeizure.js";
 import { upsertWithdrawal } from "../lib/store/upsertWithdrawal.js";
@@ -196,32 +195,6 @@ ponder.on("MarginHub:PacketSent", async ({ event, context }) => {
     decoded === undefined ? { ...source, kind: "unknown" } : { ...decoded, ...source },
   );
 });
-
-/**
- * Reads a feed's current answer (and its decimals, when not known) at the event's block and stores
- * it as a `read` price.
- *
- * @returns the feed's decimals
- */
-async function storeFeedAnswer(
-  context: { db: IndexerDb; client: IndexerClient },
-  feed: `0x${string}`,
-  at: { block: bigint; timestamp: bigint },
-  decimals: number | undefined,
-): Promise<number> {
-  const answer = await readFeed(context.client, feed, { decimals });
-  await upsertPrice(context.db, {
-    feed,
-    answer: answer.answer,
-    decimals: answer.decimals,
-    roundId: answer.roundId,
-    updatedAt: answer.updatedAt,
-    blockNumber: at.block,
-    timestamp: at.timestamp,
-    source: "read",
-  });
-  return answer.decimals;
-}
 
 type HubEvent = { block: { number: bigint; timestamp: bigint }; transaction: { hash: Hex; input: Hex } };
 

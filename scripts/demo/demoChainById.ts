@@ -1,3 +1,4 @@
+import { DemoStepFailedError } from "./errors.js";
 import type { DemoChain, DemoContext } from "./types.js";
 
 /**
@@ -25,4 +26,24 @@ export function tokenInfo(chain: DemoChain, token: string): { symbol: string; de
   return entry === undefined
     ? { symbol: token, decimals: 18 }
     : { symbol: entry[0], decimals: entry[1].decimals };
+}
+
+/**
+ * A token the demo needs on a chain, by symbol, from the config.
+ *
+ * @param step the demo step (named in the error)
+ * @param chain the chain's clients
+ * @param symbol the token's symbol
+ * @returns its config entry
+ * @throws {DemoStepFailedError} when the chain's config does not list it
+ */
+export function demoToken(
+  step: string,
+  chain: DemoChain,
+  symbol: string,
+): DemoChain["config"]["tokens"][string] {
+  const token = chain.config.tokens[symbol];
+  if (token === undefined)
+    throw new DemoStepFailedError(step, `chain ${chain.config.chainId} lists no ${symbol}`);
+  return token;
 }

@@ -2,6 +2,7 @@ import { maxUint256, parseEventLogs } from "viem";
 import { collateralVaultAbi, marginHubAbi, mockErc20Abi } from "../../shared/abis/generated.js";
 import type { DevnetAccount } from "../devnet/accounts.js";
 import { awaitStep } from "./awaitStep.js";
+import { demoToken } from "./demoChainById.js";
 import { DemoStepFailedError } from "./errors.js";
 import { formatSeconds, formatToken } from "./format.js";
 import { sendCall } from "./sendCall.js";
@@ -34,9 +35,7 @@ export async function depositAndAwaitCredit(
 ): Promise<CreditedDeposit> {
   const { chain, trader, amount, step } = parameters;
   const chainId = chain.config.chainId;
-  const token = chain.config.tokens[parameters.symbol];
-  if (token === undefined)
-    throw new DemoStepFailedError(step, `chain ${chainId} lists no ${parameters.symbol}`);
+  const token = demoToken(step, chain, parameters.symbol);
   const vault = chain.config.contracts.vault;
   const send = { step, key: trader.privateKey, timeoutMs: context.stepTimeoutMs };
   const held = await chain.publicClient.readContract({

@@ -2,6 +2,7 @@ import { parseUnits } from "viem";
 import { collateralVaultAbi } from "../../shared/abis/generated.js";
 import { awaitIndexedMargin } from "./awaitIndexedMargin.js";
 import { closePosition } from "./closePosition.js";
+import { demoToken } from "./demoChainById.js";
 import { depositAndAwaitCredit } from "./depositAndAwaitCredit.js";
 import { DemoStepFailedError } from "./errors.js";
 import { openPosition } from "./openPosition.js";
@@ -28,9 +29,7 @@ export async function runWithdrawalStory(context: DemoContext): Promise<Withdraw
     throw new DemoStepFailedError("withdrawals", "the manifest lists fewer than two traders");
   const [chain] = context.vaults;
   const chainId = chain.config.chainId;
-  const token = chain.config.tokens[SYMBOL];
-  if (token === undefined)
-    throw new DemoStepFailedError("withdrawals", `chain ${chainId} lists no ${SYMBOL}`);
+  const token = demoToken("withdrawals", chain, SYMBOL);
   context.log("");
   context.log(`── Storyline 2: withdrawals the hub approves, and one it rejects (trader ${trader.address})`);
   await closePosition(context, { step: "6. close a leftover position", trader });

@@ -4,8 +4,7 @@ import { perpMarket } from "../../ponder.schema.js";
 import { lower } from "../indexerConfig.js";
 import { bumpRiskStamp } from "./bumpRiskStamp.js";
 import type { IndexerClient, IndexerDb } from "./context.js";
-import { readFeed } from "./readFeed.js";
-import { upsertPrice } from "./upsertPrice.js";
+import { storeFeedAnswer } from "./storeFeedAnswer.js";
 
 type MarketRow = typeof perpMarket.$inferSelect;
 
@@ -38,27 +37,17 @@ export async function ensurePerpMarket(
   const contract = { address, abi: perpMarketAbi } as const;
   const read = context.client;
   const feed = lower(await read.readContract({ ...contract, functionName: "feed" }));
-  const [answer, symbol, initialMarginBps, maintenanceMarginBps] = await Promise.all([
-    readFeed(read, feed),
+  const [feedDecimals, symbol, initialMarginBps, maintenanceMarginBps] = await Promise.all([
+    storeFeedAnswer(context, feed, { block: parameters.block, timestamp: parameters.timestamp }, undefined),
     read.readContract({ ...contract, functionName: "symbol" }),
     read.readContract({ ...contract, functionName: "initialMarginBps" }),
     read.readContract({ ...contract, functionName: "maintenanceMarginBps" }),
   ]);
-  await upsertPrice(context.db, {
-    feed,
-    answer: answer.answer,
-    decimals: answer.decimals,
-    roundId: answer.roundId,
-    updatedAt: answer.updatedAt,
-    blockNumber: parameters.block,
-    timestamp: parameters.timestamp,
-    source: "read",
-  });
   const row = await context.db.insert(perpMarket).values({
     address,
     symbol,
     feed,
-    feedDecimals: answer.decimals,
+    feedDecimals,
     initialMarginBps,
     maintenanceMarginBps,
   });
