@@ -38,17 +38,30 @@ export async function callRpc<T>(parameters: CallRpcParameters, read: () => Prom
   try {
     return await read();
   } catch (error) {
-    if (error instanceof BaseError) throw error;
-    const refutation = error instanceof ViemBaseError ? refutationOf(error) : undefined;
-    if (refutation !== undefined && parameters.refuseAs !== undefined) {
-      throw new AttestationRefusedError({
-        check: parameters.refuseAs,
-        reason: `${parameters.what} on chain ${parameters.chainId}: ${refutation}`,
-        cause: error,
-      });
-    }
-    throw new RpcUnavailableError(parameters.chainId, parameters.what, error);
+    throw classifyRpcError(parameters, error);
   }
+}
+
+/**
+ * The error {@link callRpc} throws for a failed read: crossmargin errors unchanged, an answer that
+ * refutes the claim as {@link AttestationRefusedError} (when `refuseAs` is given), anything else
+ * as {@link RpcUnavailableError}. For reads that fail one by one inside a batch (`readAccountStates`).
+ *
+ * @param parameters chain, request description, refusal check
+ * @param error what the read threw
+ * @returns the error to throw
+ */
+export function classifyRpcError(parameters: CallRpcParameters, error: unknown): Error {
+  if (error instanceof BaseError) return error;
+  const refutation = error instanceof ViemBaseError ? refutationOf(error) : undefined;
+  if (refutation !== undefined && parameters.refuseAs !== undefined) {
+    return new AttestationRefusedError({
+      check: parameters.refuseAs,
+      reason: `${parameters.what} on chain ${parameters.chainId}: ${refutation}`,
+      cause: error,
+    });
+  }
+  return new RpcUnavailableError(parameters.chainId, parameters.what, error);
 }
 
 /** Why the chain's answer refutes the claim, or undefined when the error is a transport failure. */

@@ -1,13 +1,13 @@
 import { type Address, getAddress, type PublicClient } from "viem";
-import { collateralVaultAbi } from "../../shared/abis/generated.js";
 import { parseBatchNonce } from "../../shared/codec/batchNonce.js";
 import type { BalanceBatchMessage } from "../../shared/codec/types.js";
 import type { ChainConfig } from "../../shared/config/schema.js";
 import type { BalanceLeaf } from "../../shared/merkle/balanceLeaf.js";
 import { balanceTreeRoot } from "../../shared/merkle/balanceTreeRoot.js";
+import { readAccountStates } from "../readAccountStates.js";
 import type { BalanceBatchClaim, LeafJson } from "../types.js";
 import { assertBlockFinal } from "./assertBlockFinal.js";
-import { callRpc } from "./callRpc.js";
+import { callRpc, classifyRpcError } from "./callRpc.js";
 import { AttestationRefusedError } from "./errors.js";
 import { parseUintString } from "./parseUintString.js";
 
@@ -34,7 +34,7 @@ const MISMATCHES_SHOWN = 3;
  * root is the tree of the leaves (`balanceTreeRoot`, equal to `buildBalanceTree(leaves).root`),
  * the block is final on this attester's RPC, the timestamp is that block's, and every leaf's
  * `balance`, `seq` and `inboundNonce` equal the vault's `accountState` read at that block (all
- * leaves read concurrently; the client batches JSON-RPC).
+ * leaves read in a few multicalls, `readAccountStates`).
  *
  * @param parameters client, chain, claim, nonce and message
  * @throws {AttestationRefusedError} naming the first check that failed, with the values
@@ -138,34 +138,33 @@ async function checkTimestamp(parameters: VerifyBalanceBatchParameters): Promise
 async function checkStates(parameters: VerifyBalanceBatchParameters, leaves: BalanceLeaf[]): Promise<void> {
   const { chain, message } = parameters;
   const blockNumber = message.sourceBlock;
-  const states = await Promise.all(
-    leaves.map((leaf, i) =>
-      callRpc(
-        {
-          chainId: chain.chainId,
-          what: `accountState(${leaf.account}, ${leaf.token}) at block ${blockNumber}`,
-          refuseAs: `leaves[${i}]`,
-        },
-        () =>
-          parameters.client.readContract({
-            address: chain.contracts.vault,
-            abi: collateralVaultAbi,
-            functionName: "accountState",
-            args: [leaf.account, leaf.token],
-            blockNumber,
-          }),
-      ),
-    ),
+  const what = (leaf: BalanceLeaf) => `accountState(${leaf.account}, ${leaf.token}) at block ${blockNumber}`;
+  const reads = await callRpc(
+    { chainId: chain.chainId, what: `accountState of ${leaves.length} leaves at block ${blockNumber}` },
+    () =>
+      readAccountStates({
+        client: parameters.client,
+        vault: chain.contracts.vault,
+        keys: leaves,
+        blockNumber,
+      }),
   );
+  const states = reads.map((read, i) => {
+    const leaf = leaves[i] as BalanceLeaf; // one read per leaf
+    if (read.status === "success") return read.state;
+    throw classifyRpcError(
+      { chainId: chain.chainId, what: what(leaf), refuseAs: `leaves[${i}]` },
+      read.error,
+    );
+  });
   const mismatches: { check: string; text: string }[] = [];
   leaves.forEach((leaf, i) => {
-    const [balance, , seq, inboundNonce] = states[i] ?? [];
-    const onChain = { balance, seq, inboundNonce };
+    const onChain = states[i];
     for (const field of ["balance", "seq", "inboundNonce"] as const) {
-      if (onChain[field] === leaf[field]) continue;
+      if (onChain?.[field] === leaf[field]) continue;
       mismatches.push({
         check: `leaves[${i}].${field}`,
-        text: `leaves[${i}].${field} is ${leaf[field]} but the vault holds ${onChain[field]} for (account ${leaf.account}, token ${leaf.token}) at block ${blockNumber}`,
+        text: `leaves[${i}].${field} is ${leaf[field]} but the vault holds ${onChain?.[field]} for (account ${leaf.account}, token ${leaf.token}) at block ${blockNumber}`,
       });
     }
   });

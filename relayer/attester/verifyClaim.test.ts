@@ -303,7 +303,7 @@ describe("verifyClaim: balance batches", () => {
     expect(isRetryable(error)).toBe(true);
   });
 
-  test("500 leaves verify in well under a second", async () => {
+  test("500 leaves verify, and the one forged among them is named", async () => {
     const wallet = {
       publicClient: vaultA.publicClient,
       walletClient: vaultA.walletFor(net.accounts.deployer.privateKey),
@@ -344,12 +344,7 @@ describe("verifyClaim: balance batches", () => {
       };
     });
     const claim = batch({ leaves, sourceBlock: block, sourceTimestamp: timestamp });
-    await verify(claim); // warm-up (connections, JIT)
-    const started = performance.now();
-    await verify(claim);
-    const elapsed = performance.now() - started;
-    expect(elapsed).toBeLessThan(1_000);
-    console.info(`verified 500 leaves in ${elapsed.toFixed(0)} ms`);
+    await verify(claim); // 500 leaves take 8 multicalls (readAccountStates): none may be lost or misplaced
 
     const forged = leaves.map((leaf, i) => (i === 437 ? { ...leaf, balance: 8n } : leaf));
     const error = await refusal(batch({ leaves: forged, sourceBlock: block, sourceTimestamp: timestamp }));

@@ -30,7 +30,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   redis?.disconnect();
-  for (const suffix of ["a", "b", "c", "d"]) await clearRedisPrefix(REDIS_URL, `${PREFIX}${suffix}`);
+  for (const suffix of ["a", "b", "c", "d", "e"]) await clearRedisPrefix(REDIS_URL, `${PREFIX}${suffix}`);
   await net?.stop();
 });
 
@@ -139,5 +139,41 @@ describe("buildBalanceBatches", () => {
     expect(
       await build(`${PREFIX}d`, [{ ...base, token: net.accounts.deployer.address, creditedSeq: -1n }]),
     ).toEqual([]);
+  });
+
+  test("more leaves than batchMaxLeaves: consecutive batch indexes, each leaf in exactly one batch", async () => {
+    const [vault] = net.vaults;
+    const usdc = tokenAddress(vault, "USDC");
+    const traders = net.accounts.traders; // three: one batch of 2 and one of 1
+    for (const trader of traders) {
+      await depositCollateral(vault, { key: trader.privateKey, token: usdc, amount: parseUnits("3", 6) });
+    }
+    const sourceBlock = await vault.publicClient.getBlockNumber();
+    const planned = await buildBalanceBatches({
+      config: { ...net.config, relayer: { ...net.config.relayer, batchMaxLeaves: 2 } },
+      client: clientOf(vault.chain.chainId),
+      hubClient: clientOf(net.hub.chain.chainId),
+      redis,
+      prefix: `${PREFIX}e`,
+      chainId: vault.chain.chainId,
+      candidates: traders.map((trader) => ({
+        chainId: vault.chain.chainId,
+        account: trader.address,
+        token: usdc,
+        indexedSeq: 1n,
+        creditedSeq: -1n,
+        sourceTimestamp: 0n,
+      })),
+      sourceBlock,
+      sourceTimestamp: 0n,
+    });
+    expect(planned.map((batch) => batch.jobId)).toEqual([
+      `batch-${vault.chain.chainId}-${sourceBlock}-0`,
+      `batch-${vault.chain.chainId}-${sourceBlock}-1`,
+    ]);
+    expect(new Set(planned.map((batch) => batch.claim.guid)).size).toBe(2);
+    expect(planned.flatMap((batch) => batch.claim.leaves.map((leaf) => leaf.account)).sort()).toEqual(
+      traders.map((trader) => trader.address).sort(),
+    );
   });
 });

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Address, PublicClient } from "viem";
-import { collateralVaultAbi, marginHubAbi } from "../../shared/abis/generated.js";
+import { marginHubAbi } from "../../shared/abis/generated.js";
 import { batchNonce } from "../../shared/codec/batchNonce.js";
 import { encodeBalanceBatch } from "../../shared/codec/encodeMessage.js";
 import { encodePacket } from "../../shared/codec/encodePacket.js";
@@ -9,6 +9,7 @@ import type { BalanceLeaf } from "../../shared/merkle/balanceLeaf.js";
 import { balanceTreeRoot } from "../../shared/merkle/balanceTreeRoot.js";
 import { batchJobId } from "../jobIds.js";
 import { leafToJson } from "../leafJson.js";
+import { readAccountStates } from "../readAccountStates.js";
 import type { BalanceBatchClaim } from "../types.js";
 import type { BalanceCandidate } from "./findPendingWork.js";
 
@@ -36,7 +37,7 @@ export type PlannedBatch = { jobId: string; claim: BalanceBatchClaim };
 
 /**
  * Turns balance candidates into BALANCE_BATCH claims: reads every candidate's vault state at the
- * final block `sourceBlock` (so only final state is ever relayed, whatever the indexer shows),
+ * final block `sourceBlock` (`readAccountStates`: a few multicalls, not one call per key; so only final state is ever relayed, whatever the indexer shows),
  * keeps those whose seq there is ahead of the hub-credited seq, claims each (account, token, seq)
  * in Redis (`SET NX` with `claimTtlMs`) so no other round or relayer process batches it again
  * while it is in flight, and cuts the claimed leaves into batches of `batchMaxLeaves`. Each batch
@@ -59,66 +60,68 @@ export async function buildBalanceBatches(
   const candidates = parameters.candidates.filter((c) => known.has(c.token.toLowerCase()));
   if (candidates.length === 0) return [];
 
-  const states = await Promise.all(
-    candidates.map((c) =>
-      parameters.client.readContract({
-        address: vault,
-        abi: collateralVaultAbi,
-        functionName: "accountState",
-        args: [c.account, c.token],
-        blockNumber: sourceBlock,
-      }),
-    ),
-  );
+  const reads = await readAccountStates({
+    client: parameters.client,
+    vault,
+    keys: candidates,
+    blockNumber: sourceBlock,
+  });
   const fresh: BalanceLeaf[] = [];
   candidates.forEach((candidate, i) => {
-    const state = states[i];
-    if (state === undefined) return;
-    const [balance, , seq, inboundNonce] = state;
-    if (BigInt(seq) <= candidate.creditedSeq) return; // the final state is not ahead of the hub (yet)
+    const read = reads[i];
+    if (read === undefined) return;
+    if (read.status === "failure") throw read.error; // the round fails and is retried
+    const { balance, seq, inboundNonce } = read.state;
+    if (seq <= candidate.creditedSeq) return; // the final state is not ahead of the hub (yet)
     // Seq 0: the key never changed by the final block (its first deposit is not final yet); the
     // hub's stored seq starts at 0, so such a leaf would cost a batch and change nothing.
-    if (BigInt(seq) === 0n) return;
+    if (seq === 0n) return;
     fresh.push({
       chainId: BigInt(chainId),
       vault,
       account: candidate.account,
       token: candidate.token,
       balance,
-      seq: BigInt(seq),
-      inboundNonce: BigInt(inboundNonce),
+      seq,
+      inboundNonce,
       sourceBlock,
     });
   });
   const leaves = await claimLeaves(redis, prefix, fresh, config.relayer.claimTtlMs);
-  const batches: PlannedBatch[] = [];
+  const chunks: BalanceLeaf[][] = [];
   for (let start = 0; start < leaves.length; start += config.relayer.batchMaxLeaves) {
-    const chunk = leaves.slice(start, start + config.relayer.batchMaxLeaves);
-    const hubAddress = hub.contracts.hub;
-    const plan = (index: number) =>
-      planBatch({
-        chunk,
-        index,
-        chainId,
-        vault,
-        hubChainId: hub.chainId,
-        hub: hubAddress,
-        sourceBlock,
-        sourceTimestamp: parameters.sourceTimestamp,
-      });
-    let batch = plan(await nextBatchIndex(redis, prefix, chainId, sourceBlock));
-    for (let tries = 0; tries < 16; tries++) {
-      const taken = await parameters.hubClient.readContract({
-        address: hubAddress,
-        abi: marginHubAbi,
-        functionName: "batchSubmitted",
-        args: [batch.claim.guid],
-      });
-      if (!taken) break;
-      batch = plan(await nextBatchIndex(redis, prefix, chainId, sourceBlock));
-    }
-    batches.push(batch);
+    chunks.push(leaves.slice(start, start + config.relayer.batchMaxLeaves));
   }
+  const hubAddress = hub.contracts.hub;
+  const first = await reserveBatchIndexes(redis, prefix, chainId, sourceBlock, chunks.length);
+  // The batches in parallel: each round trip below would otherwise be paid once per batch.
+  const batches = await Promise.all(
+    chunks.map(async (chunk, k) => {
+      const plan = (index: number) =>
+        planBatch({
+          chunk,
+          index,
+          chainId,
+          vault,
+          hubChainId: hub.chainId,
+          hub: hubAddress,
+          sourceBlock,
+          sourceTimestamp: parameters.sourceTimestamp,
+        });
+      let batch = plan((first + k) % BATCH_INDEXES);
+      for (let tries = 0; tries < 16; tries++) {
+        const taken = await parameters.hubClient.readContract({
+          address: hubAddress,
+          abi: marginHubAbi,
+          functionName: "batchSubmitted",
+          args: [batch.claim.guid],
+        });
+        if (!taken) break;
+        batch = plan(await reserveBatchIndexes(redis, prefix, chainId, sourceBlock, 1));
+      }
+      return batch;
+    }),
+  );
   return batches;
 }
 
@@ -149,11 +152,24 @@ async function claimLeaves(
   return leaves.filter((_, i) => results[i]?.[1] === "OK");
 }
 
-async function nextBatchIndex(redis: Redis, prefix: string, chainId: number, block: bigint): Promise<number> {
+/** A batch nonce keeps 16 bits for the index within its source block. */
+const BATCH_INDEXES = 65_536;
+
+/**
+ * Reserves `count` consecutive batch indexes of (chain, source block) and returns the first (the
+ * caller takes `first + k` modulo {@link BATCH_INDEXES}: an index wraps, and a collision is caught
+ * as BatchAlreadySubmitted).
+ */
+async function reserveBatchIndexes(
+  redis: Redis,
+  prefix: string,
+  chainId: number,
+  block: bigint,
+  count: number,
+): Promise<number> {
   const key = `${prefix}:batch-index:${chainId}:${block}`;
-  const [[, value] = []] = (await redis.multi().incr(key).expire(key, 86_400).exec()) ?? [];
-  // A batch nonce keeps 16 bits for the index: wrap (a collision is caught as BatchAlreadySubmitted).
-  return (Number(value) - 1) % 65_536;
+  const [[, value] = []] = (await redis.multi().incrby(key, count).expire(key, 86_400).exec()) ?? [];
+  return (Number(value) - count) % BATCH_INDEXES;
 }
 
 function planBatch(parameters: {

@@ -73,30 +73,31 @@ export async function discoverWork(parameters: DiscoverWorkParameters): Promise<
   for (const candidate of await dropInFlight(redis, prefix, pending.balances)) {
     byChain.set(candidate.chainId, [...(byChain.get(candidate.chainId) ?? []), candidate]);
   }
-  for (const [chainId, candidates] of byChain) {
-    const client = clients.get(chainId);
-    const sourceBlock = finalBlocks.get(chainId);
-    if (client === undefined || sourceBlock === undefined) continue;
-    const block = await client.getBlock({ blockNumber: sourceBlock });
-    const planned = await buildBalanceBatches({
-      config,
-      client,
-      hubClient,
-      redis,
-      prefix,
-      chainId,
-      candidates,
-      sourceBlock,
-      sourceTimestamp: block.timestamp,
-    });
-    for (const batch of planned) {
-      jobs.push({
-        jobId: batch.jobId,
-        data: { claim: batch.claim, discoveredAt: now, sourceTimestamp: Number(block.timestamp) },
+  // The chains in parallel: each one's reads go to its own RPC.
+  const plannedByChain = await Promise.all(
+    [...byChain].map(async ([chainId, candidates]) => {
+      const client = clients.get(chainId);
+      const sourceBlock = finalBlocks.get(chainId);
+      if (client === undefined || sourceBlock === undefined) return [];
+      const block = await client.getBlock({ blockNumber: sourceBlock });
+      const planned = await buildBalanceBatches({
+        config,
+        client,
+        hubClient,
+        redis,
+        prefix,
+        chainId,
+        candidates,
+        sourceBlock,
+        sourceTimestamp: block.timestamp,
       });
-      leaves += batch.claim.leaves.length;
-      batches += 1;
-    }
+      return planned.map((batch) => ({ batch, sourceTimestamp: Number(block.timestamp) }));
+    }),
+  );
+  for (const { batch, sourceTimestamp } of plannedByChain.flat()) {
+    jobs.push({ jobId: batch.jobId, data: { claim: batch.claim, discoveredAt: now, sourceTimestamp } });
+    leaves += batch.claim.leaves.length;
+    batches += 1;
   }
   for (const claim of pending.packets) {
     const sourceTimestamp = pending.packetTimes.get(claim.guid);
