@@ -4,6 +4,7 @@ import type { PublicClient } from "viem";
 import type { Config } from "../../shared/config/schema.js";
 import type { DiscoveryClient } from "../discovery/findPendingWork.js";
 import { collateralBalance, relayMessage } from "../discovery/indexerTables.js";
+import { createRoundScheduler } from "./createRoundScheduler.js";
 
 /** Parameters of {@link startTriggers}. */
 export type StartTriggersParameters = {
@@ -21,7 +22,7 @@ export type StartTriggersParameters = {
  * Starts discovery rounds when something may have become relayable: the indexer's live updates
  * (a change to balances or relay messages) and every new block of any chain (which moves its
  * final block). Triggers within `windowMs` of each other share one round; rounds never overlap,
- * and a trigger during a round schedules one more. A slow fallback tick runs a round every
+ * and a trigger during a round schedules one more (`createRoundScheduler`). A slow fallback tick runs a round every
  * `reconcileIntervalMs` even when nothing fires.
  *
  * @param parameters chains, indexer, window and the round to run
@@ -29,37 +30,8 @@ export type StartTriggersParameters = {
  */
 export function startTriggers(parameters: StartTriggersParameters): { stop: () => void } {
   const { logger } = parameters;
-  let timer: NodeJS.Timeout | undefined;
-  let running = false;
-  let again = false;
-  let stopped = false;
-
-  const fire = async () => {
-    timer = undefined;
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    try {
-      await parameters.run();
-    } finally {
-      running = false;
-      if (again && !stopped) {
-        again = false;
-        schedule();
-      }
-    }
-  };
-  const schedule = () => {
-    if (stopped || timer !== undefined) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    timer = setTimeout(() => void fire(), parameters.windowMs);
-  };
+  const rounds = createRoundScheduler({ windowMs: parameters.windowMs, run: parameters.run });
+  const schedule = rounds.trigger;
 
   const unwatch = [...parameters.clients.entries()].map(([chainId, client]) =>
     client.watchBlockNumber({
@@ -100,8 +72,7 @@ export function startTriggers(parameters: StartTriggersParameters): { stop: () =
   schedule();
   return {
     stop: () => {
-      stopped = true;
-      clearTimeout(timer);
+      rounds.stop();
       clearInterval(tick);
       for (const stop of unwatch) stop();
       for (const subscription of subscriptions) subscription.unsubscribe();
