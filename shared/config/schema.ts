@@ -246,7 +246,7 @@ export const relayerSchema = z
           "How long a route waits, after new work appears, for more before it cuts a batch (a full batch goes at once)",
         ),
       deliveryConcurrency: intField(1, 64)
-        .default(4)
+        .default(16)
         .describe(
           "Deliveries in flight per destination chain (each its own transaction and nonce, so several land in one block)",
         ),
