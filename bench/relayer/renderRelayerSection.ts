@@ -130,9 +130,9 @@ function renderVerdicts(input: RelayerSectionInput): string[] {
         },
         {
           ms: split.discoveryMs,
-          text: "waiting for a discovery round to batch it (rounds never overlap and read every candidate's state at the final block)",
+          text: "waiting for a discovery round to batch it (rounds never overlap; each reads every candidate's state at the final block, 64 keys per multicall)",
         },
-        { ms: split.attestMs, text: "attesting (each attester re-reads every leaf)" },
+        { ms: split.attestMs, text: "attesting (each attester re-reads every leaf, 64 per multicall)" },
         {
           ms: split.queueMs,
           text: `queued for delivery (at most ${input.relayer.deliveryConcurrency} transaction${input.relayer.deliveryConcurrency === 1 ? "" : "s"} in flight; the hub took ${(batched.batches / Math.max(1, batched.hubBlocks)).toFixed(1)} batches per block)`,
