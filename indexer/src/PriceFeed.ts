@@ -1,7 +1,8 @@
 import { ponder } from "ponder:registry";
 import { price } from "ponder:schema";
-import { mockPriceFeedAbi } from "../../shared/abis/generated.js";
+import { feedClient } from "../lib/feedClient.js";
 import { lower } from "../lib/indexerConfig.js";
+import { readFeedDecimals } from "../lib/store/readFeed.js";
 import { readIndexerState } from "../lib/store/readIndexerState.js";
 import { recomputeExposed } from "../lib/store/recomputeExposed.js";
 import { upsertPrice } from "../lib/store/upsertPrice.js";
@@ -17,8 +18,8 @@ ponder.on("PriceFeed:AnswerUpdated", async ({ event, context }) => {
   const timestamp = event.block.timestamp;
   const known = await context.db.find(price, { feed });
   const decimals =
-    known?.decimals ??
-    (await context.client.readContract({ address: feed, abi: mockPriceFeedAbi, functionName: "decimals" }));
+    // Not `context.client`: during a backfill it queues behind Ponder's sync (see `feedClient`).
+    known?.decimals ?? (await readFeedDecimals(feedClient(), feed, block));
   const changed = await upsertPrice(context.db, {
     feed,
     answer: event.args.current,
