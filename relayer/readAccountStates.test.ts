@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { bulkDepositorAbi, bulkDepositorBytecode, collateralVaultAbi } from "../shared/abis/generated.js";
 import { freePort } from "../test/utils/freePort.js";
 import { writeAndWait } from "../test/utils/writeAndWait.js";
+import { revertDeploylessCalls } from "./attester/testing/revertDeploylessCalls.js";
 import {
   type AttesterDevnet,
   startAttesterDevnet,
@@ -144,5 +145,16 @@ describe("readAccountStates", () => {
     });
     expect(reads).toHaveLength(keys.length);
     expect(new Set(reads.map((read) => read.status === "failure" && read.scope))).toEqual(new Set(["call"]));
+  });
+
+  test("a call the node reverts as a whole fails every key with scope call, not key", async () => {
+    const keys = [0, 1, 2].map((i) => ({ account: accountAt(i), token: usdc }));
+    const reads = await readAccountStates({
+      client: revertDeploylessCalls(vault.publicClient),
+      vault: vault.chain.contracts.vault,
+      keys,
+      blockNumber: await vault.publicClient.getBlockNumber(),
+    });
+    expect(reads.map((read) => read.status === "failure" && read.scope)).toEqual(["call", "call", "call"]);
   });
 });

@@ -152,10 +152,9 @@ async function checkStates(parameters: VerifyBalanceBatchParameters, leaves: Bal
   const states = reads.map((read, i) => {
     const leaf = leaves[i] as BalanceLeaf; // one read per leaf
     if (read.status === "success") return read.state;
-    throw classifyRpcError(
-      { chainId: chain.chainId, what: what(leaf), refuseAs: `leaves[${i}]` },
-      read.error,
-    );
+    // Only the vault's own answer for this leaf may refute it: a failed call is the RPC's fault.
+    const refuseAs = read.scope === "key" ? `leaves[${i}]` : undefined;
+    throw classifyRpcError({ chainId: chain.chainId, what: what(leaf), refuseAs }, read.error);
   });
   const mismatches: { check: string; text: string }[] = [];
   leaves.forEach((leaf, i) => {

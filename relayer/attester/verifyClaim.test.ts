@@ -33,6 +33,7 @@ import type { BalanceBatchClaim, Claim, SentPacketClaim } from "../types.js";
 import { createLocalAttester } from "./createLocalAttester.js";
 import { AttestationNotFinalError, AttestationRefusedError, RpcUnavailableError } from "./errors.js";
 import { type BuildBatchClaimParameters, buildBatchClaim } from "./testing/buildBatchClaim.js";
+import { revertDeploylessCalls } from "./testing/revertDeploylessCalls.js";
 import { sentPacketClaims } from "./testing/sentPacketClaims.js";
 import { type AttesterDevnet, startAttesterDevnet, type TestChain } from "./testing/startAttesterDevnet.js";
 import type { Attester } from "./types.js";
@@ -299,6 +300,18 @@ describe("verifyClaim: balance batches", () => {
     const config = { ...net.config, chains };
     const clients = createPublicClients(config, { retryCount: 0, timeoutMs: 1_000 });
     const error = await verifyClaim({ config, clients, claim: batch() }).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(RpcUnavailableError);
+    expect(isRetryable(error)).toBe(true);
+  });
+
+  test("a multicall the RPC fails as a whole, even with a revert, is retryable, never a refusal", async () => {
+    const real = net.clients.get(vaultA.chain.chainId);
+    if (real === undefined) throw new Error("no vault chain client");
+    const clients = new Map(net.clients);
+    clients.set(vaultA.chain.chainId, revertDeploylessCalls(real));
+    const error = await verifyClaim({ config: net.config, clients, claim: batch() }).catch(
+      (thrown: unknown) => thrown,
+    );
     expect(error).toBeInstanceOf(RpcUnavailableError);
     expect(isRetryable(error)).toBe(true);
   });
