@@ -2,7 +2,6 @@ import {
   type Address,
   ContractFunctionZeroDataError,
   createPublicClient,
-  encodeAbiParameters,
   getAddress,
   http,
   keccak256,
@@ -11,6 +10,7 @@ import {
 } from "viem";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { bulkDepositorAbi, bulkDepositorBytecode, collateralVaultAbi } from "../shared/abis/generated.js";
+import { deriveAccount } from "../test/utils/deriveAccount.js";
 import { freePort } from "../test/utils/freePort.js";
 import { writeAndWait } from "../test/utils/writeAndWait.js";
 import { revertDeploylessCalls } from "./attester/testing/revertDeploylessCalls.js";
@@ -28,10 +28,7 @@ let bulk: Address;
 const salt = keccak256(toHex("crossmargin/relayer/readAccountStates"));
 
 /** Account `i` of `salt`, as `BulkDepositor.accountAt` derives it. */
-function accountAt(i: number): Address {
-  const word = keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint256" }], [salt, BigInt(i)]));
-  return getAddress(`0x${word.slice(-40)}`);
-}
+const accountAt = (i: number): Address => deriveAccount(salt, BigInt(i));
 
 async function depositMany(start: number, count: number, amount: bigint): Promise<bigint> {
   const wallet = {

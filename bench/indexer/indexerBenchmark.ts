@@ -6,7 +6,7 @@ import { startDevnet } from "../../scripts/devnet/startDevnet.js";
 import type { Config } from "../../shared/config/schema.js";
 import { vaultChains } from "../../shared/config/vaultChains.js";
 import type { Benchmark } from "../types.js";
-import { BENCH_SALT } from "./deriveAccount.js";
+import { BENCH_SALT } from "./benchSalt.js";
 import { generateEvents } from "./generateEvents.js";
 import { type IndexerSectionInput, renderIndexerSection, type VerifiedRun } from "./renderIndexerSection.js";
 import { type BackfillDatabase, type BackfillProject, type BackfillRun, runBackfill } from "./runBackfill.js";

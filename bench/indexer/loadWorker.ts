@@ -5,7 +5,8 @@
  * requests, `concurrency` at a time over keep-alive connections), checks that every answer is a
  * 200 naming the account asked for (and, for GraphQL, without `errors`), and sends back one `EndpointLatency` per endpoint.
  */
-import { deriveAccount } from "./deriveAccount.js";
+import { seededRandom } from "../../test/relayer/seededRandom.js";
+import { deriveAccount } from "../../test/utils/deriveAccount.js";
 import type { EndpointLatency, EndpointSpec, LoadJob, LoadResult } from "./loadTypes.js";
 import { summarizeLatencies } from "./summarizeLatencies.js";
 
@@ -19,7 +20,7 @@ process.once("message", (message: unknown) => {
 });
 
 async function run(job: LoadJob): Promise<EndpointLatency[]> {
-  const random = mulberry32(job.seed);
+  const random = seededRandom(job.seed);
   const pick = () => deriveAccount(job.salt, BigInt(Math.floor(random() * job.accounts))).toLowerCase();
   const results: EndpointLatency[] = [];
   for (const endpoint of job.endpoints) {
@@ -74,16 +75,4 @@ async function runConcurrently(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
   return results;
-}
-
-/** Small seeded PRNG (mulberry32): the same accounts are asked for on every run. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }

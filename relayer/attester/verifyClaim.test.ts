@@ -1,6 +1,5 @@
 import {
   type Address,
-  encodeAbiParameters,
   getAddress,
   type Hex,
   keccak256,
@@ -26,6 +25,7 @@ import { isRetryable } from "../../shared/errors/isRetryable.js";
 import type { BalanceLeaf } from "../../shared/merkle/balanceLeaf.js";
 import { buildBalanceTree } from "../../shared/merkle/buildBalanceTree.js";
 import { fullBatchProof } from "../../shared/merkle/fullBatchProof.js";
+import { deriveAccount } from "../../test/utils/deriveAccount.js";
 import { writeAndWait } from "../../test/utils/writeAndWait.js";
 import { createPublicClients } from "../createPublicClients.js";
 import { leafFromJson } from "../leafJson.js";
@@ -342,13 +342,10 @@ describe("verifyClaim: balance batches", () => {
     await net.mineEverywhere(FINALITY_DEPTH);
     const { timestamp } = await vaultA.publicClient.getBlock({ blockNumber: block });
     const leaves = Array.from({ length: 500 }, (_, i): BalanceLeaf => {
-      const word = keccak256(
-        encodeAbiParameters([{ type: "bytes32" }, { type: "uint256" }], [salt, BigInt(i)]),
-      );
       return {
         chainId: BigInt(vaultA.chain.chainId),
         vault: vaultA.chain.contracts.vault,
-        account: getAddress(`0x${word.slice(-40)}`),
+        account: deriveAccount(salt, BigInt(i)),
         token: usdc,
         balance: 7n,
         seq: 1n,

@@ -1,7 +1,4 @@
-import { type Address, encodeAbiParameters, getAddress, type Hex, keccak256, slice, toHex } from "viem";
-
-/** The account family of the indexer benchmark (any fixed 32 bytes; `BulkDepositor` takes it as `salt`). */
-export const BENCH_SALT: Hex = keccak256(toHex("crossmargin/bench/indexer"));
+import { type Address, encodeAbiParameters, getAddress, type Hex, keccak256, slice } from "viem";
 
 /**
  * Account `index` of the family `salt`, exactly as `BulkDepositor.accountAt` derives it: the low
@@ -11,7 +8,7 @@ export const BENCH_SALT: Hex = keccak256(toHex("crossmargin/bench/indexer"));
  * @param index the account's index
  * @returns the checksummed address
  * @example
- * deriveAccount(BENCH_SALT, 0n); // the first benchmark account
+ * deriveAccount(salt, 0n); // the first account `BulkDepositor.depositMany(token, salt, 0, n, amount)` funds
  */
 export function deriveAccount(salt: Hex, index: bigint): Address {
   const hash = keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint256" }], [salt, index]));
