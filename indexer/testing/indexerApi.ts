@@ -1,3 +1,9 @@
+import { isDeepStrictEqual } from "node:util";
+import type { Address } from "viem";
+import type { AccountMarginView } from "../lib/api/accountMarginView.js";
+import { MARGIN_QUERY } from "./marginQuery.js";
+import { pollUntil } from "./pollUntil.js";
+
 /** A GraphQL answer with errors. */
 export class GraphqlError extends Error {
   override name = "GraphqlError";
@@ -42,4 +48,32 @@ export async function graphqlQuery<T = unknown>(
   }
   if (body.data === undefined) throw new GraphqlError(`no data (HTTP ${response.status})`);
   return body.data;
+}
+
+/**
+ * Reads an account's margin over REST and over GraphQL's `margin(account:)` (every field
+ * selected), until both answers are equal: they differ only when a block is indexed between the
+ * two reads, so a pair that never agrees within the timeout fails the caller.
+ *
+ * @param baseUrl the indexer's URL
+ * @param account the account
+ * @param chainId the optional chain filter
+ * @returns the agreeing answers
+ * @throws {PollTimeoutError} when the two never agree
+ */
+export async function readMarginBothWays(
+  baseUrl: string,
+  account: Address,
+  chainId: number | null = null,
+): Promise<{ rest: AccountMarginView; gql: AccountMarginView }> {
+  const query = chainId === null ? "" : `?chainId=${chainId}`;
+  return pollUntil(
+    async () => ({
+      rest: (await getJson<AccountMarginView>(`${baseUrl}/accounts/${account}/margin${query}`)).body,
+      gql: (await graphqlQuery<{ margin: AccountMarginView }>(baseUrl, MARGIN_QUERY, { account, chainId }))
+        .margin,
+    }),
+    (both) => isDeepStrictEqual(both.rest, both.gql),
+    { what: `GraphQL margin(account: ${account}${chainId === null ? "" : `, chainId: ${chainId}`}) = REST` },
+  );
 }

@@ -8,7 +8,7 @@ import { assertAggregateMatchesRows, assertCreditedMatchesHub } from "../../inde
 import { tokenAddress } from "../../indexer/testing/chainClients.js";
 import { creditHub } from "../../indexer/testing/creditHub.js";
 import { depositCollateral } from "../../indexer/testing/depositCollateral.js";
-import { getJson, graphqlQuery } from "../../indexer/testing/indexerApi.js";
+import { getJson, graphqlQuery, readMarginBothWays } from "../../indexer/testing/indexerApi.js";
 import { pollUntil } from "../../indexer/testing/pollUntil.js";
 import { readAccountRows } from "../../indexer/testing/readAccountRows.js";
 import { relayPacket } from "../../indexer/testing/relayPacket.js";
@@ -140,6 +140,8 @@ describe("indexer on PGlite against the devnet", () => {
       healthy: true,
     });
     expect(gql.accountMargin.deposits.items).toHaveLength(3);
+    const both = await readMarginBothWays(net.indexer.url, trader.address);
+    expect(both.gql.collaterals).toHaveLength(3);
 
     const { rows, vault } = await expectAggregateMatchesRows(trader.address);
     expect(rows.balances).toHaveLength(3);

@@ -8,7 +8,8 @@ import { assertAggregateMatchesRows, assertCreditedMatchesHub } from "../../inde
 import { tokenAddress } from "../../indexer/testing/chainClients.js";
 import { creditHub } from "../../indexer/testing/creditHub.js";
 import { depositCollateral } from "../../indexer/testing/depositCollateral.js";
-import { getJson, graphqlQuery } from "../../indexer/testing/indexerApi.js";
+import { getJson, graphqlQuery, readMarginBothWays } from "../../indexer/testing/indexerApi.js";
+import { MARGIN_QUERY } from "../../indexer/testing/marginQuery.js";
 import { pollUntil } from "../../indexer/testing/pollUntil.js";
 import { relayPacket } from "../../indexer/testing/relayPacket.js";
 import { type IndexedDevnet, startIndexedDevnet } from "../../indexer/testing/startIndexedDevnet.js";
@@ -143,6 +144,36 @@ describe("indexer on Postgres against the devnet", () => {
     expect(BigInt(before.totals.collateralUsd) - BigInt(after.totals.collateralUsd)).toBe(usd(3_000n));
     expect(BigInt(after.health.healthFactor)).toBeLessThan(BigInt(before.health.healthFactor));
     await assertCreditedMatchesHub(net.indexer.url, net.hub, trader.address);
+  });
+
+  test("GraphQL margin(account:) is the REST answer, also per chain; bad arguments name the parameter", async () => {
+    const trader = net.accounts.traders[0]!;
+    const vaultB = net.vaults[1];
+    for (const chainId of [null, vaultB.chain.chainId]) {
+      const { rest, gql } = await readMarginBothWays(net.indexer.url, trader.address, chainId);
+      expect([rest.chainId, gql.positions.length]).toEqual([chainId, 1]);
+    }
+    const bad = async (variables: Record<string, unknown>) => {
+      const response = await fetch(`${net.indexer.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: MARGIN_QUERY, variables }),
+      });
+      const body = (await response.json()) as {
+        errors: { message: string; extensions: { parameter: string } }[];
+      };
+      return [response.status, body.errors[0]?.extensions.parameter, body.errors[0]?.message];
+    };
+    expect(await bad({ account: "nope" })).toEqual([
+      200,
+      "account",
+      expect.stringContaining("expected an address"),
+    ]);
+    expect(await bad({ account: trader.address, chainId: 999 })).toEqual([
+      200,
+      "chainId",
+      expect.stringContaining("unknown chain"),
+    ]);
   });
 
   test("withdrawal states follow the contracts: requested → approved → released", async () => {

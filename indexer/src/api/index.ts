@@ -1,8 +1,13 @@
 import { db } from "ponder:api";
 import schema from "ponder:schema";
 import { Hono } from "hono";
-import { client, graphql } from "ponder";
+import { client } from "ponder";
+import { createGraphqlHandler } from "../../lib/api/createGraphqlHandler.js";
+import { createMarginReader } from "../../lib/api/createMarginReader.js";
+import { loadPonderGraphql } from "../../lib/api/loadPonderGraphql.js";
+import { addQueryFields, marginGraphqlField } from "../../lib/api/marginGraphqlField.js";
 import { sqlOverHttpDb } from "../../lib/api/sqlOverHttpDb.js";
+import { indexerConfig } from "../../lib/indexerConfig.js";
 import { getAccountMargin } from "./getAccountMargin.js";
 import { getMessage } from "./getMessage.js";
 import { getRoutes } from "./getRoutes.js";
@@ -12,12 +17,26 @@ import { getRoutes } from "./getRoutes.js";
  * GraphQL, SQL over HTTP for @ponder/client, and REST for the common reads. indexer/README.md
  * documents every endpoint with an example.
  */
+const chains = [...indexerConfig().chains.values()];
+const knownChains = new Set(chains.map((chain) => chain.chainId));
+const readMargin = createMarginReader(db, new Map(chains.map((chain) => [chain.chainId, chain.name])));
+
+// Ponder's schema and resolvers, plus `margin(account:)`, served with a parse and validation
+// cache (Ponder's own graphql() middleware turns it off; see lib/api/loadPonderGraphql.ts).
+const ponderGraphql = await loadPonderGraphql(schema);
+const graphql = createGraphqlHandler({
+  schema: addQueryFields(ponderGraphql.schema, { margin: marginGraphqlField({ readMargin, knownChains }) }),
+  context: ponderGraphql.context,
+  graphiqlHtml: ponderGraphql.graphiqlHtml,
+  maskErrors: process.env.NODE_ENV === "production",
+});
+
 const app = new Hono();
 
-app.use("/graphql", graphql({ db, schema }));
+app.use("/graphql", graphql);
 // On PGlite, past the temporary tables Ponder's flush leaves in the one session (see sqlOverHttpDb).
 app.use("/sql/*", client({ db: sqlOverHttpDb(db), schema }));
-app.get("/accounts/:address/margin", getAccountMargin);
+app.get("/accounts/:address/margin", getAccountMargin(readMargin, knownChains));
 app.get("/messages/:guid", getMessage);
 app.get("/routes", getRoutes);
 

@@ -1,0 +1,234 @@
+import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
+import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
+import {
+  type DocumentNode,
+  type ExecutionResult,
+  execute,
+  GraphQLError,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  getOperationAST,
+  parse,
+  specifiedRules,
+  type ValidationRule,
+  validate,
+} from "graphql";
+import type { Context } from "hono";
+import { readBodyText, sendJson } from "./nodeHttp.js";
+
+/** Limits on one operation (Ponder's defaults, which are Apollo's). */
+export type GraphqlLimits = {
+  /** Most lexer tokens in the document. */
+  maxTokens: number;
+  /** Deepest selection nesting. */
+  maxDepth: number;
+  /** Most aliases in one operation. */
+  maxAliases: number;
+};
+
+/** Parameters of {@link createGraphqlHandler}. */
+export type CreateGraphqlHandlerParameters = {
+  schema: GraphQLSchema;
+  /** A fresh context per request (Ponder's resolvers keep a per-request DataLoader cache in it). */
+  context: () => unknown;
+  /** The page a browser gets on `GET` (GraphiQL). */
+  graphiqlHtml: string;
+  limits?: Partial<GraphqlLimits>;
+  /** Documents kept parsed and validated, least recently used dropped first. */
+  cacheSize?: number;
+  /** Replace the message of an unexpected resolver error (not a `GraphQLError`) with "Unexpected error.". */
+  maskErrors?: boolean;
+};
+
+/** Ponder 0.16's limits (`graphql()` middleware defaults). */
+export const DEFAULT_GRAPHQL_LIMITS: GraphqlLimits = { maxTokens: 1_000, maxDepth: 100, maxAliases: 30 };
+const DEFAULT_CACHE_SIZE = 1_000;
+/** Longer query strings are parsed and validated every time instead of being kept as cache keys. */
+const MAX_CACHED_QUERY_LENGTH = 16_384;
+/** Larger request bodies are refused (413). */
+const MAX_BODY_BYTES = 1_048_576;
+
+type RequestBody = {
+  query: string;
+  variables: Record<string, unknown> | undefined;
+  operationName: string | undefined;
+};
+
+/**
+ * A GraphQL-over-HTTP handler for Hono: `POST` a JSON body `{ query, variables?, operationName? }`
+ * and get `{ data, errors? }` with status 200 (GraphQL errors included, as Ponder's `graphql()`
+ * answers); `GET` gets GraphiQL. Each distinct query string is parsed and validated once (with the
+ * token, depth and alias limits) and kept in a bounded LRU cache, so a repeated query costs only
+ * its execution. A body that is not a GraphQL request gets 400 naming the field.
+ *
+ * @param parameters the schema, the per-request context, GraphiQL's page, limits, cache size, masking
+ * @returns the Hono handler
+ * @example
+ * app.use("/graphql", createGraphqlHandler({ schema, context: () => ({}), graphiqlHtml }));
+ */
+export function createGraphqlHandler(parameters: CreateGraphqlHandlerParameters) {
+  const { schema, context, graphiqlHtml } = parameters;
+  const prepare = createDocumentCache({
+    schema,
+    limits: { ...DEFAULT_GRAPHQL_LIMITS, ...parameters.limits },
+    cacheSize: parameters.cacheSize ?? DEFAULT_CACHE_SIZE,
+  });
+
+  return async (c: Context) => {
+    if (c.req.method === "GET") return c.html(graphiqlHtml);
+    if (c.req.method !== "POST")
+      return c.json(requestError(`method ${c.req.method} not allowed: POST a query, GET for GraphiQL`), 405, {
+        Allow: "GET, POST",
+      });
+    const text = await readBodyText(c, MAX_BODY_BYTES);
+    if (text === undefined) return sendJson(c, requestError(`the body is over ${MAX_BODY_BYTES} bytes`), 413);
+    const body = readBody(text);
+    if ("error" in body) return sendJson(c, requestError(body.error), 400);
+    const prepared = prepare(body.query);
+    if ("errors" in prepared) return sendJson(c, { errors: prepared.errors });
+    const operation = getOperationAST(prepared.document, body.operationName);
+    if (!operation)
+      return sendJson(
+        c,
+        requestError(
+          body.operationName === undefined
+            ? "the document has several operations: name one with operationName"
+            : `operationName: no operation named ${JSON.stringify(body.operationName)} in the document`,
+        ),
+      );
+    if (operation.operation !== "query")
+      return sendJson(c, requestError(`only queries are served, got a ${operation.operation}`));
+    const result = await execute({
+      schema,
+      document: prepared.document,
+      variableValues: body.variables,
+      operationName: body.operationName,
+      contextValue: context(),
+    });
+    return sendJson(c, formatResult(result, parameters.maskErrors === true));
+  };
+}
+
+/** Parameters of {@link createDocumentCache}. */
+export type CreateDocumentCacheParameters = {
+  schema: GraphQLSchema;
+  limits: GraphqlLimits;
+  /** Entries kept; the least recently used is dropped first (0 keeps nothing). */
+  cacheSize: number;
+};
+
+/** A parsed and validated document, or the errors that stopped it. */
+export type PreparedDocument = { document: DocumentNode } | { errors: readonly GraphQLFormattedError[] };
+
+/**
+ * Parses and validates query strings (spec rules plus the depth and alias limits; the token
+ * limit bounds the parser), keeping the outcome — document or errors — per query string in a
+ * bounded LRU cache. Query strings over 16 KiB are prepared every time rather than kept as keys.
+ *
+ * @param parameters the schema, the limits and the cache size
+ * @returns `prepare(query)`: the same object for a query string while it stays cached
+ */
+export function createDocumentCache(
+  parameters: CreateDocumentCacheParameters,
+): (query: string) => PreparedDocument {
+  const { schema, limits, cacheSize } = parameters;
+  // graphql-armor's rules are typed against its own copy of graphql (16.15); they only walk the
+  // document and read fragments through the context, which this copy's ValidationContext has.
+  const armor = [
+    maxDepthRule({ n: limits.maxDepth, ignoreIntrospection: false }),
+    maxAliasesRule({ n: limits.maxAliases, allowList: [] }),
+  ] as unknown as ValidationRule[];
+  const rules = [...specifiedRules, ...armor];
+  const cache = new Map<string, PreparedDocument>();
+  return (query) => {
+    const cached = cache.get(query);
+    if (cached !== undefined) {
+      // Map keeps insertion order: re-inserting marks the entry as the most recently used.
+      cache.delete(query);
+      cache.set(query, cached);
+      return cached;
+    }
+    const prepared = parseAndValidate(schema, query, limits.maxTokens, rules);
+    if (query.length <= MAX_CACHED_QUERY_LENGTH && cacheSize > 0) {
+      if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string); // size ≥ 1: a key exists
+      cache.set(query, prepared);
+    }
+    return prepared;
+  };
+}
+
+function parseAndValidate(
+  schema: GraphQLSchema,
+  query: string,
+  maxTokens: number,
+  rules: readonly ValidationRule[],
+): PreparedDocument {
+  let document: DocumentNode;
+  try {
+    document = parse(query, { maxTokens });
+  } catch (error) {
+    return { errors: [formatError(error)] };
+  }
+  try {
+    const errors = validate(schema, document, rules);
+    return errors.length > 0 ? { errors: errors.map((e) => e.toJSON()) } : { document };
+  } catch (error) {
+    // The depth and alias rules throw their rejection instead of reporting it.
+    return { errors: [formatError(error)] };
+  }
+}
+
+/** Parses and checks the JSON body of a GraphQL request; an error names the field. */
+function readBody(text: string): RequestBody | { error: string } {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { error: 'the body is not JSON: expected {"query": "…", "variables": {…}}' };
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    return {
+      error: 'the body must be a JSON object {"query": "…", "variables": {…}} (batches are not served)',
+    };
+  const { query, variables, operationName } = body as Record<string, unknown>; // an object, checked above
+  if (typeof query !== "string" || query.trim() === "")
+    return { error: `query: expected the GraphQL document as a non-empty string, got ${describe(query)}` };
+  if (
+    variables !== undefined &&
+    variables !== null &&
+    (typeof variables !== "object" || Array.isArray(variables))
+  )
+    return { error: `variables: expected an object, got ${describe(variables)}` };
+  if (operationName !== undefined && operationName !== null && typeof operationName !== "string")
+    return { error: `operationName: expected a string, got ${describe(operationName)}` };
+  return {
+    query,
+    variables: (variables ?? undefined) as Record<string, unknown> | undefined, // an object or absent, checked above
+    operationName: operationName ?? undefined,
+  };
+}
+
+function formatResult(result: ExecutionResult, mask: boolean) {
+  if (result.errors === undefined || result.errors.length === 0) return { data: result.data };
+  const errors = result.errors.map((error) =>
+    mask && !(error.originalError === undefined || error.originalError instanceof GraphQLError)
+      ? { ...error.toJSON(), message: "Unexpected error." }
+      : error.toJSON(),
+  );
+  return { errors, data: result.data };
+}
+
+function formatError(error: unknown): GraphQLFormattedError {
+  if (error instanceof GraphQLError) return error.toJSON();
+  return { message: error instanceof Error ? error.message : String(error) };
+}
+
+function requestError(message: string) {
+  return { errors: [{ message }] };
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
