@@ -11,6 +11,14 @@ export type EndpointSpec = {
   failIfIncludes?: string;
 };
 
+/**
+ * How the load process sends: `node-http` (node's own `http.request` over a keep-alive agent,
+ * one socket per request in flight) or `fetch` (Node's built-in undici `fetch`). On 2 shared
+ * cores the client's CPU per request is taken from the indexer and Postgres, and `fetch` costs
+ * about twice what `node-http` does; both are measured so the difference shows.
+ */
+export type LoadClient = "node-http" | "fetch";
+
 /** What `loadWorker` is asked to do (sent over IPC, so plain data). */
 export type LoadJob = {
   baseUrl: string;
@@ -22,6 +30,7 @@ export type LoadJob = {
   seed: number;
   /** Requests in flight at once (one keep-alive connection each). */
   concurrency: number;
+  client: LoadClient;
   /** Unmeasured requests per endpoint first. */
   warmup: number;
   /** Measured requests per endpoint. */
@@ -38,6 +47,9 @@ export type EndpointLatency = {
   max: number;
   mean: number;
   requestsPerSecond: number;
+  client: LoadClient;
+  /** CPU time (user + system) of the load process per measured request, in ms. */
+  clientCpuMs: number;
 };
 
 /** The worker's one IPC answer. */

@@ -2,9 +2,12 @@
  * The read benchmark's load generator, run as its own Node process (`fork` with `--import tsx`)
  * so that its CPU time is not the indexer's or the benchmark driver's. It receives one
  * `LoadJob` over IPC, fires the requests of each endpoint in turn (a warm-up, then the measured
- * requests, `concurrency` at a time over keep-alive connections), checks that every answer is a
- * 200 naming the account asked for (and, for GraphQL, without `errors`), and sends back one `EndpointLatency` per endpoint.
+ * requests, `concurrency` at a time over keep-alive connections, with node's `http` or with
+ * `fetch`), checks that every answer is a 200 naming the account asked for (and, for GraphQL,
+ * without `errors`), and sends back one `EndpointLatency` per endpoint, with its own CPU time per
+ * request.
  */
+import { Agent, request } from "node:http";
 import { seededRandom } from "../../test/relayer/seededRandom.js";
 import { deriveAccount } from "../../test/utils/deriveAccount.js";
 import type { EndpointLatency, EndpointSpec, LoadJob, LoadResult } from "./loadTypes.js";
@@ -19,44 +22,87 @@ process.once("message", (message: unknown) => {
     );
 });
 
+type Answer = { status: number; text: string };
+type Send = (url: URL, body: string | undefined) => Promise<Answer>;
+
 async function run(job: LoadJob): Promise<EndpointLatency[]> {
   const random = seededRandom(job.seed);
   const pick = () => deriveAccount(job.salt, BigInt(Math.floor(random() * job.accounts))).toLowerCase();
+  const send = job.client === "fetch" ? sendWithFetch : sendWithNodeHttp(job.concurrency);
   const results: EndpointLatency[] = [];
   for (const endpoint of job.endpoints) {
-    const once = () => timeRequest(job.baseUrl, endpoint, pick());
+    const once = () => timeRequest(send, job.baseUrl, endpoint, pick());
     await runConcurrently(job.warmup, job.concurrency, once);
+    const cpu = process.cpuUsage();
     const started = performance.now();
     const latencies = await runConcurrently(job.requests, job.concurrency, once);
     const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
     results.push({
       name: endpoint.name,
       ...summarizeLatencies(latencies),
       requestsPerSecond: job.requests / seconds,
+      client: job.client,
+      clientCpuMs: (used.user + used.system) / 1000 / job.requests,
     });
   }
   return results;
 }
 
-/** One request (Node's fetch keeps connections alive); checks the answer names the account. */
-async function timeRequest(baseUrl: string, endpoint: EndpointSpec, account: string): Promise<number> {
-  const path = endpoint.path.replaceAll("{account}", account);
+/** One request, timed from send to the whole body read; checks the answer names the account. */
+async function timeRequest(
+  send: Send,
+  baseUrl: string,
+  endpoint: EndpointSpec,
+  account: string,
+): Promise<number> {
+  const url = new URL(endpoint.path.replaceAll("{account}", account), baseUrl);
   const body = endpoint.body?.replaceAll("{account}", account);
   const started = performance.now();
-  const response = await fetch(`${baseUrl}${path}`, {
-    method: body === undefined ? "GET" : "POST",
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body,
-  });
-  const text = await response.text();
+  const { status, text } = await send(url, body);
   const elapsed = performance.now() - started;
-  if (response.status !== 200)
-    throw new Error(`${endpoint.name} answered ${response.status}: ${text.slice(0, 300)}`);
+  if (status !== 200) throw new Error(`${endpoint.name} answered ${status}: ${text.slice(0, 300)}`);
   if (endpoint.failIfIncludes !== undefined && text.includes(endpoint.failIfIncludes))
     throw new Error(`${endpoint.name} answered with ${endpoint.failIfIncludes}: ${text.slice(0, 300)}`);
   if (!text.toLowerCase().includes(account))
     throw new Error(`${endpoint.name} answered without the account ${account}: ${text.slice(0, 300)}`);
   return elapsed;
+}
+
+/** Node's built-in fetch (undici), which keeps connections alive. */
+async function sendWithFetch(url: URL, body: string | undefined): Promise<Answer> {
+  const response = await fetch(url, {
+    method: body === undefined ? "GET" : "POST",
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body,
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+/** node's `http.request` over a keep-alive agent with one socket per request in flight. */
+function sendWithNodeHttp(concurrency: number): Send {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  return (url, body) =>
+    new Promise((resolve, reject) => {
+      const headers: Record<string, string | number> =
+        body === undefined
+          ? {}
+          : { "content-type": "application/json", "content-length": Buffer.byteLength(body) };
+      const outgoing = request(
+        url,
+        { method: body === undefined ? "GET" : "POST", agent, headers },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on("data", (chunk: Buffer) => chunks.push(chunk));
+          response.on("end", () =>
+            resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }),
+          );
+          response.on("error", reject);
+        },
+      );
+      outgoing.on("error", reject);
+      outgoing.end(body);
+    });
 }
 
 /** Runs `task` `count` times, at most `concurrency` at once; returns the results in completion order. */

@@ -1,11 +1,12 @@
+import { MARGIN_QUERY } from "../../indexer/testing/marginQuery.js";
 import type { EndpointSpec } from "./loadTypes.js";
 
 /**
- * The GraphQL twin of `GET /accounts/:address/margin`: the same rows the REST handler reads (the
- * account's aggregate, vault balances, hub credits, positions and withdrawals, plus the
- * collateral configs, prices and perp markets that value them) in one query.
+ * The same data through Ponder's generated table fields: the account's aggregate, vault
+ * balances, hub credits, positions and withdrawals, plus the collateral configs, prices and perp
+ * markets a client needs to value them itself (one SQL query per list and relation, 8 here).
  */
-const MARGIN_QUERY = `query Margin($account: String!) {
+const PONDER_TABLES_QUERY = `query Margin($account: String!) {
   accountMargin(account: $account) {
     account collateralUsd adjustedUsd liquidationUsd initialUsd maintenanceUsd healthFactor healthy liquidatable
     creditedCollateralUsd creditedAdjustedUsd creditedLiquidationUsd creditedHealthFactor uncreditedUsd chainCount
@@ -33,11 +34,19 @@ export const REST_MARGIN: EndpointSpec = {
   path: "/accounts/{account}/margin",
 };
 
-/** The equivalent GraphQL query (same rows as the REST handler). */
+/** The equivalent GraphQL query: `margin(account:)` with every field, i.e. the REST answer. */
 export const GRAPHQL_MARGIN: EndpointSpec = {
-  name: "GraphQL, same data (aggregate + balances, credits, positions, withdrawals, collaterals, prices, markets)",
+  name: "GraphQL `margin(account:)`, every field (the REST answer)",
   path: "/graphql",
   body: graphql(MARGIN_QUERY),
+  failIfIncludes: '"errors"',
+};
+
+/** The rows behind the answer through Ponder's table fields. */
+export const GRAPHQL_TABLES: EndpointSpec = {
+  name: "GraphQL, Ponder's table fields (aggregate + balances, credits, positions, withdrawals, collaterals, prices, markets)",
+  path: "/graphql",
+  body: graphql(PONDER_TABLES_QUERY),
   failIfIncludes: '"errors"',
 };
 

@@ -2,7 +2,7 @@ import { loadavg } from "node:os";
 import type { Hex } from "viem";
 import { measureReads } from "./measureReads.js";
 import { parseMetrics } from "./parseMetrics.js";
-import { GRAPHQL_MARGIN, GRAPHQL_ROW, REST_MARGIN } from "./readEndpoints.js";
+import { GRAPHQL_MARGIN, GRAPHQL_ROW, GRAPHQL_TABLES, REST_MARGIN } from "./readEndpoints.js";
 import type { ReadsReport } from "./renderIndexerSection.js";
 import type { BackfillRun } from "./runBackfill.js";
 
@@ -30,8 +30,8 @@ export type RunReadsParameters = {
 
 /**
  * The read benchmark on a synced real indexer: waits until it is idle, measures REST and GraphQL
- * under load from a second process as the backfill left the database, again after `ANALYZE`, and
- * at fewer requests in flight.
+ * under load from a second process as the backfill left the database, again after `ANALYZE`,
+ * again with `fetch` as the client, and at fewer requests in flight.
  *
  * @param parameters the serving run, the accounts and the load
  * @returns the latencies, for `renderIndexerSection`
@@ -40,7 +40,7 @@ export async function runReads(parameters: RunReadsParameters): Promise<ReadsRep
   const { run, progress } = parameters;
   const url = run.ponder?.url ?? "";
   const common = { baseUrl: url, salt: parameters.salt, accounts: parameters.accounts, seed: 20_261_124 };
-  const endpoints = [REST_MARGIN, GRAPHQL_MARGIN, GRAPHQL_ROW];
+  const endpoints = [REST_MARGIN, GRAPHQL_MARGIN, GRAPHQL_TABLES, GRAPHQL_ROW];
   const load = async (state: string) => {
     progress(
       `reads (${state}): ${parameters.requests} requests per endpoint after ${parameters.warmup} warm-up, ${parameters.concurrency} at a time, from a second process…`,
@@ -51,6 +51,7 @@ export async function runReads(parameters: RunReadsParameters): Promise<ReadsRep
       concurrency: parameters.concurrency,
       warmup: parameters.warmup,
       requests: parameters.requests,
+      client: "node-http",
     });
     for (const r of results) progress(`  ${r.name}: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`);
     return results;
@@ -66,15 +67,26 @@ export async function runReads(parameters: RunReadsParameters): Promise<ReadsRep
   await run.queryValue?.("ANALYZE");
   const after = await load("after ANALYZE");
   const afterLoad = loadavg()[0] ?? Number.NaN;
+  progress(`reads (after ANALYZE): the same with fetch as the client, ${parameters.concurrency} at a time…`);
+  const withFetch = await measureReads({
+    ...common,
+    endpoints: [REST_MARGIN, GRAPHQL_MARGIN],
+    concurrency: parameters.concurrency,
+    warmup: parameters.warmup,
+    requests: parameters.requests,
+    client: "fetch",
+  });
+  const fetchLoad = loadavg()[0] ?? Number.NaN;
   const sweep = [];
   for (const concurrency of parameters.sweep) {
     progress(`reads (after ANALYZE): ${SWEEP_REQUESTS} requests per endpoint, ${concurrency} at a time…`);
     const results = await measureReads({
       ...common,
-      endpoints: [REST_MARGIN, GRAPHQL_MARGIN],
+      endpoints: [REST_MARGIN, GRAPHQL_MARGIN, GRAPHQL_TABLES],
       concurrency,
       warmup: Math.min(parameters.warmup, 100),
       requests: SWEEP_REQUESTS,
+      client: "node-http",
     });
     sweep.push({ concurrency, results, loadAverage: loadavg()[0] ?? Number.NaN });
   }
@@ -87,6 +99,7 @@ export async function runReads(parameters: RunReadsParameters): Promise<ReadsRep
       { state: "as left by the backfill", results: before, loadAverage: beforeLoad },
       { state: "after `ANALYZE`", results: after, loadAverage: afterLoad },
     ],
+    clients: { results: [...after.slice(0, 2), ...withFetch], loadAverage: fetchLoad },
     sweep,
   };
 }
