@@ -66,6 +66,12 @@ const handler = (maskErrors: boolean) =>
     maskErrors,
   });
 const app = new Hono();
+/** What middleware saw after the route, as Ponder's metrics read it: status and content-length. */
+const seenAfter: [number, string | null][] = [];
+app.use(async (c, next) => {
+  await next();
+  seenAfter.push([c.res.status, c.res.headers.get("content-length")]);
+});
 // Like Ponder's server: CORS runs before the route and sets its header on `c.res` first.
 app.use(cors({ origin: "*", maxAge: 86400 }));
 app.use("/graphql", handler(false));
@@ -124,6 +130,10 @@ describe("createGraphqlHandler", () => {
       body: { data: { node: { id: 3, name: "n3", children: [{ id: 4 }] } } },
       cors: "*",
     });
+    // Through node-server (the first of the two), middleware after the route sees the status and
+    // the length that went out (Hono's own `c.json` sets no content-length there).
+    const length = String(Buffer.byteLength(JSON.stringify(answer.body)));
+    expect(seenAfter.at(-2)).toEqual([200, length]);
   });
 
   test("each request gets a fresh context", async () => {

@@ -46,7 +46,8 @@ export async function readBodyText(c: Context, limit: number): Promise<string | 
 
 /**
  * Answers with a JSON body. The headers middleware already set on `c.res` (Ponder's CORS header)
- * are sent along.
+ * are sent along; the returned response carries the status and `content-length` for middleware
+ * that reads them after the route (Ponder's metrics).
  *
  * @param c the Hono context
  * @param body what to serialize
@@ -57,11 +58,13 @@ export function sendJson(c: Context, body: unknown, status: ContentfulStatusCode
   const { outgoing } = nodeOf(c);
   if (outgoing === undefined || outgoing.headersSent) return c.json(body, status);
   const text = JSON.stringify(body);
+  const length = Buffer.byteLength(text);
   for (const [name, value] of c.res.headers) outgoing.setHeader(name, value);
-  outgoing.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
-  });
+  outgoing.writeHead(status, { "content-type": "application/json", "content-length": length });
   outgoing.end(text);
-  return RESPONSE_ALREADY_SENT;
+  // node-server skips a response marked as already sent; the length stays readable for the
+  // middleware after the route (Ponder's response-size metric).
+  const headers = new Headers(RESPONSE_ALREADY_SENT.headers);
+  headers.set("content-length", String(length));
+  return new Response(null, { status, headers });
 }
