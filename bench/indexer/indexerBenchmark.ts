@@ -27,7 +27,7 @@ const SETTINGS = {
   concurrency: envInt("BENCH_INDEXER_CONCURRENCY", 8),
   /** Fewer requests in flight, measured after the main load: where the p99 target holds. */
   sweep: envList("BENCH_INDEXER_SWEEP", [1, 2, 4]),
-  warmup: envInt("BENCH_INDEXER_WARMUP", 500),
+  warmup: envInt("BENCH_INDEXER_WARMUP", 2_000),
   requests: envInt("BENCH_INDEXER_READS", 5_000),
   /** Postgres the databases are created in. */
   adminUrl:

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { promisify } from "node:util";
+import { isDeepStrictEqual, promisify } from "node:util";
 import { type Address, type Hex, parseEventLogs, parseUnits } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { AccountMarginView } from "../../indexer/lib/api/accountMarginView.js";
@@ -14,6 +14,7 @@ import { pollUntil } from "../../indexer/testing/pollUntil.js";
 import { relayPacket } from "../../indexer/testing/relayPacket.js";
 import { type IndexedDevnet, startIndexedDevnet } from "../../indexer/testing/startIndexedDevnet.js";
 import { collateralVaultAbi, mockPriceFeedAbi, perpMarketAbi } from "../../shared/abis/generated.js";
+import { dropPostgresSchema, startIndexer } from "../utils/startIndexer.js";
 import { writeAndWait } from "../utils/writeAndWait.js";
 
 // Ports of this file only: 22545–22547. Postgres: trust auth on 127.0.0.1:5432, database `test`.
@@ -230,6 +231,64 @@ describe("indexer on Postgres against the devnet", () => {
       pending: "0",
     });
     await assertAggregateMatchesRows(net.indexer.url, trader.address);
+  });
+
+  test("a second indexer backfills the same chains: its rows are final as written, none rewritten to mark them", async () => {
+    // 64 blocks on every chain: everything so far is historical for Ponder (30 blocks) and final
+    // for the config's depth, so the new indexer's whole sync is a backfill.
+    const chains = [net.hub, ...net.vaults];
+    await Promise.all(chains.map((chain) => chain.testClient.mine({ blocks: 64 })));
+    const heads = await Promise.all(chains.map((chain) => chain.publicClient.getBlockNumber()));
+    const schema = `${SCHEMA}_b`;
+    const second = await startIndexer({
+      configPath: net.devnet.manifestPath,
+      database: { kind: "postgres", url: POSTGRES_URL },
+      schema,
+    });
+    try {
+      const count = async (where: string) => {
+        const { stdout } = await promisify(execFile)("psql", [
+          POSTGRES_URL,
+          "-At",
+          "-c",
+          `SELECT count(*) FROM "${schema}".${where}`,
+        ]);
+        return Number(stdout.trim());
+      };
+      expect(await count("collateral_balance")).toBeGreaterThanOrEqual(3);
+      // Right at /ready, before any live Finality block could mark them.
+      expect(await count("collateral_balance WHERE NOT final")).toBe(0);
+      expect(await count("relay_message WHERE source_block IS NOT NULL AND NOT source_final")).toBe(0);
+      // The first live Finality block found nothing to mark: Ponder's reorg table, which records
+      // every live write, holds no row of collateral_balance (the old rewrite put every row there).
+      await pollUntil(
+        () => getJson<Record<string, { id: number; block: { number: number } }>>(`${second.url}/status`),
+        ({ body }) =>
+          chains.every((chain, i) =>
+            Object.values(body).some(
+              (c) => c.id === chain.chain.chainId && BigInt(c.block.number) >= (heads[i] ?? 0n),
+            ),
+          ),
+        { what: "the second indexer at the heads" },
+      );
+      expect(await count("_reorg__collateral_balance")).toBe(0);
+      // Both indexers tell the same margin (the first once its Finality handler saw the new blocks).
+      // Not `lastChange`: chains are indexed independently, so which chain's event came last differs.
+      const trader = net.accounts.traders[0]!.address;
+      const marginAt = (url: string) =>
+        getJson<AccountMarginView>(`${url}/accounts/${trader}/margin`).then((r) => ({
+          ...r.body,
+          lastChange: null,
+        }));
+      await pollUntil(
+        async () => [await marginAt(net.indexer.url), await marginAt(second.url)] as const,
+        ([a, b]) => isDeepStrictEqual(a, b),
+        { what: "the same margin from both indexers" },
+      );
+    } finally {
+      await second.stop();
+      await dropPostgresSchema(POSTGRES_URL, schema);
+    }
   });
 
   test("REST answers 400 naming the bad parameter, 404 for an unknown guid", async () => {

@@ -1,6 +1,7 @@
 import type { Address, Hex } from "viem";
 import { collateralBalance } from "../../ponder.schema.js";
 import type { IndexerDb } from "./context.js";
+import { finalAtWrite } from "./finalAtWrite.js";
 import { notePending } from "./finalityHint.js";
 
 /** The post-state a vault event carries, and where it happened. */
@@ -21,13 +22,15 @@ export type CollateralBalanceUpdate = {
 
 /**
  * Writes an (account, token) vault state from the post-state of a vault event (every vault event
- * carries balance, pending and seq). The row is not final until the Finality block handler sees
- * it `finalityDepth` blocks deep.
+ * carries balance, pending and seq). The row is final at once when its block is already
+ * `finalityDepth` deep ({@link finalAtWrite}: a backfill's rows), else when the Finality block
+ * handler sees it that deep.
  *
  * @param db the handler's `context.db`
  * @param update the post-state (addresses lowercase)
  */
 export async function upsertCollateralBalance(db: IndexerDb, update: CollateralBalanceUpdate): Promise<void> {
+  const final = await finalAtWrite().isFinal(update.chainId, update.block);
   const row = {
     account: update.account,
     chainId: update.chainId,
@@ -40,7 +43,7 @@ export async function upsertCollateralBalance(db: IndexerDb, update: CollateralB
     sourceBlock: update.block,
     sourceTimestamp: update.timestamp,
     sourceTxHash: update.txHash,
-    final: false,
+    final,
   };
   if (update.seq === 1n) {
     // The vault bumps seq on every change of (account, token), so seq 1 is the key's first event:
@@ -54,5 +57,5 @@ export async function upsertCollateralBalance(db: IndexerDb, update: CollateralB
         : row;
     await db.insert(collateralBalance).values(row).onConflictDoUpdate(set);
   }
-  notePending(update.chainId, "balances", update.block);
+  if (!final) notePending(update.chainId, "balances", update.block);
 }

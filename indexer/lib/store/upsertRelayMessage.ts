@@ -3,6 +3,7 @@ import { relayMessage } from "../../ponder.schema.js";
 import type { RelayKind } from "../describePacket.js";
 import { lowerHex } from "../indexerConfig.js";
 import type { IndexerDb } from "./context.js";
+import { finalAtWrite } from "./finalAtWrite.js";
 import { notePending } from "./finalityHint.js";
 
 type RelayRow = typeof relayMessage.$inferSelect;
@@ -58,8 +59,10 @@ export async function upsertRelayMessage(db: IndexerDb, update: RelayMessageUpda
     merged.destinationTimestamp !== null && merged.sourceTimestamp !== null
       ? merged.destinationTimestamp - merged.sourceTimestamp
       : null;
-  if (merged.sourceBlock !== null && !merged.sourceFinal)
-    notePending(merged.srcEid, "messages", merged.sourceBlock);
+  if (merged.sourceBlock !== null && !merged.sourceFinal) {
+    merged.sourceFinal = await finalAtWrite().isFinal(merged.srcEid, merged.sourceBlock);
+    if (!merged.sourceFinal) notePending(merged.srcEid, "messages", merged.sourceBlock);
+  }
   if (existing === null) return db.insert(relayMessage).values(merged);
   const { guid: _key, ...rest } = merged;
   return db.update(relayMessage, { guid }).set(rest);
