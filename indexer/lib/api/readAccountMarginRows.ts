@@ -31,90 +31,110 @@ export type StampedSharedTables = SharedTables & { stamp: string | null };
 
 /** Parameters of {@link readAccountMarginRows}. */
 export type ReadAccountMarginRowsParameters = {
-  /** Lowercase. */
-  account: Address;
+  /** Lowercase, at least one (repeats are read once). */
+  accounts: readonly Address[];
   /** The shared tables the caller holds: read again only when the stamp moved. */
   shared?: StampedSharedTables | undefined;
 };
 
 /** Return type of {@link readAccountMarginRows}. */
-export type ReadAccountMarginRowsReturnType = { rows: AccountMarginRows; shared: StampedSharedTables };
+export type ReadAccountMarginRowsReturnType = {
+  /** Each account's rows (an account with none has empty lists and no stored aggregate). */
+  rows: ReadonlyMap<Address, AccountMarginRows>;
+  shared: StampedSharedTables;
+};
 
 /**
- * Reads what `GET /accounts/:address/margin` needs in one statement (one round trip): the
- * account's balances, credits, positions, unsettled withdrawals and stored aggregate, the
- * `indexer_state.riskStamp`, and — only when that stamp differs from the one of the shared tables the
- * caller holds — the `collateral`, `price` and `perp_market` rows, from the same snapshot as the
- * stamp. Every lookup is by an index that starts with `account`.
+ * Reads what `GET /accounts/:address/margin` needs for one or more accounts in one statement
+ * (one round trip): each account's balances, credits, positions, unsettled withdrawals and stored
+ * aggregate, the `indexer_state.riskStamp`, and — only when that stamp differs from the one of the
+ * shared tables the caller holds — the `collateral`, `price` and `perp_market` rows, from the same
+ * snapshot as the stamp. Every lookup is by an index that starts with `account`.
  *
  * @param db the API's `db` (`ponder:api`)
- * @param parameters the account and the shared tables held so far
- * @returns the account's rows and the current shared tables
+ * @param parameters the accounts and the shared tables held so far
+ * @returns the accounts' rows and the current shared tables
  * @example
  * let shared;
- * const read = await readAccountMarginRows(db, { account, shared });
+ * const read = await readAccountMarginRows(db, { accounts: [account], shared });
  * shared = read.shared;
+ * const rows = read.rows.get(account);
  */
 export async function readAccountMarginRows(
   db: ApiDb,
   parameters: ReadAccountMarginRowsParameters,
 ): Promise<ReadAccountMarginRowsReturnType> {
-  const { account } = parameters;
+  const accounts = [...new Set(parameters.accounts)];
+  if (accounts.length === 0)
+    throw new RangeError("readAccountMarginRows: accounts: expected at least one account");
+  const invalid = accounts.find((account) => !ACCOUNT.test(account));
+  if (invalid !== undefined)
+    throw new TypeError(
+      `readAccountMarginRows: accounts: expected lowercase 0x addresses, got ${JSON.stringify(invalid)}`,
+    );
   const held = parameters.shared;
   // Stamps look like "1a2b3c4d-7" or "": "none" (nothing held yet) is never one.
   const known = held === undefined ? "none" : (held.stamp ?? "");
-  const result = await runStatement(db, [account, known]);
-  const row = result[0] ?? {};
-  const current = typeof row.stamp === "string" ? row.stamp : null;
-  const sharedJson = json(row.shared);
+  const result = await runStatement(db, [accounts.join(","), known]);
+  const first = result[0] ?? {};
+  const current = typeof first.stamp === "string" ? first.stamp : null;
+  const sharedJson = json(first.shared);
   const shared =
     held !== undefined && sharedJson === null ? held : { ...sharedTables(sharedJson), stamp: current };
+  const rows = new Map<Address, AccountMarginRows>();
+  for (const row of result) rows.set(hex(row.account), accountRows(row));
+  // The statement has a row per account; the fallback only guards against a driver dropping one.
+  for (const account of accounts) if (!rows.has(account)) rows.set(account, accountRows({}));
+  return { rows, shared };
+}
+
+/** Lowercase addresses only: they are joined with commas into the statement's one parameter. */
+const ACCOUNT = /^0x[0-9a-f]{40}$/;
+
+function accountRows(row: Record<string, unknown>): AccountMarginRows {
   const stored = json(row.stored);
   return {
-    rows: {
-      stored:
-        stored === null
-          ? null
-          : {
-              lastChangeChainId: num(stored[0]),
-              lastChangeBlock: big(stored[1]),
-              lastChangeTimestamp: big(stored[2]),
-            },
-      balances: list(row.balances).map((b) => ({
-        chainId: num(b[0]),
-        token: hex(b[1]),
-        balance: big(b[2]),
-        pending: big(b[3]),
-        seq: big(b[4]),
-        final: b[5] === true,
-      })),
-      credits: list(row.credits).map((c) => ({
-        chainId: num(c[0]),
-        token: hex(c[1]),
-        balance: big(c[2]),
-        seq: big(c[3]),
-      })),
-      positions: list(row.positions).map((p) => ({
-        market: hex(p[0]),
-        size: big(p[1]),
-        entryPriceWad: big(p[2]),
-        debtUsd: big(p[3]),
-      })),
-      withdrawals: list(row.withdrawals).map((x) => ({
-        requestGuid: hex(x[0]),
-        chainId: num(x[1]),
-        token: hex(x[2]),
-        amount: big(x[3]),
-        status: String(x[4]),
-        commandGuid: x[5] === null ? null : hex(x[5]),
-        requestTimestamp: x[6] === null ? null : big(x[6]),
-      })),
-    },
-    shared,
+    stored:
+      stored === null
+        ? null
+        : {
+            lastChangeChainId: num(stored[0]),
+            lastChangeBlock: big(stored[1]),
+            lastChangeTimestamp: big(stored[2]),
+          },
+    balances: list(row.balances).map((b) => ({
+      chainId: num(b[0]),
+      token: hex(b[1]),
+      balance: big(b[2]),
+      pending: big(b[3]),
+      seq: big(b[4]),
+      final: b[5] === true,
+    })),
+    credits: list(row.credits).map((c) => ({
+      chainId: num(c[0]),
+      token: hex(c[1]),
+      balance: big(c[2]),
+      seq: big(c[3]),
+    })),
+    positions: list(row.positions).map((p) => ({
+      market: hex(p[0]),
+      size: big(p[1]),
+      entryPriceWad: big(p[2]),
+      debtUsd: big(p[3]),
+    })),
+    withdrawals: list(row.withdrawals).map((x) => ({
+      requestGuid: hex(x[0]),
+      chainId: num(x[1]),
+      token: hex(x[2]),
+      amount: big(x[3]),
+      status: String(x[4]),
+      commandGuid: x[5] === null ? null : hex(x[5]),
+      requestTimestamp: x[6] === null ? null : big(x[6]),
+    })),
   };
 }
 
-const STATEMENT_NAME = "crossmargin_account_margin";
+const STATEMENT_NAME = "crossmargin_account_margins";
 let statement: { db: ApiDb; text: string } | undefined;
 
 function drizzleOf(db: ApiDb): Drizzle {
@@ -124,10 +144,11 @@ function drizzleOf(db: ApiDb): Drizzle {
   return probe as Drizzle; // both members checked above
 }
 
-/** The statement's text, rendered once per `db` ($1 = account, $2 = the stamp held). */
+/** The statement's text, rendered once per `db` ($1 = the accounts, comma-separated; $2 = the stamp held). */
 function statementText(db: ApiDb): string {
   if (statement?.db === db) return statement.text;
-  const account = sql.raw("$1");
+  // One row per account of $1; the stamp and shared tables are uncorrelated (planned once, as InitPlans).
+  const account = sql.raw("a.account");
   const known = sql.raw("$2");
   const stateId = sql.raw(String(INDEXER_STATE_ID));
   const s = indexerState;
@@ -158,7 +179,9 @@ function statementText(db: ApiDb): string {
       ${position.debtUsd}::text)) FROM ${position} WHERE ${position.account} = ${account}) AS positions,
   (SELECT json_agg(json_build_array(${w.requestGuid}, ${w.chainId}, ${w.token}, ${w.amount}::text, ${w.status},
       ${w.commandGuid}, ${w.requestTimestamp}::text) ORDER BY ${w.requestBlock}, ${w.requestGuid})
-    FROM ${w} WHERE ${w.account} = ${account} AND ${w.settledBlock} IS NULL) AS withdrawals`;
+    FROM ${w} WHERE ${w.account} = ${account} AND ${w.settledBlock} IS NULL) AS withdrawals,
+  a.account AS account
+FROM unnest(string_to_array($1, ',')) AS a(account)`;
   const text = drizzleOf(db).dialect.sqlToQuery(query).sql;
   statement = { db, text };
   return text;

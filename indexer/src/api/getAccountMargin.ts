@@ -6,8 +6,8 @@ import { parseAddress, parseChainFilter } from "../../lib/api/parseRequest.js";
 /**
  * `GET /accounts/:address/margin[?chainId=<id>]`: the account's margin per chain and token, its
  * totals, health, positions, pending withdrawals and uncredited holdings (see indexer/README.md).
- * 400 names the parameter when the address or the chain is not valid. One SQL statement per
- * request (see `createMarginReader`).
+ * 400 names the parameter when the address or the chain is not valid. At most one SQL statement
+ * per request: concurrent requests share one (see `createMarginReader`).
  *
  * @param readMargin the indexer's margin reader
  * @param knownChains the configured chain ids
