@@ -8,6 +8,7 @@ import {
   type GraphQLFormattedError,
   type GraphQLSchema,
   getOperationAST,
+  type OperationDefinitionNode,
   parse,
   specifiedRules,
   type ValidationRule,
@@ -15,6 +16,7 @@ import {
 } from "graphql";
 import type { Context } from "hono";
 import { readBodyText, sendJson } from "./nodeHttp.js";
+import { type PlainFieldsPlan, planPlainFields, runPlainFields } from "./plainFieldExecutor.js";
 
 /** Limits on one operation (Ponder's defaults, which are Apollo's). */
 export type GraphqlLimits = {
@@ -98,13 +100,17 @@ export function createGraphqlHandler(parameters: CreateGraphqlHandlerParameters)
       );
     if (operation.operation !== "query")
       return sendJson(c, requestError(`only queries are served, got a ${operation.operation}`));
-    const result = await execute({
-      schema,
-      document: prepared.document,
-      variableValues: body.variables,
-      operationName: body.operationName,
-      contextValue: context(),
-    });
+    const contextValue = context();
+    const plan = plainFieldsPlan(schema, prepared, operation);
+    const result =
+      (plan === undefined ? undefined : await runPlainFields(schema, plan, body.variables, contextValue)) ??
+      (await execute({
+        schema,
+        document: prepared.document,
+        variableValues: body.variables,
+        operationName: body.operationName,
+        contextValue,
+      }));
     return sendJson(c, formatResult(result, parameters.maskErrors === true));
   };
 }
@@ -117,8 +123,13 @@ export type CreateDocumentCacheParameters = {
   cacheSize: number;
 };
 
-/** A parsed and validated document, or the errors that stopped it. */
-export type PreparedDocument = { document: DocumentNode } | { errors: readonly GraphQLFormattedError[] };
+/**
+ * A parsed and validated document, with the plain-field plans of its operations as they are
+ * asked for (`null`: graphql-js runs it), or the errors that stopped it.
+ */
+export type PreparedDocument =
+  | { document: DocumentNode; plans: Map<OperationDefinitionNode, PlainFieldsPlan | null> }
+  | { errors: readonly GraphQLFormattedError[] };
 
 /**
  * Parses and validates query strings (spec rules plus the depth and alias limits; the token
@@ -171,11 +182,25 @@ function parseAndValidate(
   }
   try {
     const errors = validate(schema, document, rules);
-    return errors.length > 0 ? { errors: errors.map((e) => e.toJSON()) } : { document };
+    return errors.length > 0 ? { errors: errors.map((e) => e.toJSON()) } : { document, plans: new Map() };
   } catch (error) {
     // The depth and alias rules throw their rejection instead of reporting it.
     return { errors: [formatError(error)] };
   }
+}
+
+/** The operation's plain-field plan (`plainFieldExecutor`), made once and kept with the document. */
+function plainFieldsPlan(
+  schema: GraphQLSchema,
+  prepared: Extract<PreparedDocument, { document: DocumentNode }>,
+  operation: OperationDefinitionNode,
+): PlainFieldsPlan | undefined {
+  let plan = prepared.plans.get(operation);
+  if (plan === undefined) {
+    plan = planPlainFields(schema, operation) ?? null;
+    prepared.plans.set(operation, plan);
+  }
+  return plan ?? undefined;
 }
 
 /** Parses and checks the JSON body of a GraphQL request; an error names the field. */

@@ -13,6 +13,7 @@ import {
 import type { AccountMarginView } from "./accountMarginView.js";
 import type { ReadMargin } from "./createMarginReader.js";
 import { type Parsed, parseAddress, parseChainFilter } from "./parseRequest.js";
+import { PLAIN_RESULT_EXTENSION } from "./plainFieldExecutor.js";
 
 type FieldTypes = Record<string, GraphQLOutputType>;
 
@@ -161,6 +162,8 @@ export function marginGraphqlField(
 ): GraphQLFieldConfig<unknown, unknown, { account: string; chainId?: number | null }> {
   return {
     type: nonNull(marginViewType),
+    // Plain data, and the resolver does not read `info`: served by plainFieldExecutor.
+    extensions: PLAIN_RESULT_EXTENSION,
     description:
       "An account's cross-chain margin per chain and token, totals, health, positions, pending withdrawals and uncredited holdings (the answer of GET /accounts/:address/margin). chainId keeps one chain's lines; the totals stay account-wide.",
     args: {

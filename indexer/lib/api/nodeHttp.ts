@@ -33,15 +33,25 @@ export async function readBodyText(c: Context, limit: number): Promise<string | 
     const text = await c.req.text();
     return Buffer.byteLength(text) > limit ? undefined : text;
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of incoming) {
-    const buffer = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer); // a byte stream without setEncoding
-    size += buffer.length;
-    if (size > limit) return undefined;
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+  // Events, not `for await`: the async iterator's promise and stream machinery cost more per
+  // request than reading the one or two chunks of a GraphQL body.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    incoming.on("data", (chunk: Buffer | string) => {
+      const buffer = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      size += buffer.length;
+      // Past the limit the rest is read and dropped, so the connection stays usable for the 413.
+      if (size <= limit) chunks.push(buffer);
+    });
+    incoming.once("end", () =>
+      resolve(size > limit ? undefined : Buffer.concat(chunks, size).toString("utf8")),
+    );
+    incoming.once("error", reject);
+    incoming.once("close", () => {
+      if (!incoming.readableEnded) reject(new Error("the request was closed before its body ended"));
+    });
+  });
 }
 
 /**
