@@ -42,6 +42,9 @@ export async function createDatabase(
     throw new Error(`database name ${JSON.stringify(name)} is not a plain identifier`);
   await psql(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await psql(adminUrl, `CREATE DATABASE ${name}`);
+  // Each run starts without the dirty pages of the one before it: a checkpoint writing them out
+  // would otherwise fall inside this run. Needs a superuser or pg_checkpoint.
+  await psql(adminUrl, "CHECKPOINT");
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
