@@ -1,6 +1,11 @@
 import { MarginMathInputError, MarginMathOverflowError } from "../../../shared/margin/errors.js";
 import { accountMargin, indexerState, marginError } from "../../ponder.schema.js";
-import { type ConfiguredKeys, configuredLines, formatAccountLines } from "../accountLines.js";
+import {
+  type AccountLineColumns,
+  type ConfiguredKeys,
+  configuredLines,
+  formatAccountLines,
+} from "../accountLines.js";
 import {
   type AccountRowsInput,
   type ComputeAccountMarginReturnType,
@@ -44,7 +49,13 @@ export async function writeAccountMargin(
   let result: ComputeAccountMarginReturnType;
   try {
     const rows = configuredLines(parameters.lines, parameters.keys);
-    result = computeAccountMargin({ ...rows, risk: parameters.risk, lines: false });
+    result = computeAccountMargin({
+      balances: rows.balances,
+      credits: rows.credits,
+      positions: rows.positions,
+      risk: parameters.risk,
+      lines: false,
+    });
   } catch (error) {
     if (!(error instanceof MarginMathOverflowError || error instanceof MarginMathInputError)) throw error;
     console.warn(
@@ -71,14 +82,20 @@ export async function writeAccountMargin(
     if (exists) await db.update(accountMargin, { account }).set(columns);
     return;
   }
-  const row = { ...marginRow(account, result, at), ...columns };
+  const row = marginRow(account, result, at, columns);
   // The key is in the update too: Ponder accepts a key column set to its own value.
   if (parameters.exists === false) await db.insert(accountMargin).values(row);
   else if (parameters.exists === true) await db.update(accountMargin, { account }).set(row);
   else await db.insert(accountMargin).values(row).onConflictDoUpdate(row);
 }
 
-function marginRow(account: `0x${string}`, result: ComputeAccountMarginReturnType, at: ChangeAt) {
+/** The row, built as one literal (spreading two objects into one cost more than the margin math). */
+function marginRow(
+  account: `0x${string}`,
+  result: ComputeAccountMarginReturnType,
+  at: ChangeAt,
+  columns: AccountLineColumns,
+) {
   const { margin, credited } = result;
   return {
     account,
@@ -99,5 +116,8 @@ function marginRow(account: `0x${string}`, result: ComputeAccountMarginReturnTyp
     lastChangeChainId: at.chainId,
     lastChangeBlock: at.block,
     lastChangeTimestamp: at.timestamp,
+    balanceLines: columns.balanceLines,
+    creditLines: columns.creditLines,
+    positionLines: columns.positionLines,
   };
 }
