@@ -12,12 +12,13 @@ export type EndpointSpec = {
 };
 
 /**
- * How the load process sends: `node-http` (node's own `http.request` over a keep-alive agent,
- * one socket per request in flight) or `fetch` (Node's built-in undici `fetch`). On 2 shared
- * cores the client's CPU per request is taken from the indexer and Postgres, and `fetch` costs
- * about twice what `node-http` does; both are measured so the difference shows.
+ * How the load process sends: `raw` (HTTP/1.1 written and read by hand over keep-alive sockets,
+ * one per request in flight), `node-http` (node's own `http.request` over a keep-alive agent) or
+ * `fetch` (Node's built-in undici `fetch`). On 2 shared cores the client's CPU per request is
+ * taken from the indexer and Postgres, so the lightest one measures the server best; the others
+ * are measured beside it so the difference shows.
  */
-export type LoadClient = "node-http" | "fetch";
+export type LoadClient = "raw" | "node-http" | "fetch";
 
 /** What `loadWorker` is asked to do (sent over IPC, so plain data). */
 export type LoadJob = {

@@ -31,7 +31,7 @@ export type RunReadsParameters = {
 /**
  * The read benchmark on a synced real indexer: waits until it is idle, measures REST and GraphQL
  * under load from a second process as the backfill left the database, again after `ANALYZE`,
- * again with `fetch` as the client, and at fewer requests in flight.
+ * again with node's `http` and with `fetch` as the client, and at fewer requests in flight.
  *
  * @param parameters the serving run, the accounts and the load
  * @returns the latencies, for `renderIndexerSection`
@@ -51,7 +51,7 @@ export async function runReads(parameters: RunReadsParameters): Promise<ReadsRep
       concurrency: parameters.concurrency,
       warmup: parameters.warmup,
       requests: parameters.requests,
-      client: "node-http",
+      client: "raw",
     });
     for (const r of results) progress(`  ${r.name}: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`);
     return results;
@@ -69,15 +69,22 @@ export async function runReads(parameters: RunReadsParameters): Promise<ReadsRep
   await run.queryValue?.("ANALYZE");
   const after = await load("after ANALYZE");
   const afterLoad = loadavg()[0] ?? Number.NaN;
-  progress(`reads (after ANALYZE): the same with fetch as the client, ${parameters.concurrency} at a time…`);
-  const withFetch = await measureReads({
-    ...common,
-    endpoints: [REST_MARGIN, GRAPHQL_MARGIN],
-    concurrency: parameters.concurrency,
-    warmup: parameters.warmup,
-    requests: parameters.requests,
-    client: "fetch",
-  });
+  const otherClients = [];
+  for (const client of ["node-http", "fetch"] as const) {
+    progress(
+      `reads (after ANALYZE): the same with ${client} as the client, ${parameters.concurrency} at a time…`,
+    );
+    otherClients.push(
+      ...(await measureReads({
+        ...common,
+        endpoints: [REST_MARGIN, GRAPHQL_MARGIN],
+        concurrency: parameters.concurrency,
+        warmup: parameters.warmup,
+        requests: parameters.requests,
+        client,
+      })),
+    );
+  }
   const fetchLoad = loadavg()[0] ?? Number.NaN;
   const sweep = [];
   for (const concurrency of parameters.sweep) {
@@ -88,7 +95,7 @@ export async function runReads(parameters: RunReadsParameters): Promise<ReadsRep
       concurrency,
       warmup: Math.min(parameters.warmup, 100),
       requests: SWEEP_REQUESTS,
-      client: "node-http",
+      client: "raw",
     });
     sweep.push({ concurrency, results, loadAverage: loadavg()[0] ?? Number.NaN });
   }
@@ -101,7 +108,7 @@ export async function runReads(parameters: RunReadsParameters): Promise<ReadsRep
       { state: "as left by the backfill", results: before, loadAverage: beforeLoad },
       { state: "after `ANALYZE`", results: after, loadAverage: afterLoad },
     ],
-    clients: { results: [...after.slice(0, 2), ...withFetch], loadAverage: fetchLoad },
+    clients: { results: [...after.slice(0, 2), ...otherClients], loadAverage: fetchLoad },
     sweep,
   };
 }
