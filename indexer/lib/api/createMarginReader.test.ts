@@ -17,6 +17,7 @@ import {
   withdrawal,
 } from "../../ponder.schema.js";
 import { createMarginReader } from "./createMarginReader.js";
+import { accountSlots } from "./readAccountMarginRows.js";
 
 /*
  * The margin reader on real databases (PGlite, and Postgres at 127.0.0.1:5432 in a schema of its
@@ -180,12 +181,12 @@ describeOn("PGlite", async () => {
   return { db: drizzlePglite(client), close: () => client.close() };
 });
 
-describeOn("Postgres", async () => {
-  const schema = `margin_reader_${process.pid}_${Date.now()}`;
+/** A node-postgres pool (as Ponder's API has) whose connections see only a schema of their own. */
+async function openPostgres(maxConnections: number): Promise<{ db: Db; close: () => Promise<void> }> {
+  const schema = `margin_reader_${process.pid}_${Date.now()}_${maxConnections}`;
   const connectionString = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
-  // A pool (as Ponder's API has) whose connections see only this test's schema.
   const db = drizzlePostgres({
-    connection: { connectionString, options: `-c search_path=${schema}`, max: 4 },
+    connection: { connectionString, options: `-c search_path=${schema}`, max: maxConnections },
   });
   await db.execute(sql.raw(`CREATE SCHEMA "${schema}"; ${TABLES.map(createTableSql).join("\n")}`));
   return {
@@ -196,4 +197,43 @@ describeOn("Postgres", async () => {
       await (db.$client as unknown as { end: () => Promise<void> }).end();
     },
   };
+}
+
+describeOn("Postgres", () => openPostgres(4));
+
+test("a statement has a power of two of account slots, the fewest that hold the batch", () => {
+  expect([1, 2, 3, 4, 5, 8, 9, 33, 64, 65].map(accountSlots)).toEqual([1, 2, 4, 4, 8, 8, 16, 64, 64, 128]);
+});
+
+describe("createMarginReader on Postgres: planning", () => {
+  let db: Db;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    // One connection, so that its prepared statements can be looked at from the test.
+    ({ db, close } = await openPostgres(1));
+    await seed(db);
+  });
+
+  afterAll(async () => {
+    await close?.();
+  });
+
+  test("each statement is planned for its first executions only, then runs a generic plan", async () => {
+    const reader = createMarginReader(db, CHAIN_NAMES);
+    // Ten batches of 1 and ten of 3 (the 3 are read by the statement with 4 slots).
+    for (let i = 0; i < 10; i++) {
+      await reader({ account: A });
+      await Promise.all([A, B, C].map((account) => reader({ account })));
+    }
+    const prepared = await db.execute(
+      sql.raw(`SELECT name, generic_plans::int AS generic, custom_plans::int AS custom
+        FROM pg_prepared_statements WHERE name LIKE 'crossmargin_account_margins%' ORDER BY name`),
+    );
+    // Postgres tries 5 custom plans, then keeps the generic plan when it costs no more.
+    expect(prepared.rows).toEqual([
+      { name: "crossmargin_account_margins_1", generic: 5, custom: 5 },
+      { name: "crossmargin_account_margins_4", generic: 5, custom: 5 },
+    ]);
+  });
 });
