@@ -15,7 +15,9 @@ import {
   validate,
 } from "graphql";
 import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { readBodyText, sendJson } from "./nodeHttp.js";
+import { type NodeRoute, readIncomingText } from "./nodeRoutes.js";
 import { type PlainFieldsPlan, planPlainFields, runPlainFields } from "./plainFieldExecutor.js";
 
 /** Limits on one operation (Ponder's defaults, which are Apollo's). */
@@ -48,7 +50,7 @@ const DEFAULT_CACHE_SIZE = 1_000;
 /** Longer query strings are parsed and validated every time instead of being kept as cache keys. */
 const MAX_CACHED_QUERY_LENGTH = 16_384;
 /** Larger request bodies are refused (413). */
-const MAX_BODY_BYTES = 1_048_576;
+export const MAX_GRAPHQL_BODY_BYTES = 1_048_576;
 
 type RequestBody = {
   query: string;
@@ -56,42 +58,45 @@ type RequestBody = {
   operationName: string | undefined;
 };
 
+/** An answer of {@link createGraphqlExecutor}: the HTTP status and the JSON body. */
+export type GraphqlAnswer = { status: ContentfulStatusCode; body: unknown };
+
 /**
- * A GraphQL-over-HTTP handler for Hono: `POST` a JSON body `{ query, variables?, operationName? }`
- * and get `{ data, errors? }` with status 200 (GraphQL errors included, as Ponder's `graphql()`
- * answers); `GET` gets GraphiQL. Each distinct query string is parsed and validated once (with the
- * token, depth and alias limits) and kept in a bounded LRU cache, so a repeated query costs only
- * its execution. A body that is not a GraphQL request gets 400 naming the field.
- *
- * @param parameters the schema, the per-request context, GraphiQL's page, limits, cache size, masking
- * @returns the Hono handler
- * @example
- * app.use("/graphql", createGraphqlHandler({ schema, context: () => ({}), graphiqlHtml }));
+ * Runs one GraphQL-over-HTTP request body: `text` is the `POST` body (`undefined`: it was over
+ * {@link MAX_GRAPHQL_BODY_BYTES}).
  */
-export function createGraphqlHandler(parameters: CreateGraphqlHandlerParameters) {
-  const { schema, context, graphiqlHtml } = parameters;
+export type GraphqlExecutor = (text: string | undefined) => Promise<GraphqlAnswer>;
+
+/**
+ * Runs GraphQL `POST` bodies `{ query, variables?, operationName? }` and answers `{ data, errors? }`
+ * with status 200 (GraphQL errors included, as Ponder's `graphql()` answers). Each distinct query
+ * string is parsed and validated once (with the token, depth and alias limits) and kept in a
+ * bounded LRU cache, so a repeated query costs only its execution. A body that is not a GraphQL
+ * request gets 400 naming the field, one over the size limit 413.
+ *
+ * @param parameters the schema, the per-request context, limits, cache size, masking
+ * @returns the executor, for {@link graphqlHonoHandler} and {@link graphqlNodeRoute}
+ */
+export function createGraphqlExecutor(
+  parameters: Omit<CreateGraphqlHandlerParameters, "graphiqlHtml">,
+): GraphqlExecutor {
+  const { schema, context } = parameters;
   const prepare = createDocumentCache({
     schema,
     limits: { ...DEFAULT_GRAPHQL_LIMITS, ...parameters.limits },
     cacheSize: parameters.cacheSize ?? DEFAULT_CACHE_SIZE,
   });
-
-  return async (c: Context) => {
-    if (c.req.method === "GET") return c.html(graphiqlHtml);
-    if (c.req.method !== "POST")
-      return c.json(requestError(`method ${c.req.method} not allowed: POST a query, GET for GraphiQL`), 405, {
-        Allow: "GET, POST",
-      });
-    const text = await readBodyText(c, MAX_BODY_BYTES);
-    if (text === undefined) return sendJson(c, requestError(`the body is over ${MAX_BODY_BYTES} bytes`), 413);
+  const ok = (body: unknown): GraphqlAnswer => ({ status: 200, body });
+  return async (text) => {
+    if (text === undefined)
+      return { status: 413, body: requestError(`the body is over ${MAX_GRAPHQL_BODY_BYTES} bytes`) };
     const body = readBody(text);
-    if ("error" in body) return sendJson(c, requestError(body.error), 400);
+    if ("error" in body) return { status: 400, body: requestError(body.error) };
     const prepared = prepare(body.query);
-    if ("errors" in prepared) return sendJson(c, { errors: prepared.errors });
+    if ("errors" in prepared) return ok({ errors: prepared.errors });
     const operation = getOperationAST(prepared.document, body.operationName);
     if (!operation)
-      return sendJson(
-        c,
+      return ok(
         requestError(
           body.operationName === undefined
             ? "the document has several operations: name one with operationName"
@@ -99,7 +104,7 @@ export function createGraphqlHandler(parameters: CreateGraphqlHandlerParameters)
         ),
       );
     if (operation.operation !== "query")
-      return sendJson(c, requestError(`only queries are served, got a ${operation.operation}`));
+      return ok(requestError(`only queries are served, got a ${operation.operation}`));
     const contextValue = context();
     const plan = plainFieldsPlan(schema, prepared, operation);
     const result =
@@ -111,9 +116,60 @@ export function createGraphqlHandler(parameters: CreateGraphqlHandlerParameters)
         operationName: body.operationName,
         contextValue,
       }));
-    return sendJson(c, formatResult(result, parameters.maskErrors === true));
+    return ok(formatResult(result, parameters.maskErrors === true));
   };
 }
+
+/**
+ * A GraphQL-over-HTTP handler for Hono: `POST` runs the body through
+ * {@link createGraphqlExecutor}, `GET` gets GraphiQL, any other method 405.
+ *
+ * @param parameters the schema, the per-request context, GraphiQL's page, limits, cache size, masking
+ * @returns the Hono handler
+ * @example
+ * app.use("/graphql", createGraphqlHandler({ schema, context: () => ({}), graphiqlHtml }));
+ */
+export function createGraphqlHandler(parameters: CreateGraphqlHandlerParameters) {
+  return graphqlHonoHandler(createGraphqlExecutor(parameters), parameters.graphiqlHtml);
+}
+
+/**
+ * The Hono handler around an executor (see {@link createGraphqlHandler}).
+ *
+ * @param executeGraphql the executor
+ * @param graphiqlHtml the page a browser gets on `GET`
+ * @returns the Hono handler
+ */
+export function graphqlHonoHandler(executeGraphql: GraphqlExecutor, graphiqlHtml: string) {
+  return async (c: Context) => {
+    if (c.req.method === "GET") return c.html(graphiqlHtml);
+    if (c.req.method !== "POST")
+      return c.json(requestError(`method ${c.req.method} not allowed: POST a query, GET for GraphiQL`), 405, {
+        Allow: "GET, POST",
+      });
+    const answer = await executeGraphql(await readBodyText(c, MAX_GRAPHQL_BODY_BYTES));
+    return sendJson(c, answer.body, answer.status);
+  };
+}
+
+/**
+ * `POST /graphql` served before Hono (see `serveBeforeHono`): the same executor, the same answers.
+ * Other methods, and a target with a query string, are left to Hono.
+ *
+ * @param executeGraphql the executor the Hono handler uses too
+ * @returns the node route
+ */
+export function graphqlNodeRoute(executeGraphql: GraphqlExecutor): NodeRoute {
+  return {
+    path: GRAPHQL_PATH,
+    match: (request) =>
+      request.method === "POST" && request.url === GRAPHQL_PATH
+        ? async () => executeGraphql(await readIncomingText(request, MAX_GRAPHQL_BODY_BYTES))
+        : undefined,
+  };
+}
+
+const GRAPHQL_PATH = "/graphql";
 
 /** Parameters of {@link createDocumentCache}. */
 export type CreateDocumentCacheParameters = {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { readIncomingText } from "./nodeRoutes.js";
 
 /*
  * JSON in and out of the hot endpoints without web streams. Ponder's server runs Hono on
@@ -33,25 +34,7 @@ export async function readBodyText(c: Context, limit: number): Promise<string | 
     const text = await c.req.text();
     return Buffer.byteLength(text) > limit ? undefined : text;
   }
-  // Events, not `for await`: the async iterator's promise and stream machinery cost more per
-  // request than reading the one or two chunks of a GraphQL body.
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    incoming.on("data", (chunk: Buffer | string) => {
-      const buffer = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-      size += buffer.length;
-      // Past the limit the rest is read and dropped, so the connection stays usable for the 413.
-      if (size <= limit) chunks.push(buffer);
-    });
-    incoming.once("end", () =>
-      resolve(size > limit ? undefined : Buffer.concat(chunks, size).toString("utf8")),
-    );
-    incoming.once("error", reject);
-    incoming.once("close", () => {
-      if (!incoming.readableEnded) reject(new Error("the request was closed before its body ended"));
-    });
-  });
+  return readIncomingText(incoming, limit);
 }
 
 /**

@@ -2,13 +2,18 @@ import { db } from "ponder:api";
 import schema from "ponder:schema";
 import { Hono } from "hono";
 import { client } from "ponder";
-import { createGraphqlHandler } from "../../lib/api/createGraphqlHandler.js";
+import {
+  createGraphqlExecutor,
+  graphqlHonoHandler,
+  graphqlNodeRoute,
+} from "../../lib/api/createGraphqlHandler.js";
 import { createMarginReader } from "../../lib/api/createMarginReader.js";
 import { loadPonderGraphql } from "../../lib/api/loadPonderGraphql.js";
 import { addQueryFields, marginGraphqlField } from "../../lib/api/marginGraphqlField.js";
+import { serveBeforeHono } from "../../lib/api/nodeRoutes.js";
 import { sqlOverHttpDb } from "../../lib/api/sqlOverHttpDb.js";
 import { indexerConfig } from "../../lib/indexerConfig.js";
-import { getAccountMargin } from "./getAccountMargin.js";
+import { ACCOUNT_MARGIN_PATH, accountMarginNodeRoute, getAccountMargin } from "./getAccountMargin.js";
 import { getMessage } from "./getMessage.js";
 import { getRoutes } from "./getRoutes.js";
 
@@ -24,20 +29,24 @@ const readMargin = createMarginReader(db, new Map(chains.map((chain) => [chain.c
 // Ponder's schema and resolvers, plus `margin(account:)`, served with a parse and validation
 // cache (Ponder's own graphql() middleware turns it off; see lib/api/loadPonderGraphql.ts).
 const ponderGraphql = await loadPonderGraphql(schema);
-const graphql = createGraphqlHandler({
+const executeGraphql = createGraphqlExecutor({
   schema: addQueryFields(ponderGraphql.schema, { margin: marginGraphqlField({ readMargin, knownChains }) }),
   context: ponderGraphql.context,
-  graphiqlHtml: ponderGraphql.graphiqlHtml,
   maskErrors: process.env.NODE_ENV === "production",
 });
 
 const app = new Hono();
 
-app.use("/graphql", graphql);
+app.use("/graphql", graphqlHonoHandler(executeGraphql, ponderGraphql.graphiqlHtml));
 // On PGlite, past the temporary tables Ponder's flush leaves in the one session (see sqlOverHttpDb).
 app.use("/sql/*", client({ db: sqlOverHttpDb(db), schema }));
-app.get("/accounts/:address/margin", getAccountMargin(readMargin, knownChains));
+app.get(ACCOUNT_MARGIN_PATH, getAccountMargin(readMargin, knownChains));
 app.get("/messages/:guid", getMessage);
 app.get("/routes", getRoutes);
+
+// The two hot reads are answered on node's request and response before Ponder's Hono stack
+// (its adapter and middleware cost more than the routes; see lib/api/nodeRoutes.ts). Hono keeps
+// every route above and answers whatever these do not take.
+serveBeforeHono([accountMarginNodeRoute(readMargin, knownChains), graphqlNodeRoute(executeGraphql)]);
 
 export default app;
