@@ -154,6 +154,8 @@ describe("indexer on Postgres against the devnet", () => {
       const { rest, gql } = await readMarginBothWays(net.indexer.url, trader.address, chainId);
       expect([rest.chainId, gql.positions.length]).toEqual([chainId, 1]);
     }
+    // Both were answered ahead of Ponder's Hono stack (indexer/lib/api/nodeRoutes.ts).
+    expect(net.indexer.logs()).toContain('"msg":"Serving routes ahead of Hono"');
     const bad = async (variables: Record<string, unknown>) => {
       const response = await fetch(`${net.indexer.url}/graphql`, {
         method: "POST",

@@ -88,7 +88,11 @@ const metrics: PonderHttpMetrics = {
   ponder_http_server_request_duration_ms: metric("duration"),
 };
 const warnings: Record<string, unknown>[] = [];
-const logger = { warn: (entry: Record<string, unknown>) => warnings.push(entry) };
+const infos: Record<string, unknown>[] = [];
+const logger = {
+  info: (entry: Record<string, unknown>) => infos.push(entry),
+  warn: (entry: Record<string, unknown>) => warnings.push(entry),
+};
 const routes = [accountMarginNodeRoute(readMargin, CHAINS), graphqlNodeRoute(executeGraphql)];
 
 let server: Server;
@@ -149,6 +153,9 @@ describe("serveBeforeHono", () => {
       expect(served.status, path).toBe(200);
       expect(reachedHono, path).toEqual([`GET ${path.split("?")[0]}`]); // app.request only
     }
+    expect(infos).toEqual([
+      { msg: "Serving routes ahead of Hono", routes: `${ACCOUNT_MARGIN_PATH}, /graphql` },
+    ]);
     observed.length = 0;
     await fetch(`${base}/accounts/${ACCOUNT}/margin`).then((r) => r.text());
     const labels = { method: "GET", path: ACCOUNT_MARGIN_PATH };

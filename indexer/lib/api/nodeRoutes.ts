@@ -42,8 +42,11 @@ export type PonderHttpMetrics = {
   ponder_http_server_request_duration_ms: { observe: (labels: StatusLabels, value: number) => void };
 };
 
-/** Where a failure is reported (Ponder's logger, `PONDER_COMMON.logger`). */
-export type NodeRoutesLogger = { warn: (entry: Record<string, unknown>) => void };
+/** Ponder's logger (`PONDER_COMMON.logger`): a server taken over is logged at info, a failure at warn. */
+export type NodeRoutesLogger = {
+  info: (entry: Record<string, unknown>) => void;
+  warn: (entry: Record<string, unknown>) => void;
+};
 
 /** Options of {@link serveBeforeHono}. */
 export type ServeBeforeHonoOptions = {
@@ -127,6 +130,10 @@ function takeOver(server: Server, state: State): void {
     for (const listener of listeners) listener.call(server, request, response);
   };
   server.removeAllListeners("request");
+  state.logger?.info({
+    msg: "Serving routes ahead of Hono",
+    routes: state.routes.map((route) => route.path).join(", "),
+  });
   server.on("request", (request: IncomingMessage, response: ServerResponse) => {
     for (const route of state.routes) {
       const answer = route.match(request);
@@ -291,5 +298,6 @@ function isPonderHttpMetrics(value: unknown): value is PonderHttpMetrics {
 }
 
 function isLogger(value: unknown): value is NodeRoutesLogger {
-  return typeof (value as { warn?: unknown } | undefined)?.warn === "function";
+  const logger = value as { info?: unknown; warn?: unknown } | undefined; // probed below
+  return typeof logger?.info === "function" && typeof logger.warn === "function";
 }
