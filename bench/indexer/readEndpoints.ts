@@ -42,6 +42,23 @@ export const GRAPHQL_MARGIN: EndpointSpec = {
   failIfIncludes: '"errors"',
 };
 
+/**
+ * The REST read answered by Ponder's Hono stack instead of the node route in front of it: the
+ * node route leaves a target with a percent-encoded query to Hono (which decodes it), and the
+ * route ignores the parameter. Same answer, same reader.
+ */
+export const REST_MARGIN_VIA_HONO: EndpointSpec = {
+  name: "REST `GET /accounts/:address/margin?via=%68ono`",
+  path: "/accounts/{account}/margin?via=%68ono",
+};
+
+/** The GraphQL read answered by Hono: the node route leaves a `/graphql` target with a query string to it. */
+export const GRAPHQL_MARGIN_VIA_HONO: EndpointSpec = {
+  ...GRAPHQL_MARGIN,
+  name: "GraphQL `margin(account:)` at `/graphql?via=hono`",
+  path: "/graphql?via=hono",
+};
+
 /** The rows behind the answer through Ponder's table fields. */
 export const GRAPHQL_TABLES: EndpointSpec = {
   name: "GraphQL, Ponder's table fields (aggregate + balances, credits, positions, withdrawals, collaterals, prices, markets)",

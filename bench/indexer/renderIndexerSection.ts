@@ -38,6 +38,14 @@ export type ReadsReport = {
   load: { state: string; results: EndpointLatency[]; loadAverage: number }[];
   /** After `ANALYZE`, at `concurrency`: REST and GraphQL margin with each client. */
   clients: { results: EndpointLatency[]; loadAverage: number };
+  /** After `ANALYZE`, at `concurrency`: the margin reads ahead of Hono and through it, two passes. */
+  routes: {
+    requests: number;
+    warmup: number;
+    /** `read` pairs a node route's row with its Hono twin's. */
+    rows: { pass: number; read: string; viaHono: boolean; result: EndpointLatency; indexerCpuMs: number }[];
+    loadAverage: number;
+  };
   /** After `ANALYZE`, at fewer concurrent requests. */
   sweep: { concurrency: number; results: EndpointLatency[]; loadAverage: number }[];
 };
@@ -189,6 +197,11 @@ function readsSection(input: IndexerSectionInput): string {
     (r) =>
       `| ${r.name} | \`${r.client}\` | ${ms(r.p50)} | **${ms(r.p99)}** | ${int(r.requestsPerSecond)} | ${cpu(r)} |`,
   );
+  const routeRows = reads.routes.rows.map(
+    (row) =>
+      `| ${row.result.name} | ${row.viaHono ? "Ponder's Hono stack" : "node route, ahead of Hono"} | ${row.pass} | ${ms(row.result.p50)} | **${ms(row.result.p99)}** | ${int(row.result.requestsPerSecond)} | ${cpuMs(row.indexerCpuMs)} |`,
+  );
+  const routeSummary = routeVerdict(reads.routes.rows);
   const sweepRows = reads.sweep.flatMap((step) =>
     step.results.map(
       (r) =>
@@ -225,6 +238,14 @@ function readsSection(input: IndexerSectionInput): string {
     "| endpoint | client | p50 | p99 | requests/s | client CPU ms/request |",
     "|---|---|---|---|---|---|",
     ...clientRows,
+    "",
+    `Ahead of Ponder's Hono stack or through it: the REST and GraphQL margin reads are answered by node routes in front of Ponder's Hono app (\`indexer/lib/api/nodeRoutes.ts\`); a percent-encoded query (REST) or a query string on \`/graphql\` makes them leave the request to Hono, which answers it the same way through Ponder's adapter, metrics and CORS middleware. Same indexer, after \`ANALYZE\`, ${reads.concurrency} in flight, ${int(reads.routes.warmup)} warm-up and ${int(reads.routes.requests)} measured requests each, two passes, the second taking each pair in the opposite order; *indexer CPU* is the Ponder process's own CPU time (\`/proc\`) per request, warm-up included (load avg ${reads.routes.loadAverage.toFixed(1)}):`,
+    "",
+    "| endpoint | answered by | pass | p50 | p99 | requests/s | indexer CPU ms/request |",
+    "|---|---|---|---|---|---|---|",
+    ...routeRows,
+    "",
+    ...routeSummary,
     "",
     `Fewer requests in flight (after \`ANALYZE\`, ${int(reads.sweep[0]?.results[0]?.count ?? 0)} requests each; \`BENCH_INDEXER_SWEEP\`):`,
     "",
@@ -282,4 +303,28 @@ function causes(input: IndexerSectionInput): string {
 
 function notes(input: IndexerSectionInput): string {
   return input.notes.map((note) => `- ${note}`).join("\n");
+}
+
+function cpuMs(value: number): string {
+  return Number.isFinite(value) ? value.toFixed(3) : "—";
+}
+
+/** Per read, the node route against Hono: indexer CPU, requests/s and p99, means over the passes. */
+function routeVerdict(rows: ReadsReport["routes"]["rows"]): string[] {
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  return [...new Set(rows.map((r) => r.read))].flatMap((read) => {
+    const node = rows.filter((r) => r.read === read && !r.viaHono);
+    const hono = rows.filter((r) => r.read === read && r.viaHono);
+    const first = node[0];
+    if (first === undefined || hono.length === 0) return [];
+    const cpuNode = mean(node.map((r) => r.indexerCpuMs));
+    const cpuHono = mean(hono.map((r) => r.indexerCpuMs));
+    const rpsNode = mean(node.map((r) => r.result.requestsPerSecond));
+    const rpsHono = mean(hono.map((r) => r.result.requestsPerSecond));
+    const p99Node = mean(node.map((r) => r.result.p99));
+    const p99Hono = mean(hono.map((r) => r.result.p99));
+    return [
+      `- ${first.result.name}: ahead of Hono ${cpuMs(cpuNode)} ms of indexer CPU per request against ${cpuMs(cpuHono)} through it (${Math.round((1 - cpuNode / cpuHono) * 100)} % less), ${int(rpsNode)} requests/s against ${int(rpsHono)}, p99 ${ms(p99Node)} against ${ms(p99Hono)} ms (means of the passes).`,
+    ];
+  });
 }

@@ -1,8 +1,16 @@
+import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import type { Hex } from "viem";
 import { measureReads } from "./measureReads.js";
 import { parseMetrics } from "./parseMetrics.js";
-import { GRAPHQL_MARGIN, GRAPHQL_ROW, GRAPHQL_TABLES, REST_MARGIN } from "./readEndpoints.js";
+import {
+  GRAPHQL_MARGIN,
+  GRAPHQL_MARGIN_VIA_HONO,
+  GRAPHQL_ROW,
+  GRAPHQL_TABLES,
+  REST_MARGIN,
+  REST_MARGIN_VIA_HONO,
+} from "./readEndpoints.js";
 import type { ReadsReport } from "./renderIndexerSection.js";
 import type { BackfillRun } from "./runBackfill.js";
 
@@ -11,6 +19,9 @@ const IDLE_MS = 2_000;
 const IDLE_TIMEOUT_MS = 60_000;
 /** Requests per endpoint at each concurrency of the sweep. */
 const SWEEP_REQUESTS = 1_000;
+/** Warm-up and measured requests per endpoint and pass of the ahead-of-Hono comparison. */
+const ROUTES_WARMUP = 1_000;
+const ROUTES_REQUESTS = 3_000;
 
 /** Parameters of {@link runReads}. */
 export type RunReadsParameters = {
@@ -86,6 +97,7 @@ export async function runReads(parameters: RunReadsParameters): Promise<ReadsRep
     );
   }
   const fetchLoad = loadavg()[0] ?? Number.NaN;
+  const routes = await compareRoutes(parameters, common);
   const sweep = [];
   for (const concurrency of parameters.sweep) {
     progress(`reads (after ANALYZE): ${SWEEP_REQUESTS} requests per endpoint, ${concurrency} at a time…`);
@@ -109,6 +121,7 @@ export async function runReads(parameters: RunReadsParameters): Promise<ReadsRep
       { state: "after `ANALYZE`", results: after, loadAverage: afterLoad },
     ],
     clients: { results: [...after.slice(0, 2), ...otherClients], loadAverage: fetchLoad },
+    routes,
     sweep,
   };
 }
@@ -135,3 +148,58 @@ async function waitUntilIdle(run: BackfillRun): Promise<{ events: number; ms: nu
   }
   return { events: last - atReady, ms: performance.now() - started };
 }
+
+/**
+ * The margin reads answered by the node routes in front of Ponder's Hono stack and by Hono
+ * itself, in this one indexer, over two passes that take each pair in the opposite order (what
+ * one measurement leaves behind, old-generation garbage for instance, lands on the next), with
+ * the indexer's own CPU time per request (warm-up included) from `/proc`.
+ */
+async function compareRoutes(
+  parameters: RunReadsParameters,
+  common: { baseUrl: string; salt: Hex; accounts: number; seed: number },
+): Promise<ReadsReport["routes"]> {
+  const pid = parameters.run.ponder?.pid;
+  const reads = [
+    { read: "REST", node: REST_MARGIN, hono: REST_MARGIN_VIA_HONO },
+    { read: "GraphQL", node: GRAPHQL_MARGIN, hono: GRAPHQL_MARGIN_VIA_HONO },
+  ];
+  const rows: ReadsReport["routes"]["rows"] = [];
+  for (const pass of [1, 2]) {
+    parameters.progress(
+      `reads (after ANALYZE): ahead of Hono and through it, pass ${pass}, ${ROUTES_REQUESTS} requests each…`,
+    );
+    for (const { read, node, hono } of reads)
+      for (const viaHono of pass === 1 ? [false, true] : [true, false]) {
+        const before = processCpuMs(pid);
+        const [result] = await measureReads({
+          ...common,
+          endpoints: [viaHono ? hono : node],
+          concurrency: parameters.concurrency,
+          warmup: ROUTES_WARMUP,
+          requests: ROUTES_REQUESTS,
+          client: "raw",
+        });
+        if (result === undefined) continue;
+        const indexerCpuMs = (processCpuMs(pid) - before) / (ROUTES_WARMUP + ROUTES_REQUESTS);
+        rows.push({ pass, read, viaHono, result, indexerCpuMs });
+      }
+  }
+  return { requests: ROUTES_REQUESTS, warmup: ROUTES_WARMUP, rows, loadAverage: loadavg()[0] ?? Number.NaN };
+}
+
+/** User + system CPU time of a process in ms, from `/proc/<pid>/stat` (NaN where there is none). */
+function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Linux's USER_HZ, which `/proc` counts CPU time in (100 on every architecture Node runs on). */
+const CLOCK_TICKS_PER_SECOND = 100;
