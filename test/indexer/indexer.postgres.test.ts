@@ -56,6 +56,23 @@ describe("indexer on Postgres against the devnet", () => {
     expect(stdout.trim()).toBe("4");
   });
 
+  test("once the backfill has ended, the indexer has vacuumed and analyzed its tables (and says so)", async () => {
+    // last_vacuum and last_analyze record only a VACUUM or ANALYZE command, never autovacuum's.
+    const { stdout } = await pollUntil(
+      () =>
+        promisify(execFile)("psql", [
+          POSTGRES_URL,
+          "-At",
+          "-c",
+          `SELECT relname FROM pg_stat_user_tables WHERE schemaname = '${SCHEMA}' AND last_vacuum IS NOT NULL AND last_analyze IS NOT NULL AND relname IN ('collateral_balance', 'account_margin', '_ponder_meta') ORDER BY relname`,
+        ]),
+      (result) => result.stdout.trim().split("\n").length === 3,
+      { timeoutMs: 30_000, what: "the indexer's VACUUM (ANALYZE) after the backfill" },
+    );
+    expect(stdout.trim().split("\n")).toEqual(["_ponder_meta", "account_margin", "collateral_balance"]);
+    expect(net.indexer.logs()).toContain("Vacuumed and analyzed the indexer's tables after the backfill");
+  });
+
   test("deposits on two vault chains and the hub chain: rows and aggregate over GraphQL, SQL and REST", async () => {
     const trader = net.accounts.traders[0]!;
     const [vaultA, vaultB] = net.vaults;

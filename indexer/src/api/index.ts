@@ -13,6 +13,7 @@ import { addQueryFields, marginGraphqlField } from "../../lib/api/marginGraphqlF
 import { serveBeforeHono } from "../../lib/api/nodeRoutes.js";
 import { sqlOverHttpDb } from "../../lib/api/sqlOverHttpDb.js";
 import { indexerConfig } from "../../lib/indexerConfig.js";
+import { vacuumAfterPonderBackfill } from "../../lib/vacuumAfterBackfill.js";
 import { ACCOUNT_MARGIN_PATH, accountMarginNodeRoute, getAccountMargin } from "./getAccountMargin.js";
 import { getMessage } from "./getMessage.js";
 import { getRoutes } from "./getRoutes.js";
@@ -48,5 +49,9 @@ app.get("/routes", getRoutes);
 // (its adapter and middleware cost more than the routes; see lib/api/nodeRoutes.ts). Hono keeps
 // every route above and answers whatever these do not take.
 serveBeforeHono([accountMarginNodeRoute(readMargin, knownChains), graphqlNodeRoute(executeGraphql)]);
+
+// On Postgres, VACUUM (ANALYZE) the tables once the backfill has ended: Ponder bulk-loads them
+// without statistics or hint bits, and the first reads would pay for both (lib/vacuumAfterBackfill.ts).
+void vacuumAfterPonderBackfill(indexerConfig().config.databaseUrl);
 
 export default app;
