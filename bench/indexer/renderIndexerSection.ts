@@ -34,8 +34,13 @@ export type ReadsReport = {
   requests: number;
   /** The server's `autovacuum` setting (which would ANALYZE the tables after the backfill). */
   autovacuum: string;
-  /** At `concurrency`, before and after `ANALYZE`. */
-  load: { state: string; results: EndpointLatency[]; loadAverage: number }[];
+  /** The indexer's own VACUUM (ANALYZE) after the backfill, as it logged it. */
+  maintenance: { durationMs: number; tables: number } | { failed: string };
+  /**
+   * At `concurrency`, as the indexer left the database and after a further `ANALYZE`; `costs[i]`
+   * is what the server spent per request (warm-up included) on `results[i]`'s endpoint.
+   */
+  load: { state: string; results: EndpointLatency[]; costs: ServerCosts[]; loadAverage: number }[];
   /** After `ANALYZE`, at `concurrency`: REST and GraphQL margin with each client. */
   clients: { results: EndpointLatency[]; loadAverage: number };
   /** After `ANALYZE`, at `concurrency`: the margin reads ahead of Hono and through it, two passes. */
@@ -48,6 +53,17 @@ export type ReadsReport = {
   };
   /** After `ANALYZE`, at fewer concurrent requests. */
   sweep: { concurrency: number; results: EndpointLatency[]; loadAverage: number }[];
+};
+
+/** What the server side spent per request, in ms of CPU time. */
+export type ServerCosts = {
+  /** The Ponder process (user + system). */
+  indexerCpuMs: number;
+  /** Of which in its garbage collector: mark-compact (major) and scavenges (minor). */
+  majorGcMs: number;
+  minorGcMs: number;
+  /** Every Postgres process on the machine. */
+  postgresCpuMs: number;
 };
 
 /** Targets of the brief. */
@@ -179,12 +195,14 @@ function readsSection(input: IndexerSectionInput): string {
   const reads = input.reads;
   if (reads === undefined) return "";
   const cpu = (r: EndpointLatency) => r.clientCpuMs.toFixed(2);
-  const line = (r: EndpointLatency, state: string, load: number) =>
-    `| ${r.name} | ${state} | ${ms(r.p50)} | ${ms(r.p90)} | **${ms(r.p99)}** | ${ms(r.max)} | ${int(r.requestsPerSecond)} | ${cpu(r)} | ${load.toFixed(1)} |`;
+  const line = (r: EndpointLatency, c: ServerCosts | undefined, state: string, load: number) =>
+    `| ${r.name} | ${state} | ${ms(r.p50)} | ${ms(r.p90)} | **${ms(r.p99)}** | ${ms(r.max)} | ${int(r.requestsPerSecond)} | ${cpu(r)} | ${cpuMs(c?.indexerCpuMs)} | ${cpuMs(c?.majorGcMs)} / ${cpuMs(c?.minorGcMs)} | ${cpuMs(c?.postgresCpuMs)} | ${load.toFixed(1)} |`;
   const names = reads.load[0]?.results.map((r) => r.name) ?? [];
   const loadRows = names.flatMap((name) =>
     reads.load.flatMap((phase) =>
-      phase.results.filter((r) => r.name === name).map((r) => line(r, phase.state, phase.loadAverage)),
+      phase.results.flatMap((r, i) =>
+        r.name === name ? [line(r, phase.costs[i], phase.state, phase.loadAverage)] : [],
+      ),
     ),
   );
   const verdicts = reads.load.flatMap((phase) =>
@@ -225,10 +243,10 @@ function readsSection(input: IndexerSectionInput): string {
   return [
     `### Reads at ${int(input.expectedAccounts)} accounts (Postgres)`,
     "",
-    `The real indexer from the Postgres backfill above, kept serving (idle: no new blocks). A second Node process (\`bench/indexer/loadWorker.ts\`) sends ${int(reads.requests)} requests per endpoint after ${int(reads.warmup)} warm-up requests (cycling over 32 accounts: they warm the server's code, which V8 optimizes over the first thousands of requests, not the pages of the accounts measured), ${reads.concurrency} at a time (\`BENCH_INDEXER_CONCURRENCY\`) over keep-alive loopback connections (one socket per request in flight; HTTP/1.1 written and read by hand, the lightest client measured below, since its CPU comes out of the same 2 cores), each for a random one of the ${int(input.settings.accounts)} generated accounts; the load process, the indexer and Postgres share the machine's 2 cores. Latency is client-side (request sent → body read), in ms; every answer is checked (200, names the account, no GraphQL \`errors\`); *client CPU* is the load process's own CPU time per request, which the indexer and Postgres do not get; *load avg* is the machine's 1-minute load average after the measurement (the indexer, Postgres and the load process account for about 2 of it). The equivalent GraphQL query is \`margin(account:)\` with every field selected (its \`data.margin\` is the REST answer, from the same reader: margin reads that arrive in the same event-loop turn, REST or GraphQL, share one SQL statement); the same data through Ponder's generated table fields (one SQL query per list and relation) and the stored aggregate row alone are measured beside it. Measured twice, after a \`CHECKPOINT\` (the backfill's writes go to disk before, not during, the measurements): as the backfill leaves the database (Ponder bulk-loads the tables and builds the indexes, but nothing has run \`ANALYZE\`; \`autovacuum\` is **${reads.autovacuum}** on this server; the bulk-loaded rows have no hint bits yet, so the first read of each page sets them: the first endpoint measured meets most of those pages, the ones after it find them mostly done), then after an \`ANALYZE\` (what autovacuum would do within a minute where it is on; it also reads every page once).`,
+    `The real indexer from the Postgres backfill above, kept serving (idle: no new blocks). A second Node process (\`bench/indexer/loadWorker.ts\`) sends ${int(reads.requests)} requests per endpoint after ${int(reads.warmup)} warm-up requests (cycling over 32 accounts: they warm the server's code, which V8 optimizes over the first thousands of requests, not the pages of the accounts measured), ${reads.concurrency} at a time (\`BENCH_INDEXER_CONCURRENCY\`) over keep-alive loopback connections (one socket per request in flight; HTTP/1.1 written and read by hand, the lightest client measured below, since its CPU comes out of the same 2 cores), each for a random one of the ${int(input.settings.accounts)} generated accounts; the load process, the indexer and Postgres share the machine's 2 cores. Latency is client-side (request sent → body read), in ms; every answer is checked (200, names the account, no GraphQL \`errors\`); *client CPU* is the load process's own CPU time per request, which the indexer and Postgres do not get; *indexer CPU* (of which its garbage collector's, by Node's own \`nodejs_gc_duration_seconds\` in Ponder's \`/metrics\`) and *Postgres CPU* (every Postgres process, from \`/proc\`) are what the server side spent per request, warm-up included, each endpoint measured on its own; *load avg* is the machine's 1-minute load average after the measurement (the indexer, Postgres and the load process account for about 2 of it). The equivalent GraphQL query is \`margin(account:)\` with every field selected (its \`data.margin\` is the REST answer, from the same reader: margin reads that arrive in the same event-loop turn, REST or GraphQL, share one SQL statement); the same data through Ponder's generated table fields (one SQL query per list and relation) and the stored aggregate row alone are measured beside it. Measured twice, after a \`CHECKPOINT\` (the backfill's writes go to disk before, not during, the measurements): as the indexer leaves the database (Ponder bulk-loads the tables and builds the indexes but runs no \`ANALYZE\`, and \`autovacuum\` is **${reads.autovacuum}** on this server, so the indexer runs \`VACUUM (ANALYZE)\` on its tables once the backfill has ended: ${maintenanceText(reads.maintenance)}), then after a further \`ANALYZE\`, which changes nothing the planner uses: the two rows of an endpoint differ by this run's noise.`,
     "",
-    "| endpoint | database state | p50 | p90 | p99 | max | requests/s | client CPU ms/request | load avg |",
-    "|---|---|---|---|---|---|---|---|---|",
+    "| endpoint | database state | p50 | p90 | p99 | max | requests/s | client CPU ms/request | indexer CPU ms/request | of which GC major / minor | Postgres CPU ms/request | load avg |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...loadRows,
     "",
     ...verdicts,
@@ -293,20 +311,34 @@ function causes(input: IndexerSectionInput): string {
   for (const endpoint of [0, 1]) {
     const before = reads?.load[0]?.results[endpoint];
     const after = reads?.load[1]?.results[endpoint];
-    if (before === undefined || after === undefined || before.p50 <= 1.3 * after.p50) continue;
+    if (reads === undefined || before === undefined || after === undefined || before.p50 <= 1.3 * after.p50)
+      continue;
+    const [costBefore, costAfter] = [reads.load[0]?.costs[endpoint], reads.load[1]?.costs[endpoint]];
+    const spent =
+      costBefore === undefined || costAfter === undefined
+        ? ""
+        : ` Per request the indexer spent ${cpuMs(costBefore.indexerCpuMs)} ms of CPU against ${cpuMs(costAfter.indexerCpuMs)} (garbage collection: major ${cpuMs(costBefore.majorGcMs)} against ${cpuMs(costAfter.majorGcMs)}, minor ${cpuMs(costBefore.minorGcMs)} against ${cpuMs(costAfter.minorGcMs)}) and Postgres ${cpuMs(costBefore.postgresCpuMs)} against ${cpuMs(costAfter.postgresCpuMs)}.`;
     lines.push(
-      `- Reads, cold start: ${before.name} has p50 ${ms(before.p50)} ms as the backfill left the database and ${ms(after.p50)} ms after \`ANALYZE\`. Every lookup is by an index that starts with \`account\`, so the plans do not depend on statistics; the difference is the first read of each bulk-loaded page, which sets the rows' hint bits (and dirties the page), and which \`ANALYZE\`, reading every page, also pays.`,
+      "durationMs" in reads.maintenance
+        ? `- Reads, first pass: ${before.name} has p50 ${ms(before.p50)} ms as the indexer left the database and ${ms(after.p50)} ms after a further \`ANALYZE\`, though the indexer had vacuumed and analyzed every table before both.${spent}`
+        : `- Reads, cold start: ${before.name} has p50 ${ms(before.p50)} ms as the backfill left the database and ${ms(after.p50)} ms after \`ANALYZE\`; the indexer's own VACUUM (ANALYZE) did not run, so the first read of each bulk-loaded page set the rows' hint bits (and dirtied the page).${spent}`,
     );
   }
   return lines.length === 0 ? "" : ["**Likely causes** (from this run's figures):", "", ...lines].join("\n");
+}
+
+function maintenanceText(maintenance: ReadsReport["maintenance"]): string {
+  return "durationMs" in maintenance
+    ? `${maintenance.tables} tables in ${(maintenance.durationMs / 1000).toFixed(1)} s, before these measurements`
+    : `it did not happen in this run (${maintenance.failed}), so the first read of each bulk-loaded page sets the rows' hint bits`;
 }
 
 function notes(input: IndexerSectionInput): string {
   return input.notes.map((note) => `- ${note}`).join("\n");
 }
 
-function cpuMs(value: number): string {
-  return Number.isFinite(value) ? value.toFixed(3) : "—";
+function cpuMs(value: number | undefined): string {
+  return value !== undefined && Number.isFinite(value) ? value.toFixed(3) : "—";
 }
 
 /** Per read, the node route against Hono: indexer CPU, requests/s and p99, means over the passes. */

@@ -1,6 +1,7 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import type { Hex } from "viem";
+import type { EndpointLatency } from "./loadTypes.js";
 import { measureReads } from "./measureReads.js";
 import { parseMetrics } from "./parseMetrics.js";
 import {
@@ -11,7 +12,7 @@ import {
   REST_MARGIN,
   REST_MARGIN_VIA_HONO,
 } from "./readEndpoints.js";
-import type { ReadsReport } from "./renderIndexerSection.js";
+import type { ReadsReport, ServerCosts } from "./renderIndexerSection.js";
 import type { BackfillRun } from "./runBackfill.js";
 
 /** The indexer counts as idle once its event count has not moved for this long. */
@@ -40,8 +41,8 @@ export type RunReadsParameters = {
 };
 
 /**
- * The read benchmark on a synced real indexer: waits until it is idle, measures REST and GraphQL
- * under load from a second process as the backfill left the database, again after `ANALYZE`,
+ * The read benchmark on a synced real indexer: waits until it is idle and has vacuumed its tables,
+ * measures REST and GraphQL under load from a second process, again after a further `ANALYZE`,
  * again with node's `http` and with `fetch` as the client, and at fewer requests in flight.
  *
  * @param parameters the serving run, the accounts and the load
@@ -56,29 +57,48 @@ export async function runReads(parameters: RunReadsParameters): Promise<ReadsRep
     progress(
       `reads (${state}): ${parameters.requests} requests per endpoint after ${parameters.warmup} warm-up, ${parameters.concurrency} at a time, from a second process…`,
     );
-    const results = await measureReads({
-      ...common,
-      endpoints,
-      concurrency: parameters.concurrency,
-      warmup: parameters.warmup,
-      requests: parameters.requests,
-      client: "raw",
-    });
-    for (const r of results) progress(`  ${r.name}: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`);
-    return results;
+    // One endpoint at a time, so that the server's costs can be told apart per endpoint.
+    const results: EndpointLatency[] = [];
+    const costs: ServerCosts[] = [];
+    for (const endpoint of endpoints) {
+      const before = await serverCounters(run);
+      const [result] = await measureReads({
+        ...common,
+        endpoints: [endpoint],
+        concurrency: parameters.concurrency,
+        warmup: parameters.warmup,
+        requests: parameters.requests,
+        client: "raw",
+      });
+      if (result === undefined) continue;
+      const cost = perRequest(before, await serverCounters(run), parameters.warmup + parameters.requests);
+      results.push(result);
+      costs.push(cost);
+      progress(
+        `  ${result.name}: p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms; per request: indexer CPU ${cost.indexerCpuMs.toFixed(3)} ms (GC major ${cost.majorGcMs.toFixed(3)}, minor ${cost.minorGcMs.toFixed(3)}), Postgres CPU ${cost.postgresCpuMs.toFixed(3)} ms`,
+      );
+    }
+    return { results, costs };
   };
   const settled = await waitUntilIdle(run);
   progress(
     `reads: indexer idle (${settled.events} events indexed after /ready, settled in ${(settled.ms / 1000).toFixed(1)} s)`,
   );
+  const maintenance = await waitForMaintenance(run);
+  progress(
+    "durationMs" in maintenance
+      ? `reads: the indexer vacuumed and analyzed its ${maintenance.tables} tables in ${(maintenance.durationMs / 1000).toFixed(1)} s`
+      : `reads: the indexer's VACUUM (ANALYZE) did not happen: ${maintenance.failed}`,
+  );
   const autovacuum = (await run.queryValue?.("SHOW autovacuum")) ?? "unknown";
   // The backfill's writes go to disk now, not in a checkpoint in the middle of a measurement.
   await run.queryValue?.("CHECKPOINT");
-  const before = await load("as the backfill left the database");
+  const before = await load("as the indexer left the database");
   const beforeLoad = loadavg()[0] ?? Number.NaN;
-  // Ponder does not ANALYZE after its bulk load; autovacuum would, within a minute, where it is on.
+  // Statistics again, with nothing changed since the indexer's own: the two states should measure
+  // the same, and how far apart they come out shows this run's noise.
   await run.queryValue?.("ANALYZE");
-  const after = await load("after ANALYZE");
+  const after = await load("after a further ANALYZE");
   const afterLoad = loadavg()[0] ?? Number.NaN;
   const otherClients = [];
   for (const client of ["node-http", "fetch"] as const) {
@@ -116,14 +136,30 @@ export async function runReads(parameters: RunReadsParameters): Promise<ReadsRep
     warmup: parameters.warmup,
     requests: parameters.requests,
     autovacuum,
+    maintenance,
     load: [
-      { state: "as left by the backfill", results: before, loadAverage: beforeLoad },
-      { state: "after `ANALYZE`", results: after, loadAverage: afterLoad },
+      { state: "as the indexer left it", ...before, loadAverage: beforeLoad },
+      { state: "after a further `ANALYZE`", ...after, loadAverage: afterLoad },
     ],
-    clients: { results: [...after.slice(0, 2), ...otherClients], loadAverage: fetchLoad },
+    clients: { results: [...after.results.slice(0, 2), ...otherClients], loadAverage: fetchLoad },
     routes,
     sweep,
   };
+}
+
+/** Longest the indexer's VACUUM (ANALYZE) after the backfill is waited for. */
+const MAINTENANCE_TIMEOUT_MS = 10 * 60_000;
+
+/** Waits for the indexer to log its VACUUM (ANALYZE) after the backfill, or its failure. */
+async function waitForMaintenance(run: BackfillRun): Promise<ReadsReport["maintenance"]> {
+  const started = performance.now();
+  for (;;) {
+    const maintenance = run.ponder?.maintenance();
+    if (maintenance !== undefined) return maintenance;
+    if (performance.now() - started > MAINTENANCE_TIMEOUT_MS)
+      return { failed: `not logged within ${MAINTENANCE_TIMEOUT_MS / 60_000} min of /ready` };
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 /**
@@ -188,17 +224,83 @@ async function compareRoutes(
   return { requests: ROUTES_REQUESTS, warmup: ROUTES_WARMUP, rows, loadAverage: loadavg()[0] ?? Number.NaN };
 }
 
+type ServerCounters = { indexerCpuMs: number; majorGcMs: number; minorGcMs: number; postgresCpuMs: number };
+
+/**
+ * What the server side has spent so far: the indexer's CPU time and its garbage collections (from
+ * its own `nodejs_gc_duration_seconds`, which Ponder's `/metrics` serves), and the CPU time of
+ * every Postgres process on the machine (its backends and its background workers alike).
+ */
+async function serverCounters(run: BackfillRun): Promise<ServerCounters> {
+  const metrics = parseMetrics((await run.ponder?.metrics()) ?? "");
+  const gcMs = (kind: string) => metrics.sum("nodejs_gc_duration_seconds_sum", { kind }) * 1000;
+  return {
+    indexerCpuMs: processCpuMs(run.ponder?.pid),
+    majorGcMs: gcMs("major"),
+    minorGcMs: gcMs("minor"),
+    postgresCpuMs: postgresCpuMs(),
+  };
+}
+
+function perRequest(before: ServerCounters, after: ServerCounters, requests: number): ServerCosts {
+  const per = (key: keyof ServerCounters) => (after[key] - before[key]) / requests;
+  return {
+    indexerCpuMs: per("indexerCpuMs"),
+    majorGcMs: per("majorGcMs"),
+    minorGcMs: per("minorGcMs"),
+    postgresCpuMs: per("postgresCpuMs"),
+  };
+}
+
+/**
+ * CPU time of Postgres: every live process named `postgres` (what `/proc` shows of other users'
+ * processes too), plus what the postmaster's children that have exited used (its `cutime` and
+ * `cstime`: the postmaster reaps its backends), so that a connection closed between two readings
+ * does not take its CPU time with it.
+ */
+function postgresCpuMs(): number {
+  const processes = new Map<string, { ppid: string; own: number; reaped: number }>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) !== "postgres") continue;
+    const fields = statFields(stat);
+    const ms = (i: number) => (Number(fields[i]) * 1000) / CLOCK_TICKS_PER_SECOND;
+    processes.set(entry, { ppid: fields[1] ?? "", own: ms(11) + ms(12), reaped: ms(13) + ms(14) });
+  }
+  let total = 0;
+  for (const { ppid, own, reaped } of processes.values()) total += own + (processes.has(ppid) ? 0 : reaped); // a postmaster: its parent is not Postgres
+  return total;
+}
+
 /** User + system CPU time of a process in ms, from `/proc/<pid>/stat` (NaN where there is none). */
 function processCpuMs(pid: number | undefined): number {
   if (pid === undefined) return Number.NaN;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+    return cpuMsOfStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
   } catch {
     return Number.NaN;
   }
+}
+
+/** User + system CPU time in ms from the text of a `/proc/<pid>/stat`. */
+function cpuMsOfStat(stat: string): number {
+  const fields = statFields(stat);
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
+ * The fields of a `/proc/<pid>/stat` after the command name (which is in parentheses and may hold
+ * spaces), from field 3 on: ppid is `[1]`, utime and stime `[11]` and `[12]`, cutime and cstime
+ * (children waited for) `[13]` and `[14]`.
+ */
+function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
 }
 
 /** Linux's USER_HZ, which `/proc` counts CPU time in (100 on every architecture Node runs on). */

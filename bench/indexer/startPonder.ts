@@ -52,6 +52,12 @@ export type StartPonderReturnType = {
   backfillElapsedMs: () => number;
   /** The last lines Ponder printed (JSON logs). */
   output: () => string;
+  /**
+   * The indexer's VACUUM (ANALYZE) after the backfill (`indexer/lib/vacuumAfterBackfill.ts`, on
+   * Postgres): how long it took and over how many tables once logged, its warning if it failed,
+   * `undefined` before either (and always for the bare project, which has no such step).
+   */
+  maintenance: () => { durationMs: number; tables: number } | { failed: string } | undefined;
   /** SIGTERM to the process group, SIGKILL after 10 s; resolves once it has exited. */
   stop: () => Promise<void>;
 };
@@ -62,8 +68,12 @@ type PonderLog = {
   duration?: number;
   endpoint?: string;
   port?: number;
+  table_count?: number;
   error?: { message?: string };
 };
+
+const VACUUMED = "Vacuumed and analyzed the indexer's tables after the backfill";
+const VACUUM_FAILED = "Could not vacuum and analyze the indexer's tables after the backfill";
 
 /**
  * Spawns `ponder start --root . --config <config> --schema <schema> --port <port>` in `<root>`
@@ -106,6 +116,7 @@ export function startPonder(parameters: StartPonderParameters): StartPonderRetur
   let backfillStartedAt: number | undefined;
   let backfillMs: number | undefined;
   let indexesMs = 0;
+  let maintenance: ReturnType<StartPonderReturnType["maintenance"]>;
   let resolveReady: (timings: PonderTimings) => void = () => {};
   let rejectReady: (error: Error) => void = () => {};
   const ready = new Promise<PonderTimings>((resolve, reject) => {
@@ -126,6 +137,9 @@ export function startPonder(parameters: StartPonderParameters): StartPonderRetur
       backfillStartedAt ??= now - backfillMs;
     }
     if (log.msg === "Created database indexes") indexesMs = log.duration ?? 0;
+    if (log.msg === VACUUMED)
+      maintenance = { durationMs: log.duration ?? Number.NaN, tables: log.table_count ?? 0 };
+    if (log.msg?.startsWith(VACUUM_FAILED)) maintenance = { failed: log.error?.message ?? log.msg };
     if (log.msg === "Started returning 200 responses" && log.endpoint === "/ready") {
       const readyMs = now - spawnedAt;
       void confirmReady(url).then(
@@ -165,6 +179,7 @@ export function startPonder(parameters: StartPonderParameters): StartPonderRetur
     backfillElapsedMs: () =>
       backfillStartedAt === undefined ? Number.NaN : performance.now() - backfillStartedAt,
     output: () => output,
+    maintenance: () => maintenance,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       signalGroup(child, "SIGTERM");
