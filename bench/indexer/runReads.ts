@@ -57,10 +57,20 @@ export async function runReads(parameters: RunReadsParameters): Promise<ReadsRep
     progress(
       `reads (${state}): ${parameters.requests} requests per endpoint after ${parameters.warmup} warm-up, ${parameters.concurrency} at a time, from a second process…`,
     );
-    // One endpoint at a time, so that the server's costs can be told apart per endpoint.
+    // One endpoint at a time, so that the server's costs can be told apart per endpoint. The
+    // server's code is warmed by a load of its own first: the first run of an endpoint's code
+    // (parsing, compiling, optimizing) is not what a request costs, and would land in its costs.
     const results: EndpointLatency[] = [];
     const costs: ServerCosts[] = [];
     for (const endpoint of endpoints) {
+      await measureReads({
+        ...common,
+        endpoints: [endpoint],
+        concurrency: parameters.concurrency,
+        warmup: parameters.warmup,
+        requests: parameters.concurrency,
+        client: "raw",
+      });
       const before = await serverCounters(run);
       const [result] = await measureReads({
         ...common,
