@@ -3,12 +3,13 @@ import pg from "pg";
 /*
  * Ponder writes the historical backfill with bulk COPYs and builds the indexes after it, but never
  * runs ANALYZE or VACUUM. Until autovacuum gets round to the tables (and it is off on some
- * servers, as on the benchmark machines), the planner sees no statistics and every first read of
- * a page has to set its hint bits, which makes the first reads after the backfill several times
- * slower than later ones (BENCHMARKS.md). PostgreSQL's own advice after a bulk load is to ANALYZE
+ * servers, as on the benchmark machines), the planner sees no statistics for any query (`/sql`
+ * clients write their own) and every first read of a page has to set its rows' hint bits (and
+ * dirty the page). PostgreSQL's own advice after a bulk load is to ANALYZE
  * (https://www.postgresql.org/docs/current/populate.html#POPULATE-ANALYZE); `VACUUM (ANALYZE)`
  * does that and sets the hint bits and the visibility map in the same pass, so index-only scans
- * work from the first read.
+ * work from the first read. (It did not remove the slower first pass of the read benchmark, which
+ * is not the database's state: README, Known limits.)
  */
 
 /** Where the maintenance logs: Ponder's logger in the indexer. */
