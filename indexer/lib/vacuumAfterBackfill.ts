@@ -51,14 +51,16 @@ const NOT_CREATED_YET = new Set(["42P01", "3F000"]);
  * of its schema's tables, once.
  *
  * The backfill has ended when `_ponder_meta`'s `is_ready` turns from 0 to 1: Ponder sets it after
- * it has created the indexes, triggers and views, so no DDL of Ponder's runs after it. It must be
- * seen at 0 first: a restarted `ponder start` finds the 1 its previous run left until its
- * migration resets it, and an API module that `ponder dev` reloads without re-indexing sees only 1
- * (nothing new was bulk-loaded, so nothing is done). VACUUM takes no lock that blocks reads or
- * writes, so the indexer goes on serving and indexing live blocks meanwhile.
+ * it has created the indexes, triggers and views, so no DDL of Ponder's runs after it. Ponder's
+ * migration resets the flag to 0 before it loads the API module (`ponder start`, and each full
+ * reload of `ponder dev`), so a 1 at the first reading means the backfill ended before this
+ * process began (`ponder serve`, a `ponder dev` reload of the API alone): nothing new was
+ * bulk-loaded, and nothing is done. VACUUM takes no lock that blocks reads or writes, so the
+ * indexer goes on serving and indexing live blocks meanwhile.
  *
  * @param options the database, schema, logger, poll interval and abort signal
- * @returns the tables vacuumed and how long it took, or `undefined` when `signal` aborted first
+ * @returns the tables vacuumed and how long it took, or `undefined` when the backfill had ended
+ *   before or `signal` aborted first
  * @throws when the database cannot be reached or a VACUUM fails (the caller logs it; the indexer
  *   works without it)
  */
@@ -73,16 +75,14 @@ export async function vacuumAfterBackfill(
   const meta = `${client.escapeIdentifier(schema)}."_ponder_meta"`;
   try {
     await client.connect();
-    let seenNotReady = false;
+    if (await readIsReady(client, meta)) {
+      logger?.debug?.({ msg: "The backfill had ended before this process began; nothing to vacuum", schema });
+      return undefined;
+    }
+    logger?.debug?.({ msg: "Waiting for the backfill to end to vacuum and analyze its tables", schema });
     for (;;) {
-      if (signal?.aborted) return undefined;
-      const ready = await readIsReady(client, meta);
-      if (ready && seenNotReady) break;
-      if (!ready && !seenNotReady) {
-        seenNotReady = true;
-        logger?.debug?.({ msg: "Waiting for the backfill to end to vacuum and analyze its tables", schema });
-      }
       if (!(await sleep(pollIntervalMs, signal))) return undefined;
+      if (await readIsReady(client, meta)) break;
     }
 
     const started = performance.now();
