@@ -63,23 +63,16 @@ export async function runReads(parameters: RunReadsParameters): Promise<ReadsRep
     const results: EndpointLatency[] = [];
     const costs: ServerCosts[] = [];
     for (const endpoint of endpoints) {
-      await measureReads({
+      const job = {
         ...common,
         endpoints: [endpoint],
         concurrency: parameters.concurrency,
         warmup: parameters.warmup,
-        requests: parameters.concurrency,
-        client: "raw",
-      });
+        client: "raw" as const,
+      };
+      await measureReads({ ...job, requests: parameters.concurrency });
       const before = await serverCounters(run);
-      const [result] = await measureReads({
-        ...common,
-        endpoints: [endpoint],
-        concurrency: parameters.concurrency,
-        warmup: parameters.warmup,
-        requests: parameters.requests,
-        client: "raw",
-      });
+      const [result] = await measureReads({ ...job, requests: parameters.requests });
       if (result === undefined) continue;
       const cost = perRequest(before, await serverCounters(run), parameters.warmup + parameters.requests);
       results.push(result);
@@ -234,7 +227,8 @@ async function compareRoutes(
   return { requests: ROUTES_REQUESTS, warmup: ROUTES_WARMUP, rows, loadAverage: loadavg()[0] ?? Number.NaN };
 }
 
-type ServerCounters = { indexerCpuMs: number; majorGcMs: number; minorGcMs: number; postgresCpuMs: number };
+/** The same figures as {@link ServerCosts}, but totals so far rather than per request. */
+type ServerCounters = ServerCosts;
 
 /**
  * What the server side has spent so far: the indexer's CPU time and its garbage collections (from
@@ -253,13 +247,8 @@ async function serverCounters(run: BackfillRun): Promise<ServerCounters> {
 }
 
 function perRequest(before: ServerCounters, after: ServerCounters, requests: number): ServerCosts {
-  const per = (key: keyof ServerCounters) => (after[key] - before[key]) / requests;
-  return {
-    indexerCpuMs: per("indexerCpuMs"),
-    majorGcMs: per("majorGcMs"),
-    minorGcMs: per("minorGcMs"),
-    postgresCpuMs: per("postgresCpuMs"),
-  };
+  const keys = Object.keys(after) as (keyof ServerCounters)[];
+  return Object.fromEntries(keys.map((key) => [key, (after[key] - before[key]) / requests])) as ServerCosts;
 }
 
 /**
