@@ -8,6 +8,7 @@ import { vaultChains } from "../../shared/config/vaultChains.js";
 import type { Benchmark } from "../types.js";
 import { BENCH_SALT } from "./benchSalt.js";
 import { generateEvents } from "./generateEvents.js";
+import { measurePretenuringKept } from "./measurePretenuringKept.js";
 import { type IndexerSectionInput, renderIndexerSection, type VerifiedRun } from "./renderIndexerSection.js";
 import { type BackfillDatabase, type BackfillProject, type BackfillRun, runBackfill } from "./runBackfill.js";
 import { type RunReadsParameters, runReads } from "./runReads.js";
@@ -81,6 +82,7 @@ export const indexerBenchmark: Benchmark = {
         expectedAccounts,
         runs: [],
         reads: undefined,
+        pretenuring: undefined,
         notes: [],
       };
       const run = async (
@@ -88,6 +90,7 @@ export const indexerBenchmark: Benchmark = {
         database: BackfillDatabase,
         attempt: number,
         keepServing = false,
+        pretenuring: "on" | "off" = "off",
       ) => {
         const left = deadline - performance.now() - (input.reads === undefined ? READS_RESERVE_MS : 0);
         const budgetMs = Math.min(SETTINGS.budgetSeconds * 1000, left);
@@ -108,6 +111,7 @@ export const indexerBenchmark: Benchmark = {
           port: PONDER_PORT,
           budgetMs,
           keepServing,
+          pretenuring,
           nodeArgs: cpuProfileArgs(project),
           progress,
         });
@@ -134,6 +138,18 @@ export const indexerBenchmark: Benchmark = {
         else input.notes.push("Reads not measured: the real indexer did not finish its Postgres backfill.");
       } finally {
         await cleanupAfter(real);
+      }
+      // The same backfill and first read pass with V8's pretenuring kept, for the comparison.
+      if (input.reads !== undefined) {
+        const kept = await run("real", postgres, 3, true, "on");
+        try {
+          if (kept?.ponder !== undefined)
+            input.pretenuring = {
+              kept: await measurePretenuringKept({ run: kept, ...readSettings(), progress }),
+            };
+        } finally {
+          await cleanupAfter(kept);
+        }
       }
       // PGlite twice too, alternating: one run of each moved the ratio by ±0.05 between runs.
       if (real?.finished === true)

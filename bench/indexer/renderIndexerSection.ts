@@ -1,5 +1,6 @@
 import type { GenerateEventsReturnType } from "./generateEvents.js";
 import type { EndpointLatency } from "./loadTypes.js";
+import { type PretenuringBaseline, type PretenuringReport, renderPretenuring } from "./renderPretenuring.js";
 import type { BackfillRun } from "./runBackfill.js";
 
 /** A backfill run with its correctness check. */
@@ -24,6 +25,8 @@ export type IndexerSectionInput = {
   expectedAccounts: number;
   runs: VerifiedRun[];
   reads: ReadsReport | undefined;
+  /** The margin reads with V8's pretenuring kept and turned off, after `reads`. */
+  pretenuring: PretenuringReport | undefined;
   notes: string[];
 };
 
@@ -86,9 +89,29 @@ const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1));
  * @returns the section body
  */
 export function renderIndexerSection(input: IndexerSectionInput): string {
-  return [data(input), backfill(input), profile(input), readsSection(input), causes(input), notes(input)]
+  return [
+    data(input),
+    backfill(input),
+    profile(input),
+    readsSection(input),
+    renderPretenuring(input.pretenuring, pretenuringBaseline(input), input.reads?.concurrency ?? 0),
+    causes(input),
+    notes(input),
+  ]
     .filter((part) => part !== "")
     .join("\n\n");
+}
+
+/** The default run's side of the pretenuring comparison: the reads' first pass and the serving run's backfill. */
+function pretenuringBaseline(input: IndexerSectionInput): PretenuringBaseline | undefined {
+  const first = input.reads?.load[0];
+  const served = input.runs.find(
+    (r) =>
+      r.project === "real" && r.database === "postgres" && r.pretenuring === "off" && r.ponder !== undefined,
+  );
+  return first === undefined || served === undefined
+    ? undefined
+    : { ...first, eventsPerSecond: served.eventsPerSecond };
 }
 
 function data(input: IndexerSectionInput): string {
@@ -105,7 +128,9 @@ function data(input: IndexerSectionInput): string {
 
 function backfill(input: IndexerSectionInput): string {
   const rows = input.runs.map((run) => {
-    const name = run.project === "real" ? "real (`indexer/`)" : "bare (`bench/ponder-bare`)";
+    const name =
+      (run.project === "real" ? "real (`indexer/`)" : "bare (`bench/ponder-bare`)") +
+      (run.pretenuring === "on" ? ", V8 pretenuring kept" : "");
     const db = run.database === "postgres" ? "Postgres" : "PGlite";
     const rate = run.finished
       ? `**${int(run.eventsPerSecond)}**`
@@ -132,7 +157,9 @@ function ratioLine(runs: readonly VerifiedRun[], database: BackfillRun["database
   const real = bestRun(runs, "real", database);
   const bare = bestRun(runs, "bare", database);
   if (real === undefined || bare === undefined) return [];
-  const runCount = runs.filter((r) => r.project === "real" && r.database === database).length;
+  const runCount = runs.filter(
+    (r) => r.project === "real" && r.database === database && r.pretenuring === "off",
+  ).length;
   const of = runCount > 1 ? `best of ${runCount} runs each, ` : "";
   const db = database === "postgres" ? "Postgres" : "PGlite";
   const ratio = bare.eventsPerSecond / real.eventsPerSecond;
@@ -157,7 +184,7 @@ function bestRun(
   database: BackfillRun["database"],
 ): VerifiedRun | undefined {
   return runs
-    .filter((r) => r.project === project && r.database === database)
+    .filter((r) => r.project === project && r.database === database && r.pretenuring === "off")
     .sort((a, b) => Number(b.finished) - Number(a.finished) || b.eventsPerSecond - a.eventsPerSecond)[0];
 }
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PRETENURING_ENV } from "../../indexer/lib/configureV8.js";
 import { createDatabase } from "./createDatabase.js";
 import { parseMetrics } from "./parseMetrics.js";
 import { prepareBareRoot } from "./prepareBareRoot.js";
@@ -27,6 +28,8 @@ export type RunBackfillParameters = {
   keepServing?: boolean;
   /** Extra `node` arguments for the Ponder process (profiling). */
   nodeArgs?: readonly string[];
+  /** V8's allocation-site pretenuring in the Ponder process (default `off`, as the indexer runs; `indexer/lib/configureV8.ts`). */
+  pretenuring?: "on" | "off";
   progress: (line: string) => void;
 };
 
@@ -48,6 +51,8 @@ export type BackfillProfile = {
 export type BackfillRun = {
   project: BackfillProject;
   database: BackfillDatabase["kind"];
+  /** V8's allocation-site pretenuring in the Ponder process. */
+  pretenuring: "on" | "off";
   /** Reached `/ready` within the budget. */
   finished: boolean;
   /** Events Ponder reports as indexed (all of them when finished). */
@@ -83,15 +88,20 @@ const PROGRESS_EVERY_MS = 5_000;
  * await run.cleanup();
  */
 export async function runBackfill(parameters: RunBackfillParameters): Promise<BackfillRun> {
-  const { project, database } = parameters;
-  const label = `${project}/${database.kind}`;
+  const { project, database, pretenuring = "off" } = parameters;
+  const label = `${project}/${database.kind}${pretenuring === "on" ? " (pretenuring kept)" : ""}`;
   const schema = `${project}_${parameters.runId}`;
   const store = await openStore(parameters, schema);
   const ponder = startPonder({
     ...(project === "real" ? REAL : prepareBareRoot()),
     schema,
     port: parameters.port,
-    env: { CROSSMARGIN_CONFIG: parameters.manifestPath, PONDER_TELEMETRY_DISABLED: "true", ...store.env },
+    env: {
+      CROSSMARGIN_CONFIG: parameters.manifestPath,
+      PONDER_TELEMETRY_DISABLED: "true",
+      [PRETENURING_ENV]: pretenuring,
+      ...store.env,
+    },
     unsetEnv: store.unsetEnv,
     nodeArgs: parameters.nodeArgs,
     readyTimeoutMs: parameters.budgetMs + 60_000,
@@ -125,6 +135,7 @@ export async function runBackfill(parameters: RunBackfillParameters): Promise<Ba
     const run: BackfillRun = {
       project,
       database: database.kind,
+      pretenuring,
       finished: outcome.timings !== undefined,
       events,
       backfillMs,

@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import type { Hex } from "viem";
 import type { EndpointLatency } from "./loadTypes.js";
@@ -14,6 +13,8 @@ import {
 } from "./readEndpoints.js";
 import type { ReadsReport, ServerCosts } from "./renderIndexerSection.js";
 import type { BackfillRun } from "./runBackfill.js";
+import { measureEndpoint, processCpuMs } from "./serverCosts.js";
+import type { StartPonderReturnType } from "./startPonder.js";
 
 /** The indexer counts as idle once its event count has not moved for this long. */
 const IDLE_MS = 2_000;
@@ -57,9 +58,7 @@ export async function runReads(parameters: RunReadsParameters): Promise<ReadsRep
     progress(
       `reads (${state}): ${parameters.requests} requests per endpoint after ${parameters.warmup} warm-up, ${parameters.concurrency} at a time, from a second process…`,
     );
-    // One endpoint at a time, so that the server's costs can be told apart per endpoint. The
-    // server's code is warmed by a load of its own first: the first run of an endpoint's code
-    // (parsing, compiling, optimizing) is not what a request costs, and would land in its costs.
+    // One endpoint at a time, so that the server's costs can be told apart per endpoint.
     const results: EndpointLatency[] = [];
     const costs: ServerCosts[] = [];
     for (const endpoint of endpoints) {
@@ -70,11 +69,9 @@ export async function runReads(parameters: RunReadsParameters): Promise<ReadsRep
         warmup: parameters.warmup,
         client: "raw" as const,
       };
-      await measureReads({ ...job, requests: parameters.concurrency });
-      const before = await serverCounters(run);
-      const [result] = await measureReads({ ...job, requests: parameters.requests });
-      if (result === undefined) continue;
-      const cost = perRequest(before, await serverCounters(run), parameters.warmup + parameters.requests);
+      const measured = await measureEndpoint(run.ponder, { ...job, requests: parameters.requests });
+      if (measured === undefined) continue;
+      const { result, cost } = measured;
       results.push(result);
       costs.push(cost);
       progress(
@@ -83,7 +80,7 @@ export async function runReads(parameters: RunReadsParameters): Promise<ReadsRep
     }
     return { results, costs };
   };
-  const settled = await waitUntilIdle(run);
+  const settled = await waitUntilIdle(run.ponder, run.events);
   progress(
     `reads: indexer idle (${settled.events} events indexed after /ready, settled in ${(settled.ms / 1000).toFixed(1)} s)`,
   );
@@ -154,7 +151,7 @@ export async function runReads(parameters: RunReadsParameters): Promise<ReadsRep
 const MAINTENANCE_TIMEOUT_MS = 10 * 60_000;
 
 /** Waits for the indexer to log its VACUUM (ANALYZE) after the backfill, or its failure. */
-async function waitForMaintenance(run: BackfillRun): Promise<ReadsReport["maintenance"]> {
+export async function waitForMaintenance(run: BackfillRun): Promise<ReadsReport["maintenance"]> {
   const started = performance.now();
   for (;;) {
     const maintenance = run.ponder?.maintenance();
@@ -169,12 +166,18 @@ async function waitForMaintenance(run: BackfillRun): Promise<ReadsReport["mainte
  * Waits until the indexer's event count has not moved for {@link IDLE_MS}: right after `/ready`
  * the live sync indexes the blocks above Ponder's finality window (the Finality block handler
  * runs on each); reads are measured after that.
+ *
+ * @param ponder the serving indexer
+ * @param atReady its event count at `/ready` (the events it indexed since are reported)
+ * @returns the events indexed since `/ready` and how long the wait took
  */
-async function waitUntilIdle(run: BackfillRun): Promise<{ events: number; ms: number }> {
+export async function waitUntilIdle(
+  ponder: StartPonderReturnType | undefined,
+  atReady: number,
+): Promise<{ events: number; ms: number }> {
   const started = performance.now();
   const count = async () =>
-    parseMetrics((await run.ponder?.metrics()) ?? "").sum("ponder_indexing_completed_events");
-  const atReady = run.events;
+    parseMetrics((await ponder?.metrics()) ?? "").sum("ponder_indexing_completed_events");
   let last = await count();
   let since = performance.now();
   while (performance.now() - since < IDLE_MS && performance.now() - started < IDLE_TIMEOUT_MS) {
@@ -226,81 +229,3 @@ async function compareRoutes(
   }
   return { requests: ROUTES_REQUESTS, warmup: ROUTES_WARMUP, rows, loadAverage: loadavg()[0] ?? Number.NaN };
 }
-
-/** The same figures as {@link ServerCosts}, but totals so far rather than per request. */
-type ServerCounters = ServerCosts;
-
-/**
- * What the server side has spent so far: the indexer's CPU time and its garbage collections (from
- * its own `nodejs_gc_duration_seconds`, which Ponder's `/metrics` serves), and the CPU time of
- * every Postgres process on the machine (its backends and its background workers alike).
- */
-async function serverCounters(run: BackfillRun): Promise<ServerCounters> {
-  const metrics = parseMetrics((await run.ponder?.metrics()) ?? "");
-  const gcMs = (kind: string) => metrics.sum("nodejs_gc_duration_seconds_sum", { kind }) * 1000;
-  return {
-    indexerCpuMs: processCpuMs(run.ponder?.pid),
-    majorGcMs: gcMs("major"),
-    minorGcMs: gcMs("minor"),
-    postgresCpuMs: postgresCpuMs(),
-  };
-}
-
-function perRequest(before: ServerCounters, after: ServerCounters, requests: number): ServerCosts {
-  const keys = Object.keys(after) as (keyof ServerCounters)[];
-  return Object.fromEntries(keys.map((key) => [key, (after[key] - before[key]) / requests])) as ServerCosts;
-}
-
-/**
- * CPU time of Postgres: every live process named `postgres` (what `/proc` shows of other users'
- * processes too), plus what the postmaster's children that have exited used (its `cutime` and
- * `cstime`: the postmaster reaps its backends), so that a connection closed between two readings
- * does not take its CPU time with it.
- */
-function postgresCpuMs(): number {
-  const processes = new Map<string, { ppid: string; own: number; reaped: number }>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-    } catch {
-      continue; // exited meanwhile
-    }
-    if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) !== "postgres") continue;
-    const fields = statFields(stat);
-    const ms = (i: number) => (Number(fields[i]) * 1000) / CLOCK_TICKS_PER_SECOND;
-    processes.set(entry, { ppid: fields[1] ?? "", own: ms(11) + ms(12), reaped: ms(13) + ms(14) });
-  }
-  let total = 0;
-  for (const { ppid, own, reaped } of processes.values()) total += own + (processes.has(ppid) ? 0 : reaped); // a postmaster: its parent is not Postgres
-  return total;
-}
-
-/** User + system CPU time of a process in ms, from `/proc/<pid>/stat` (NaN where there is none). */
-function processCpuMs(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
-  try {
-    return cpuMsOfStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** User + system CPU time in ms from the text of a `/proc/<pid>/stat`. */
-function cpuMsOfStat(stat: string): number {
-  const fields = statFields(stat);
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-}
-
-/**
- * The fields of a `/proc/<pid>/stat` after the command name (which is in parentheses and may hold
- * spaces), from field 3 on: ppid is `[1]`, utime and stime `[11]` and `[12]`, cutime and cstime
- * (children waited for) `[13]` and `[14]`.
- */
-function statFields(stat: string): string[] {
-  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-}
-
-/** Linux's USER_HZ, which `/proc` counts CPU time in (100 on every architecture Node runs on). */
-const CLOCK_TICKS_PER_SECOND = 100;
