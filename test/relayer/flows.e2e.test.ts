@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { type Address, type Hex, parseEventLogs, parseUnits } from "viem";
+import { type Hex, parseEventLogs, parseUnits } from "viem";
 import { generatePrivateKey } from "viem/accounts";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { type ChainClients, tokenAddress } from "../../indexer/testing/chainClients.js";
@@ -11,14 +11,7 @@ import {
 } from "../../relayer/attester/attesterServer.js";
 import { resolveKeys } from "../../relayer/pipeline/resolveKeys.js";
 import { type Relayer, startRelayer } from "../../relayer/pipeline/startRelayer.js";
-import {
-  collateralVaultAbi,
-  marginHubAbi,
-  mockErc20Abi,
-  mockPriceFeedAbi,
-  perpMarketAbi,
-} from "../../shared/abis/generated.js";
-import type { Config, RelayerConfig } from "../../shared/config/schema.js";
+import { collateralVaultAbi, marginHubAbi, perpMarketAbi } from "../../shared/abis/generated.js";
 import { fullBatchProof } from "../../shared/merkle/fullBatchProof.js";
 import { attestBalanceBatch } from "../utils/attestBalanceBatch.js";
 import { freePort } from "../utils/freePort.js";
@@ -26,8 +19,9 @@ import { writeAndWait } from "../utils/writeAndWait.js";
 import { captureLogs } from "./captureLogs.js";
 import { clearRedisPrefix } from "./clearRedisPrefix.js";
 import { findDeliveredCall } from "./findDeliveredCall.js";
+import { flowsDevnet } from "./flowsDevnet.js";
 import { mineBlocks, pollWhileMining } from "./pollWhileMining.js";
-import { isSynced, type KeyState, readKeyState } from "./readKeyState.js";
+import { isSynced, type KeyState } from "./readKeyState.js";
 import { readMetric } from "./readMetric.js";
 import { recoverSigners } from "./recoverSigners.js";
 import { type RelayedCall, submitRejected } from "./submitRejected.js";
@@ -76,143 +70,20 @@ afterAll(async () => {
   await clearRedisPrefix(redisUrl, PREFIX_REMOTE);
 }, 60_000);
 
-/** The devnet config with this file's relayer settings: quick rounds, any HTTP port. */
-function relayerConfig(queuePrefix: string, extra: Partial<RelayerConfig> = {}): Config {
-  const base = net.devnet.config;
-  return {
-    ...base,
-    relayer: {
-      ...base.relayer,
-      queuePrefix,
-      port: 0,
-      reconcileIntervalMs: RECONCILE_INTERVAL_MS,
-      attestTimeoutMs: 2_000,
-      ...extra,
-    },
-  };
-}
-
-function trader(index: number): { address: Address; privateKey: Hex } {
-  const found = net.accounts.traders[index];
-  if (found === undefined) throw new Error(`no trader ${index}`);
-  return found;
-}
-
-function hubAddress(): Address {
-  const hub = net.hub.chain.contracts.hub;
-  if (hub === undefined) throw new Error("the hub chain has no MarginHub");
-  return hub;
-}
-
-function perpMarket(): Address {
-  const market = net.hub.chain.contracts.perpMarket;
-  if (market === undefined) throw new Error("the hub chain has no PerpMarket");
-  return market;
-}
-
-const onHub = (key: Hex) => ({ publicClient: net.hub.publicClient, walletClient: net.hub.walletFor(key) });
-
-const keyState = (chain: ChainClients, account: Address, token: Address) =>
-  readKeyState({ hub: net.hub, chain, account, token });
-
-/**
- * Mines on every chain until the hub credits exactly what the vault holds (and `also` holds):
- * the relayer has carried everything final across.
- */
-function waitSynced(
-  chain: ChainClients,
-  account: Address,
-  token: Address,
-  what: string,
-  also: (state: KeyState) => boolean = () => true,
-): Promise<KeyState> {
-  return pollWhileMining(
-    chains,
-    () => keyState(chain, account, token),
-    (state) => isSynced(state) && also(state),
-    { what, timeoutMs: 90_000 },
-  );
-}
-
-function tokenBalance(chain: ChainClients, token: Address, account: Address): Promise<bigint> {
-  return chain.publicClient.readContract({
-    address: token,
-    abi: mockErc20Abi,
-    functionName: "balanceOf",
-    args: [account],
-  });
-}
-
-/** Deposits on each chain, mines them final and waits until the hub credits them. */
-async function depositAndWait(
-  account: { address: Address; privateKey: Hex },
-  deposits: readonly { chain: ChainClients; token: Address; amount: bigint }[],
-): Promise<KeyState[]> {
-  const before = await Promise.all(deposits.map((d) => keyState(d.chain, account.address, d.token)));
-  for (const { chain, token, amount } of deposits) {
-    await depositCollateral(chain, { key: account.privateKey, token, amount });
-  }
-  await mineBlocks(chains, 2);
-  return Promise.all(
-    deposits.map((d, i) =>
-      waitSynced(
-        d.chain,
-        account.address,
-        d.token,
-        `a deposit of ${d.amount} on ${d.chain.chain.chainId} credited`,
-        (state) => state.vault.balance === (before[i]?.vault.balance ?? 0n) + d.amount,
-      ),
-    ),
-  );
-}
-
-/** `requestWithdrawal` on the chain's vault; returns the request's guid. */
-async function requestWithdrawal(
-  chain: ChainClients,
-  account: { privateKey: Hex },
-  token: Address,
-  amount: bigint,
-): Promise<Hex> {
-  const receipt = await writeAndWait(
-    { publicClient: chain.publicClient, walletClient: chain.walletFor(account.privateKey) },
-    {
-      address: chain.chain.contracts.vault,
-      abi: collateralVaultAbi,
-      functionName: "requestWithdrawal",
-      args: [token, amount],
-    },
-  );
-  const [requested] = parseEventLogs({
-    abi: collateralVaultAbi,
-    logs: receipt.logs,
-    eventName: "WithdrawalRequested",
-  });
-  if (requested === undefined) throw new Error("requestWithdrawal emitted no WithdrawalRequested");
-  await mineBlocks(chains, 2);
-  return requested.args.guid;
-}
-
-/** The hub's decision on a withdrawal request, with the block it was made in. */
-async function withdrawalDecision(requestGuid: Hex): Promise<{ approved: boolean; blockNumber: bigint }> {
-  const [decided] = await net.hub.publicClient.getContractEvents({
-    address: hubAddress(),
-    abi: marginHubAbi,
-    eventName: "WithdrawalDecided",
-    args: { requestGuid },
-    fromBlock: 0n,
-  });
-  if (decided === undefined) throw new Error(`no WithdrawalDecided for ${requestGuid}`);
-  return { approved: decided.args.approved ?? false, blockNumber: decided.blockNumber };
-}
-
-async function setEthPrice(answer: bigint): Promise<void> {
-  await writeAndWait(onHub(net.accounts.deployer.privateKey), {
-    address: net.devnet.manifest.devnet.perpFeed,
-    abi: mockPriceFeedAbi,
-    functionName: "setAnswer",
-    args: [answer],
-  });
-}
+const {
+  relayerConfig,
+  trader,
+  hubAddress,
+  perpMarket,
+  onHub,
+  keyState,
+  waitSynced,
+  tokenBalance,
+  depositAndWait,
+  requestWithdrawal,
+  withdrawalDecision,
+  setEthPrice,
+} = flowsDevnet(() => net, { reconcileIntervalMs: RECONCILE_INTERVAL_MS });
 
 describe("the relayer with in-process attesters", () => {
   let relayer: Relayer;
