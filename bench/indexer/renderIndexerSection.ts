@@ -1,3 +1,4 @@
+import { cpuMs, int, ms, sec } from "./formatFigures.js";
 import type { GenerateEventsReturnType } from "./generateEvents.js";
 import type { EndpointLatency } from "./loadTypes.js";
 import { type PretenuringBaseline, type PretenuringReport, renderPretenuring } from "./renderPretenuring.js";
@@ -74,11 +75,6 @@ const MAX_RATIO = 1.5;
 const MAX_P99_MS = 10;
 /** The first endpoints of a read load are the ones the target is for: REST and its GraphQL twin. */
 const TARGET_ENDPOINTS = 2;
-
-const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "—");
-const sec = (ms: number | undefined) =>
-  ms === undefined || !Number.isFinite(ms) ? "—" : `${(ms / 1000).toFixed(1)} s`;
-const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1));
 
 /**
  * Renders the Markdown body of the indexer benchmark: the data, the backfill table with the
@@ -362,10 +358,6 @@ function maintenanceText(maintenance: ReadsReport["maintenance"]): string {
 
 function notes(input: IndexerSectionInput): string {
   return input.notes.map((note) => `- ${note}`).join("\n");
-}
-
-function cpuMs(value: number | undefined): string {
-  return value !== undefined && Number.isFinite(value) ? value.toFixed(3) : "—";
 }
 
 /** Per read, the node route against Hono: indexer CPU, requests/s and p99, means over the passes. */

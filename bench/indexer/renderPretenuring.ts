@@ -1,3 +1,4 @@
+import { cpuMs, int, ms } from "./formatFigures.js";
 import type { EndpointLatency } from "./loadTypes.js";
 import type { ServerCosts } from "./renderIndexerSection.js";
 
@@ -11,10 +12,6 @@ export type PretenuringReport = {
 
 /** The same reads with pretenuring off: the main read benchmark's first pass and its backfill. */
 export type PretenuringBaseline = MeasuredLoad & { eventsPerSecond: number };
-
-const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1));
-const cpu = (n: number | undefined) => (n !== undefined && Number.isFinite(n) ? n.toFixed(3) : "—");
-const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "—");
 
 /**
  * Renders the pretenuring comparison: per read, the indexer with pretenuring off (the default)
@@ -42,7 +39,7 @@ export function renderPretenuring(
       if (r === undefined) return [];
       const c = load.costs[i];
       return [
-        `| ${r.name} | ${setting} | ${ms(r.p50)} | ${ms(r.p90)} | **${ms(r.p99)}** | ${ms(r.max)} | ${int(r.requestsPerSecond)} | ${cpu(c?.indexerCpuMs)} | ${cpu(c?.majorGcMs)} / ${cpu(c?.minorGcMs)} | ${load.loadAverage.toFixed(1)} |`,
+        `| ${r.name} | ${setting} | ${ms(r.p50)} | ${ms(r.p90)} | **${ms(r.p99)}** | ${ms(r.max)} | ${int(r.requestsPerSecond)} | ${cpuMs(c?.indexerCpuMs)} | ${cpuMs(c?.majorGcMs)} / ${cpuMs(c?.minorGcMs)} | ${load.loadAverage.toFixed(1)} |`,
       ];
     }),
   );
