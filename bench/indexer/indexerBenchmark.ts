@@ -144,9 +144,7 @@ export const indexerBenchmark: Benchmark = {
         const kept = await run("real", postgres, 3, true, "on");
         try {
           if (kept?.ponder !== undefined)
-            input.pretenuring = {
-              kept: await measurePretenuringKept({ run: kept, ...readSettings(), progress }),
-            };
+            input.pretenuring = await measurePretenuringKept({ run: kept, ...readSettings(), progress });
         } finally {
           await cleanupAfter(kept);
         }

@@ -1,12 +1,10 @@
 import { loadavg } from "node:os";
 import type { Hex } from "viem";
-import type { EndpointLatency } from "./loadTypes.js";
 import { GRAPHQL_MARGIN, REST_MARGIN } from "./readEndpoints.js";
-import type { ServerCosts } from "./renderIndexerSection.js";
-import type { PretenuringReport } from "./renderPretenuring.js";
+import type { PretenuringSide } from "./renderPretenuring.js";
 import type { BackfillRun } from "./runBackfill.js";
 import { waitForMaintenance, waitUntilIdle } from "./runReads.js";
-import { measureEndpoint } from "./serverCosts.js";
+import { measureEndpoints } from "./serverCosts.js";
 
 /** Parameters of {@link measurePretenuringKept}. */
 export type MeasurePretenuringKeptParameters = {
@@ -33,7 +31,7 @@ export type MeasurePretenuringKeptParameters = {
  */
 export async function measurePretenuringKept(
   parameters: MeasurePretenuringKeptParameters,
-): Promise<PretenuringReport["kept"]> {
+): Promise<PretenuringSide> {
   const { run, progress } = parameters;
   await waitUntilIdle(run.ponder, run.events);
   await waitForMaintenance(run);
@@ -41,26 +39,11 @@ export async function measurePretenuringKept(
   progress(
     `reads (pretenuring kept): ${parameters.requests} requests per endpoint after ${parameters.warmup} warm-up, ${parameters.concurrency} at a time…`,
   );
-  const results: EndpointLatency[] = [];
-  const costs: ServerCosts[] = [];
-  for (const endpoint of [REST_MARGIN, GRAPHQL_MARGIN]) {
-    const measured = await measureEndpoint(run.ponder, {
-      baseUrl: run.ponder?.url ?? "",
-      endpoints: [endpoint],
-      salt: parameters.salt,
-      accounts: parameters.accounts,
-      seed: 20_261_124,
-      concurrency: parameters.concurrency,
-      client: "raw",
-      warmup: parameters.warmup,
-      requests: parameters.requests,
-    });
-    if (measured === undefined) continue;
-    results.push(measured.result);
-    costs.push(measured.cost);
-    progress(
-      `  ${measured.result.name}: p50 ${measured.result.p50.toFixed(2)} ms, p99 ${measured.result.p99.toFixed(2)} ms; GC per request: major ${measured.cost.majorGcMs.toFixed(3)} ms, minor ${measured.cost.minorGcMs.toFixed(3)} ms`,
-    );
-  }
+  const { results, costs } = await measureEndpoints(
+    run.ponder,
+    [REST_MARGIN, GRAPHQL_MARGIN],
+    parameters,
+    progress,
+  );
   return { eventsPerSecond: run.eventsPerSecond, results, costs, loadAverage: loadavg()[0] ?? Number.NaN };
 }

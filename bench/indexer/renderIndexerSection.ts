@@ -1,7 +1,7 @@
 import { cpuMs, int, ms, sec } from "./formatFigures.js";
 import type { GenerateEventsReturnType } from "./generateEvents.js";
 import type { EndpointLatency } from "./loadTypes.js";
-import { type PretenuringBaseline, type PretenuringReport, renderPretenuring } from "./renderPretenuring.js";
+import { type PretenuringSide, renderPretenuring } from "./renderPretenuring.js";
 import type { BackfillRun } from "./runBackfill.js";
 
 /** A backfill run with its correctness check. */
@@ -26,8 +26,8 @@ export type IndexerSectionInput = {
   expectedAccounts: number;
   runs: VerifiedRun[];
   reads: ReadsReport | undefined;
-  /** The margin reads with V8's pretenuring kept and turned off, after `reads`. */
-  pretenuring: PretenuringReport | undefined;
+  /** The margin reads of a real indexer that backfilled with V8's pretenuring kept, after `reads`. */
+  pretenuring: PretenuringSide | undefined;
   notes: string[];
 };
 
@@ -99,7 +99,7 @@ export function renderIndexerSection(input: IndexerSectionInput): string {
 }
 
 /** The default run's side of the pretenuring comparison: the reads' first pass and the serving run's backfill. */
-function pretenuringBaseline(input: IndexerSectionInput): PretenuringBaseline | undefined {
+function pretenuringBaseline(input: IndexerSectionInput): PretenuringSide | undefined {
   const first = input.reads?.load[0];
   const served = input.runs.find(
     (r) =>

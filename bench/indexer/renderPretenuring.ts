@@ -2,39 +2,37 @@ import { cpuMs, int, ms } from "./formatFigures.js";
 import type { EndpointLatency } from "./loadTypes.js";
 import type { ServerCosts } from "./renderIndexerSection.js";
 
-/** A read load on one indexer: latency per endpoint and the server's costs per request. */
-type MeasuredLoad = { results: EndpointLatency[]; costs: ServerCosts[]; loadAverage: number };
-
-/** What `measurePretenuringKept` measured: an indexer that backfilled with V8's pretenuring kept. */
-export type PretenuringReport = {
-  kept: MeasuredLoad & { eventsPerSecond: number };
+/** One side of the pretenuring comparison: the margin reads of one indexer and its backfill rate. */
+export type PretenuringSide = {
+  results: EndpointLatency[];
+  /** The server's costs per request, at the index of `results`. */
+  costs: ServerCosts[];
+  loadAverage: number;
+  eventsPerSecond: number;
 };
-
-/** The same reads with pretenuring off: the main read benchmark's first pass and its backfill. */
-export type PretenuringBaseline = MeasuredLoad & { eventsPerSecond: number };
 
 /**
  * Renders the pretenuring comparison: per read, the indexer with pretenuring off (the default)
  * beside one that backfilled and served with it kept.
  *
- * @param report the kept run's reads
+ * @param kept the reads of the indexer that backfilled with pretenuring kept
  * @param off the default run's first read pass and backfill rate
  * @param concurrency requests in flight in both
  * @returns the Markdown, or `""` when either side is missing
  */
 export function renderPretenuring(
-  report: PretenuringReport | undefined,
-  off: PretenuringBaseline | undefined,
+  kept: PretenuringSide | undefined,
+  off: PretenuringSide | undefined,
   concurrency: number,
 ): string {
-  if (report === undefined || off === undefined || report.kept.results.length === 0) return "";
+  if (kept === undefined || off === undefined || kept.results.length === 0) return "";
   const sides = [
     { setting: "off (default)", load: off },
-    { setting: "kept (`CROSSMARGIN_V8_PRETENURING=on`)", load: report.kept },
+    { setting: "kept (`CROSSMARGIN_V8_PRETENURING=on`)", load: kept },
   ];
-  const rows = report.kept.results.flatMap((kept) =>
+  const rows = kept.results.flatMap((read) =>
     sides.flatMap(({ setting, load }) => {
-      const i = load.results.findIndex((r) => r.name === kept.name);
+      const i = load.results.findIndex((r) => r.name === read.name);
       const r = load.results[i];
       if (r === undefined) return [];
       const c = load.costs[i];
@@ -44,7 +42,7 @@ export function renderPretenuring(
     }),
   );
   return [
-    `**V8 pretenuring, off and kept.** The indexer turns V8's allocation-site pretenuring off (\`indexer/lib/configureV8.ts\`). V8 makes its pretenuring decisions while the indexer backfills (an indexer restarted on the synced database showed none), so the comparison needs a backfill of its own: after the reads above, the real indexer backfilled the same data once more on Postgres with pretenuring kept (its run is in the backfill table, not in the ratio; ${int(report.kept.eventsPerSecond)} events/s against ${int(off.eventsPerSecond)} with it off), and its margin reads were measured as the first pass above was (idle, vacuumed, after a \`CHECKPOINT\`, ${concurrency} in flight, a warm-up load per endpoint first, the same accounts). The off rows are that first pass.`,
+    `**V8 pretenuring, off and kept.** The indexer turns V8's allocation-site pretenuring off (\`indexer/lib/configureV8.ts\`). V8 makes its pretenuring decisions while the indexer backfills (an indexer restarted on the synced database showed none), so the comparison needs a backfill of its own: after the reads above, the real indexer backfilled the same data once more on Postgres with pretenuring kept (its run is in the backfill table, not in the ratio; ${int(kept.eventsPerSecond)} events/s against ${int(off.eventsPerSecond)} with it off), and its margin reads were measured as the first pass above was (idle, vacuumed, after a \`CHECKPOINT\`, ${concurrency} in flight, a warm-up load per endpoint first, the same accounts). The off rows are that first pass.`,
     "",
     "| endpoint | pretenuring | p50 | p90 | p99 | max | requests/s | indexer CPU ms/request | of which GC major / minor | load avg |",
     "|---|---|---|---|---|---|---|---|---|---|",

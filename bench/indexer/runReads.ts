@@ -1,6 +1,5 @@
 import { loadavg } from "node:os";
 import type { Hex } from "viem";
-import type { EndpointLatency } from "./loadTypes.js";
 import { measureReads } from "./measureReads.js";
 import { parseMetrics } from "./parseMetrics.js";
 import {
@@ -11,9 +10,9 @@ import {
   REST_MARGIN,
   REST_MARGIN_VIA_HONO,
 } from "./readEndpoints.js";
-import type { ReadsReport, ServerCosts } from "./renderIndexerSection.js";
+import type { ReadsReport } from "./renderIndexerSection.js";
 import type { BackfillRun } from "./runBackfill.js";
-import { measureEndpoint, processCpuMs } from "./serverCosts.js";
+import { measureEndpoints, processCpuMs, READ_SEED } from "./serverCosts.js";
 import type { StartPonderReturnType } from "./startPonder.js";
 
 /** The indexer counts as idle once its event count has not moved for this long. */
@@ -52,33 +51,13 @@ export type RunReadsParameters = {
 export async function runReads(parameters: RunReadsParameters): Promise<ReadsReport> {
   const { run, progress } = parameters;
   const url = run.ponder?.url ?? "";
-  const common = { baseUrl: url, salt: parameters.salt, accounts: parameters.accounts, seed: 20_261_124 };
+  const common = { baseUrl: url, salt: parameters.salt, accounts: parameters.accounts, seed: READ_SEED };
   const endpoints = [REST_MARGIN, GRAPHQL_MARGIN, GRAPHQL_TABLES, GRAPHQL_ROW];
-  const load = async (state: string) => {
+  const load = (state: string) => {
     progress(
       `reads (${state}): ${parameters.requests} requests per endpoint after ${parameters.warmup} warm-up, ${parameters.concurrency} at a time, from a second process…`,
     );
-    // One endpoint at a time, so that the server's costs can be told apart per endpoint.
-    const results: EndpointLatency[] = [];
-    const costs: ServerCosts[] = [];
-    for (const endpoint of endpoints) {
-      const job = {
-        ...common,
-        endpoints: [endpoint],
-        concurrency: parameters.concurrency,
-        warmup: parameters.warmup,
-        client: "raw" as const,
-      };
-      const measured = await measureEndpoint(run.ponder, { ...job, requests: parameters.requests });
-      if (measured === undefined) continue;
-      const { result, cost } = measured;
-      results.push(result);
-      costs.push(cost);
-      progress(
-        `  ${result.name}: p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms; per request: indexer CPU ${cost.indexerCpuMs.toFixed(3)} ms (GC major ${cost.majorGcMs.toFixed(3)}, minor ${cost.minorGcMs.toFixed(3)}), Postgres CPU ${cost.postgresCpuMs.toFixed(3)} ms`,
-      );
-    }
-    return { results, costs };
+    return measureEndpoints(run.ponder, endpoints, parameters, progress);
   };
   const settled = await waitUntilIdle(run.ponder, run.events);
   progress(

@@ -1,28 +1,64 @@
 import { readdirSync, readFileSync } from "node:fs";
-import type { EndpointLatency, LoadJob } from "./loadTypes.js";
+import type { Hex } from "viem";
+import type { EndpointLatency, EndpointSpec, LoadJob } from "./loadTypes.js";
 import { measureReads } from "./measureReads.js";
 import { parseMetrics } from "./parseMetrics.js";
 import type { ServerCosts } from "./renderIndexerSection.js";
 import type { StartPonderReturnType } from "./startPonder.js";
 
+/** PRNG seed of the account choice in every measured read load (the same accounts in each). */
+export const READ_SEED = 20_261_124;
+
+/** The load of {@link measureEndpoints}: which accounts, how many requests, how many at once. */
+export type EndpointLoad = {
+  /** The generated accounts are `deriveAccount(salt, i)`, `i < accounts`. */
+  salt: Hex;
+  accounts: number;
+  concurrency: number;
+  warmup: number;
+  requests: number;
+};
+
 /**
- * One endpoint's latency under load (`job`, one endpoint) with what the server spent per request
- * (warm-up included). The server's code is warmed by a load of its own first: the first run of an
+ * Each endpoint's latency under load from a second process (one endpoint at a time, so that the
+ * server's costs can be told apart per endpoint), with what the server spent per request (warm-up
+ * included). Each endpoint's code is warmed by a load of its own first: the first run of an
  * endpoint's code (parsing, compiling, optimizing) is not what a request costs.
  *
  * @param ponder the serving indexer
- * @param job the load, with exactly one endpoint
- * @returns the latency and the server's costs per request, `undefined` when the worker measured nothing
+ * @param endpoints the endpoints, measured in this order
+ * @param load the accounts and the load
+ * @param progress where each endpoint's figures are printed
+ * @returns the latencies and, at the same index, the server's costs per request
  */
-export async function measureEndpoint(
+export async function measureEndpoints(
   ponder: StartPonderReturnType | undefined,
-  job: LoadJob,
-): Promise<{ result: EndpointLatency; cost: ServerCosts } | undefined> {
-  await measureReads({ ...job, requests: job.concurrency });
-  const before = await serverCounters(ponder);
-  const [result] = await measureReads(job);
-  if (result === undefined) return undefined;
-  return { result, cost: perRequest(before, await serverCounters(ponder), job.warmup + job.requests) };
+  endpoints: readonly EndpointSpec[],
+  load: EndpointLoad,
+  progress: (line: string) => void,
+): Promise<{ results: EndpointLatency[]; costs: ServerCosts[] }> {
+  const results: EndpointLatency[] = [];
+  const costs: ServerCosts[] = [];
+  for (const endpoint of endpoints) {
+    const job: LoadJob = {
+      ...load,
+      baseUrl: ponder?.url ?? "",
+      endpoints: [endpoint],
+      seed: READ_SEED,
+      client: "raw",
+    };
+    await measureReads({ ...job, requests: job.concurrency });
+    const before = await serverCounters(ponder);
+    const [result] = await measureReads(job);
+    if (result === undefined) continue;
+    const cost = perRequest(before, await serverCounters(ponder), job.warmup + job.requests);
+    results.push(result);
+    costs.push(cost);
+    progress(
+      `  ${result.name}: p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms; per request: indexer CPU ${cost.indexerCpuMs.toFixed(3)} ms (GC major ${cost.majorGcMs.toFixed(3)}, minor ${cost.minorGcMs.toFixed(3)}), Postgres CPU ${cost.postgresCpuMs.toFixed(3)} ms`,
+    );
+  }
+  return { results, costs };
 }
 
 /** The same figures as {@link ServerCosts}, but totals so far rather than per request. */

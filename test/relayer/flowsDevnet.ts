@@ -22,18 +22,17 @@ export type FlowsDevnetOptions = {
 /**
  * The helpers of the relayer's end-to-end flows (`flows.e2e.test.ts`) over one indexed devnet:
  * relayer configs, the demo traders, deposits and withdrawals that wait for the hub, reads of the
- * hub's decisions. `getNet` is called at each use, so the helpers can be made at module level,
+ * hub's decisions. `net` is called at each use, so the helpers can be made at module level,
  * before the devnet starts in `beforeAll`.
  *
- * @param getNet the running devnet
+ * @param net the running devnet
  * @param options the relayer settings of these tests
  * @returns the helpers
  * @example
  * let net: IndexedDevnet;
  * const { trader, depositAndWait } = flowsDevnet(() => net, { reconcileIntervalMs: 1_000 });
  */
-export function flowsDevnet(getNet: () => IndexedDevnet, options: FlowsDevnetOptions) {
-  const net = getNet;
+export function flowsDevnet(net: () => IndexedDevnet, options: FlowsDevnetOptions) {
   /** Every chain: the hub chain (with its own vault), then the vault chains. */
   const chains = (): ChainClients[] => [net().hub, ...net().vaults];
 
