@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { AnvilError } from "./errors.js";
+import { AnvilError, PortInUseError } from "./errors.js";
 
 /** Parameters of {@link startAnvil}. */
 export type StartAnvilParameters = {
@@ -11,7 +12,7 @@ export type StartAnvilParameters = {
   port: number;
   /** Seconds between blocks; 0 mines a block per transaction (automine). */
   blockTimeSeconds: number;
-  /** How long to wait for `eth_chainId` to answer (default 20 s). */
+  /** How long to wait until the process listens and answers `eth_chainId` (default 20 s). */
   readyTimeoutMs?: number;
 };
 
@@ -36,8 +37,18 @@ export type StartAnvilReturnType = {
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const OUTPUT_TAIL = 4_000;
 
+/** What anvil writes to stderr when another process holds its port. */
+const ADDRESS_IN_USE = /address already in use/i;
+
 /**
- * Starts one anvil chain and waits until it answers `eth_chainId` with its chain id.
+ * Starts one anvil chain and waits until that process listens and answers `eth_chainId` with its
+ * chain id.
+ *
+ * "That process" matters: another anvil of the same chain id may take the port between the
+ * caller's check and this spawn (parallel test files do). Its `eth_chainId` would answer for a
+ * child that failed to bind, and the caller would then mine on someone else's chain. So anvil
+ * writes a `--config-out` file, which it does only after it has bound its port, and ready means
+ * that file exists and the port answers.
  *
  * Runs the platform binary that `@foundry-rs/anvil` installs (falling back to the
  * `node_modules/.bin/anvil` wrapper) in its own process group, so a Ctrl-C in the terminal
@@ -45,15 +56,18 @@ const OUTPUT_TAIL = 4_000;
  *
  * @param params chain id, port and block time
  * @returns the running anvil
- * @throws AnvilError when anvil exits early or does not answer in time
+ * @throws PortInUseError when another process holds the port
+ * @throws AnvilError when anvil exits early for another reason or does not answer in time
  * @example
  * const anvil = await startAnvil({ chainId: 31337, port: 8545, blockTimeSeconds: 1 });
  * await anvil.stop();
  */
 export async function startAnvil(params: StartAnvilParameters): Promise<StartAnvilReturnType> {
+  const readyDir = mkdtempSync(join(tmpdir(), `crossmargin-anvil-${params.port}-`));
+  const readyFile = join(readyDir, "ready.json");
   const args = ["--host", "127.0.0.1", "--port", String(params.port), "--chain-id", String(params.chainId)];
   if (params.blockTimeSeconds > 0) args.push("--block-time", String(params.blockTimeSeconds));
-  args.push("--silent");
+  args.push("--silent", "--config-out", readyFile);
 
   const child = spawn(anvilBinary(), args, { stdio: ["ignore", "ignore", "pipe"], detached: true });
   let output = "";
@@ -78,6 +92,7 @@ export async function startAnvil(params: StartAnvilParameters): Promise<StartAnv
   };
 
   const early = exited.then((exit) => {
+    if (ADDRESS_IN_USE.test(exit.output)) throw new PortInUseError(params.port, params.chainId);
     throw new AnvilError(
       params.chainId,
       `anvil for chain ${params.chainId} exited while starting (${describeExit(exit)}).`,
@@ -85,11 +100,14 @@ export async function startAnvil(params: StartAnvilParameters): Promise<StartAnv
     );
   });
   early.catch(() => {}); // exits after startup are the caller's business (see `exited`)
+  const deadline = Date.now() + (params.readyTimeoutMs ?? 20_000);
   try {
-    await Promise.race([waitForChainId(rpcUrl, params.chainId, params.readyTimeoutMs ?? 20_000), early]);
+    await Promise.race([waitUntilListening(rpcUrl, params.chainId, readyFile, deadline), early]);
   } catch (error) {
     await anvil.stop();
     throw error;
+  } finally {
+    rmSync(readyDir, { recursive: true, force: true });
   }
   return anvil;
 }
@@ -112,22 +130,30 @@ function anvilBinary(): string {
   return existsSync(native) ? native : join(ROOT, "node_modules", ".bin", "anvil");
 }
 
-async function waitForChainId(rpcUrl: string, chainId: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+/** Polls until anvil has written `readyFile` (it has bound its port) and answers `chainId`. */
+async function waitUntilListening(
+  rpcUrl: string,
+  chainId: number,
+  readyFile: string,
+  deadline: number,
+): Promise<void> {
+  const started = Date.now();
   for (;;) {
-    const answered = await fetchChainId(rpcUrl);
-    if (answered === chainId) return;
-    if (answered !== undefined) {
-      throw new AnvilError(chainId, `${rpcUrl} answered chain id ${answered}, expected ${chainId}.`, "");
+    if (existsSync(readyFile)) {
+      const answered = await fetchChainId(rpcUrl);
+      if (answered === chainId) return;
+      if (answered !== undefined) {
+        throw new AnvilError(chainId, `${rpcUrl} answered chain id ${answered}, expected ${chainId}.`, "");
+      }
     }
     if (Date.now() > deadline) {
       throw new AnvilError(
         chainId,
-        `anvil for chain ${chainId} did not answer on ${rpcUrl} within ${timeoutMs} ms.`,
+        `anvil for chain ${chainId} did not answer on ${rpcUrl} within ${deadline - started} ms.`,
         "",
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
 

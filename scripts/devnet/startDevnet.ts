@@ -51,7 +51,7 @@ export const MANIFEST_FILE = "manifest.json";
  *
  * Takes `<dir>/dev.lock` first (a second devnet on the same directory is refused with
  * `DevnetLockedError`; a lock left by a dead process is taken over) and checks every port
- * (`PortInUseError`). If an anvil exits on its own later, the rest are stopped, `closed`
+ * (`PortInUseError`, also when another process takes a port between the check and anvil's bind). If an anvil exits on its own later, the rest are stopped, `closed`
  * resolves with the error and `log` says so. The anvils are also killed if this process exits.
  *
  * @param params chain count and ids, ports, block time, finality depth, directory, logging
