@@ -100,9 +100,19 @@ export async function startAnvil(params: StartAnvilParameters): Promise<StartAnv
     );
   });
   early.catch(() => {}); // exits after startup are the caller's business (see `exited`)
-  const deadline = Date.now() + (params.readyTimeoutMs ?? 20_000);
+  let gone = false;
+  void exited.then(() => {
+    gone = true;
+  });
   try {
-    await Promise.race([waitUntilListening(rpcUrl, params.chainId, readyFile, deadline), early]);
+    const listening = await waitUntilListening({
+      rpcUrl,
+      chainId: params.chainId,
+      readyFile,
+      timeoutMs: params.readyTimeoutMs ?? 20_000,
+      gone: () => gone,
+    });
+    if (!listening) await early; // rejects with why it exited
   } catch (error) {
     await anvil.stop();
     throw error;
@@ -130,18 +140,25 @@ function anvilBinary(): string {
   return existsSync(native) ? native : join(ROOT, "node_modules", ".bin", "anvil");
 }
 
-/** Polls until anvil has written `readyFile` (it has bound its port) and answers `chainId`. */
-async function waitUntilListening(
-  rpcUrl: string,
-  chainId: number,
-  readyFile: string,
-  deadline: number,
-): Promise<void> {
-  const started = Date.now();
-  for (;;) {
+/**
+ * Polls until anvil has written `readyFile` (it has bound its port) and answers `chainId`.
+ *
+ * @returns true once it listens, false when the process is `gone` first
+ * @throws AnvilError when the port answers another chain id, or nothing happens in time
+ */
+async function waitUntilListening(parameters: {
+  rpcUrl: string;
+  chainId: number;
+  readyFile: string;
+  timeoutMs: number;
+  gone: () => boolean;
+}): Promise<boolean> {
+  const { rpcUrl, chainId, readyFile, timeoutMs } = parameters;
+  const deadline = Date.now() + timeoutMs;
+  while (!parameters.gone()) {
     if (existsSync(readyFile)) {
       const answered = await fetchChainId(rpcUrl);
-      if (answered === chainId) return;
+      if (answered === chainId) return true;
       if (answered !== undefined) {
         throw new AnvilError(chainId, `${rpcUrl} answered chain id ${answered}, expected ${chainId}.`, "");
       }
@@ -149,12 +166,13 @@ async function waitUntilListening(
     if (Date.now() > deadline) {
       throw new AnvilError(
         chainId,
-        `anvil for chain ${chainId} did not answer on ${rpcUrl} within ${deadline - started} ms.`,
+        `anvil for chain ${chainId} did not answer on ${rpcUrl} within ${timeoutMs} ms.`,
         "",
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+  return false;
 }
 
 async function fetchChainId(rpcUrl: string): Promise<number | undefined> {
