@@ -21,6 +21,8 @@ contract CollateralVault is ICollateralVault, QuorumVerifier, ReentrancyGuardTra
         bool allowed;
         uint256 depositCap;
         uint256 totalDeposited;
+        uint256 minWithdrawal;
+        uint256 totalClaimable;
     }
 
     uint32 private immutable _hubEid;
@@ -35,6 +37,8 @@ contract CollateralVault is ICollateralVault, QuorumVerifier, ReentrancyGuardTra
     mapping(address => mapping(address => AccountState)) private _accounts;
     /// @dev token => configuration
     mapping(address => TokenState) private _tokens;
+    /// @dev recipient => token => releases whose transfer failed, to be pulled with `claim`
+    mapping(address => mapping(address => uint256)) private _claimable;
 
     /// @param initialOwner owner (token configuration, attester rotation, unpause)
     /// @param hubEid_ the hub chain's eid (= chain id)
@@ -104,6 +108,21 @@ contract CollateralVault is ICollateralVault, QuorumVerifier, ReentrancyGuardTra
         return (t.allowed, t.depositCap, t.totalDeposited);
     }
 
+    /// @inheritdoc ICollateralVault
+    function claimable(address recipient, address token) external view returns (uint256) {
+        return _claimable[recipient][token];
+    }
+
+    /// @inheritdoc ICollateralVault
+    function totalClaimable(address token) external view returns (uint256) {
+        return _tokens[token].totalClaimable;
+    }
+
+    /// @inheritdoc ICollateralVault
+    function minWithdrawal(address token) external view returns (uint256) {
+        return _tokens[token].minWithdrawal;
+    }
+
     // ---------------------------------------------------------------- owner
 
     /// @inheritdoc ICollateralVault
@@ -113,6 +132,13 @@ contract CollateralVault is ICollateralVault, QuorumVerifier, ReentrancyGuardTra
         t.allowed = allowed;
         t.depositCap = depositCap;
         emit TokenConfigured(token, allowed, depositCap);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function setMinWithdrawal(address token, uint256 amount) external onlyOwner {
+        if (token == address(0)) revert CollateralVault_ZeroAddress();
+        _tokens[token].minWithdrawal = amount;
+        emit MinWithdrawalSet(token, amount);
     }
 
     // ---------------------------------------------------------------- accounts
@@ -131,6 +157,8 @@ contract CollateralVault is ICollateralVault, QuorumVerifier, ReentrancyGuardTra
     /// @inheritdoc ICollateralVault
     function requestWithdrawal(address token, uint256 amount) external whenNotPaused nonReentrant returns (bytes32 guid) {
         if (amount == 0) revert CollateralVault_ZeroAmount();
+        uint256 minimum = _tokens[token].minWithdrawal;
+        if (amount < minimum) revert CollateralVault_BelowMinWithdrawal(token, minimum, amount);
         AccountState storage s = _accounts[msg.sender][token];
         uint256 balance = s.balance;
         if (amount > balance) revert CollateralVault_InsufficientBalance(msg.sender, token, balance, amount);
@@ -189,6 +217,18 @@ contract CollateralVault is ICollateralVault, QuorumVerifier, ReentrancyGuardTra
         }
     }
 
+    /// @inheritdoc ICollateralVault
+    function claim(address token, address to) external nonReentrant returns (uint256 amount) {
+        if (to == address(0)) revert CollateralVault_ZeroAddress();
+        amount = _claimable[msg.sender][token];
+        if (amount == 0) revert CollateralVault_NothingToClaim(msg.sender, token);
+        _claimable[msg.sender][token] = 0;
+        _tokens[token].totalClaimable -= amount;
+        emit Claimed(msg.sender, token, to, amount);
+        // Pull: a failing transfer reverts here and only this caller's claim waits.
+        IERC20(token).safeTransfer(to, amount);
+    }
+
     // ---------------------------------------------------------------- internals
 
     function _deposit(address account, address token, uint256 amount) private {
@@ -229,7 +269,7 @@ contract CollateralVault is ICollateralVault, QuorumVerifier, ReentrancyGuardTra
         _tokens[d.token].totalDeposited -= released;
         emit WithdrawalReleased(d.account, d.token, released, s.balance, s.pending, seq, h.nonce);
         emit CommandApplied(h.guid, h.nonce, MessageCodec.APPROVE_WITHDRAWAL);
-        if (released != 0) IERC20(d.token).safeTransfer(d.account, released);
+        _release(d.token, d.account, released);
     }
 
     /// @dev REJECT_WITHDRAWAL: absorb the seized part, return `min(rest, pending)` from pending to balance.
@@ -259,7 +299,18 @@ contract CollateralVault is ICollateralVault, QuorumVerifier, ReentrancyGuardTra
         _tokens[c.token].totalDeposited -= seized;
         emit Seized(c.account, c.token, c.recipient, seized, s.balance, s.pending, s.seq, h.nonce);
         emit CommandApplied(h.guid, h.nonce, MessageCodec.SEIZE);
-        if (seized != 0) IERC20(c.token).safeTransfer(c.recipient, seized);
+        _release(c.token, c.recipient, seized);
+    }
+
+    /// @dev Sends `amount` of `token` to `to`; a transfer that reverts, returns false or is
+    /// refused (blocklist, pause, receive hook, short balance) becomes a claim `to` pulls later,
+    /// so no token or recipient can stall the ordered command path.
+    function _release(address token, address to, uint256 amount) private {
+        if (amount == 0) return;
+        if (IERC20(token).trySafeTransfer(to, amount)) return;
+        _claimable[to][token] += amount;
+        _tokens[token].totalClaimable += amount;
+        emit ClaimRecorded(to, token, amount);
     }
 
     /// @dev The answer to the oldest outstanding request of `s` absorbs up to `amount` of

@@ -29,6 +29,11 @@ interface ICollateralVault {
     event Seized(address indexed account, address indexed token, address indexed recipient, uint256 amount, uint256 balance, uint256 pending, uint64 seq, uint64 commandNonce);
     /// @notice A packet for the hub (LayerZero `PacketSent` shape).
     event PacketSent(bytes32 indexed guid, uint64 indexed nonce, uint32 dstEid, bytes packet);
+    /// @notice A release (approved withdrawal or seize) could not be transferred; `recipient` may `claim` it.
+    event ClaimRecorded(address indexed recipient, address indexed token, uint256 amount);
+    /// @notice `recipient` pulled its claim of `token`, paid to `to`.
+    event Claimed(address indexed recipient, address indexed token, address to, uint256 amount);
+    event MinWithdrawalSet(address indexed token, uint256 amount);
     /// @notice A hub command was verified and applied.
     event CommandApplied(bytes32 indexed guid, uint64 indexed nonce, uint8 messageType);
 
@@ -46,6 +51,10 @@ interface ICollateralVault {
     error CollateralVault_CommandAlreadyApplied(uint64 nonce);
     /// @notice The command skips a nonce; commands apply in order.
     error CollateralVault_CommandOutOfOrder(uint64 expected, uint64 nonce);
+    /// @notice The request is below the token's minimum withdrawal.
+    error CollateralVault_BelowMinWithdrawal(address token, uint256 minimum, uint256 amount);
+    /// @notice The caller has no claim of this token.
+    error CollateralVault_NothingToClaim(address recipient, address token);
     /// @notice The message is not a command this vault understands.
     error CollateralVault_UnknownCommand(uint8 messageType);
 
@@ -73,6 +82,24 @@ interface ICollateralVault {
     /// `min(amount, seizedPending)` (the seized part of the oldest requests), then releases/returns
     /// `min(rest, pending)`; its event reports what was actually released/returned.
     function receiveCommand(bytes calldata packet, bytes calldata signatures) external;
+
+    /// @notice Pull the caller's claim of `token` (releases whose transfer failed) and send it to
+    /// `to` (the caller itself, or another address when the caller cannot receive the token).
+    /// @return amount what was paid
+    function claim(address token, address to) external returns (uint256 amount);
+
+    /// @notice Releases owed to `recipient` whose transfer failed (pull with `claim`).
+    function claimable(address recipient, address token) external view returns (uint256);
+
+    /// @notice Sum of every recipient's claim of `token` (held by the vault beside `totalDeposited`).
+    function totalClaimable(address token) external view returns (uint256);
+
+    /// @notice Smallest amount `requestWithdrawal` accepts for `token` (0 = any non-zero amount).
+    function minWithdrawal(address token) external view returns (uint256);
+
+    /// @notice Set the smallest withdrawal request of `token` (owner only): dust requests cost the
+    /// relayer two deliveries each.
+    function setMinWithdrawal(address token, uint256 amount) external;
 
     /// @notice The (account, token) state.
     function accountState(address account, address token)
