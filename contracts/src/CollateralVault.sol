@@ -218,7 +218,7 @@ contract CollateralVault is ICollateralVault, QuorumVerifier, ReentrancyGuardTra
     }
 
     /// @inheritdoc ICollateralVault
-    function claim(address token, address to) external nonReentrant returns (uint256 amount) {
+    function claim(address token, address to) external whenNotPaused nonReentrant returns (uint256 amount) {
         if (to == address(0)) revert CollateralVault_ZeroAddress();
         amount = _claimable[msg.sender][token];
         if (amount == 0) revert CollateralVault_NothingToClaim(msg.sender, token);

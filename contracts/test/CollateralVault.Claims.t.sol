@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ICollateralVault} from "../src/interfaces/ICollateralVault.sol";
 import {MessageCodec} from "../src/libraries/MessageCodec.sol";
 import {CollateralVaultBase, FeeOnTransferToken} from "./CollateralVault.Base.t.sol";
@@ -230,6 +231,20 @@ contract CollateralVaultClaimsTest is CollateralVaultBase {
         vm.expectRevert(ICollateralVault.CollateralVault_ZeroAddress.selector);
         vm.prank(alice);
         vault.claim(address(usdc), address(0));
+    }
+
+    function test_claim_revertsWhilePaused() public {
+        BlocklistToken token = new BlocklistToken();
+        _configure(address(token));
+        _depositToken(address(token), alice, AMOUNT);
+        token.setBlocked(liquidator, true);
+        _apply(1, _seizeOf(address(token), alice, AMOUNT, liquidator));
+        vm.prank(guardian);
+        vault.pause();
+        vm.prank(liquidator);
+        vm.expectRevert(Pausable.EnforcedPause.selector);
+        vault.claim(address(token), makeAddr("to"));
+        _assertClaim(address(token), liquidator, AMOUNT);
     }
 
     function test_claim_paysOnceOnly() public {

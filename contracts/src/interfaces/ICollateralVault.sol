@@ -85,6 +85,7 @@ interface ICollateralVault {
 
     /// @notice Pull the caller's claim of `token` (releases whose transfer failed) and send it to
     /// `to` (the caller itself, or another address when the caller cannot receive the token).
+    /// Stopped while paused, like every other way out.
     /// @return amount what was paid
     function claim(address token, address to) external returns (uint256 amount);
 
