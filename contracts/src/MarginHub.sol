@@ -11,6 +11,7 @@ import {MessageCodec} from "./libraries/MessageCodec.sol";
 import {MarginMath} from "./libraries/MarginMath.sol";
 import {HubCredit} from "./libraries/HubCredit.sol";
 import {HubRisk} from "./libraries/HubRisk.sol";
+import {IAggregatorV3} from "./interfaces/IAggregatorV3.sol";
 
 /// @title MarginHub
 /// @notice Credits collateral held in vaults on other chains from quorum-attested balance
@@ -52,6 +53,12 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
 
     address[] private _consumers;
     mapping(address consumer => bool) private _isConsumer;
+
+    /// @dev A route that carried a batch or request keeps its vault (nonces and seqs live there).
+    mapping(uint32 eid => bool) private _routeUsed;
+    /// @dev Optional L2 sequencer-uptime feed (Chainlink) and the grace period after it comes back up.
+    address private _sequencerFeed;
+    uint32 private _sequencerGracePeriod;
 
     /// @param initialOwner admin (vaults, collaterals, consumers, attester rotation)
     /// @param initialAttesters strictly ascending attester addresses
@@ -128,11 +135,14 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
         if (h.nonce < expected) revert MarginHub_RequestAlreadyReceived(h.srcEid, h.nonce);
         if (h.nonce != expected) revert MarginHub_RequestOutOfOrder(h.srcEid, expected, h.nonce);
         _inboundNonce[h.srcEid] = h.nonce;
+        _markRouteUsed(h.srcEid);
         emit WithdrawalRequestReceived(h.guid, w.account, h.srcEid, w.token, w.amount, h.nonce);
 
         // The request's post-request figures are a leaf of their own; no source block travels with them.
         _applyLeaf(w.account, h.srcEid, w.token, w.balanceAfter, w.seq, w.inboundNonce, 0);
-        bool approved = _coversInitial(w.account);
+        // Always answered: what cannot be approved safely (a stale price, an unpriced or failing
+        // consumer) is rejected, so one request never blocks the requests behind it.
+        bool approved = _canApprove(w.account);
         bytes32 commandGuid = _send(
             h.srcEid,
             vault,
@@ -142,7 +152,7 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
             )
         );
         emit WithdrawalDecided(h.guid, w.account, h.srcEid, w.token, w.amount, approved, commandGuid);
-        if (!approved) _creditRejected(w, h.srcEid);
+        if (!approved) _creditRejected(w, h.srcEid, _outboundNonce[h.srcEid]);
     }
 
     /// @inheritdoc IMarginHub
@@ -160,8 +170,10 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
     /// @inheritdoc IMarginHub
     /// @dev Without an initial requirement nothing is priced, so stale feeds do not block.
     function requireInitialMargin(address account) external view {
-        (uint256 initialUsd,) = _requirements(account);
+        (uint256 initialUsd,, bool priced) = _requirements(account);
+        if (!priced) revert MarginHub_RequirementNotPriced(account);
         if (initialUsd == 0) return;
+        if (!_sequencerUp()) revert MarginHub_SequencerDown();
         (, uint256 adjustedUsd,) = _valuation(account, true);
         if (adjustedUsd < initialUsd) revert MarginHub_InsufficientMargin(account, adjustedUsd, initialUsd);
     }
@@ -169,8 +181,8 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
     /// @inheritdoc IMarginHub
     /// @dev False without a maintenance requirement (nothing is priced then).
     function isLiquidatable(address account) external view returns (bool) {
-        (, uint256 maintenanceUsd) = _requirements(account);
-        if (maintenanceUsd == 0) return false;
+        (, uint256 maintenanceUsd, bool priced) = _requirements(account);
+        if (maintenanceUsd == 0 || !priced || !_sequencerUp()) return false;
         (,, uint256 liquidationUsd) = _valuation(account, true);
         return liquidationUsd < maintenanceUsd;
     }
@@ -202,14 +214,14 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
     /// @inheritdoc IMarginHub
     function accountMargin(address account) external view returns (Margin memory m) {
         (m.collateralUsd, m.adjustedUsd, m.liquidationUsd) = _valuation(account, false);
-        (m.initialUsd, m.maintenanceUsd) = _requirements(account);
+        (m.initialUsd, m.maintenanceUsd,) = _requirements(account);
         m.healthFactor = MarginMath.healthFactor(m.liquidationUsd, m.maintenanceUsd);
     }
 
     /// @inheritdoc IMarginHub
     function health(address account) external view returns (uint256) {
         (,, uint256 liquidationUsd) = _valuation(account, false);
-        (, uint256 maintenanceUsd) = _requirements(account);
+        (, uint256 maintenanceUsd,) = _requirements(account);
         return MarginMath.healthFactor(liquidationUsd, maintenanceUsd);
     }
 
@@ -226,6 +238,11 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
     /// @inheritdoc IMarginHub
     function consumers() external view returns (address[] memory) {
         return _consumers;
+    }
+
+    /// @inheritdoc IMarginHub
+    function sequencerUptimeFeed() external view returns (address feed, uint32 gracePeriod) {
+        return (_sequencerFeed, _sequencerGracePeriod);
     }
 
     /// @inheritdoc IMarginHub
@@ -270,6 +287,8 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
     /// @inheritdoc IMarginHub
     function setVault(uint32 eid, address vault) external onlyOwner {
         if (vault == address(0)) revert MarginHub_ZeroAddress();
+        // A route with traffic has nonces and seqs at its vault: re-pointing it would stall both directions.
+        if (_routeUsed[eid]) revert MarginHub_RouteInUse(eid);
         _vaults[eid] = vault;
         emit VaultSet(eid, vault);
     }
@@ -319,6 +338,13 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
         _setMaxAttestationAge(maxAge);
     }
 
+    /// @inheritdoc IMarginHub
+    function setSequencerUptimeFeed(address feed, uint32 gracePeriod) external onlyOwner {
+        _sequencerFeed = feed;
+        _sequencerGracePeriod = gracePeriod;
+        emit SequencerUptimeFeedSet(feed, gracePeriod);
+    }
+
     // ------------------------------------------------------------ batches
 
     /// @dev Checks a BALANCE_BATCH packet (the quorum already verified) and marks its guid.
@@ -339,6 +365,7 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
         _checkAge(b.sourceTimestamp);
         _batchSubmitted[guid] = true;
         srcEid = h.srcEid;
+        _markRouteUsed(srcEid);
     }
 
     /// @dev Applies verified leaves, all from `chainId`.
@@ -368,9 +395,9 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
     /// @dev A rejected request's amount returns to pending at the vault: count it again when
     /// `HubCredit.creditRejected` finds that safe (no seize outstanding or since the request), so
     /// the account stays seizable; emits BalanceCredited with the stored seq and source block 0.
-    function _creditRejected(MessageCodec.WithdrawalRequest memory w, uint32 srcEid) private {
+    function _creditRejected(MessageCodec.WithdrawalRequest memory w, uint32 srcEid, uint64 rejectNonce) private {
         HubCredit.Credit storage c = _credits[w.account][srcEid][w.token];
-        (bool credited, uint256 newBalance) = c.creditRejected(w.amount, w.inboundNonce);
+        (bool credited, uint256 newBalance) = c.creditRejected(w.amount, w.inboundNonce, rejectNonce);
         if (credited) emit BalanceCredited(w.account, srcEid, w.token, newBalance, c.seq, 0);
     }
 
@@ -383,6 +410,10 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
         if (vault == address(0) || h.sender != MessageCodec.addressToBytes32(vault)) {
             revert MarginHub_UnknownVault(h.srcEid, h.sender);
         }
+    }
+
+    function _markRouteUsed(uint32 eid) private {
+        if (!_routeUsed[eid]) _routeUsed[eid] = true;
     }
 
     function _checkAge(uint64 sourceTimestamp) private view {
@@ -410,28 +441,46 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
 
     // ------------------------------------------------------------ margin
 
-    /// @dev Whether the account may withdraw: no initial requirement, or adjusted collateral at
-    /// fresh prices covers it.
-    function _coversInitial(address account) private view returns (bool) {
-        (uint256 initialUsd,) = _requirements(account);
+    /// @dev Whether a withdrawal may be approved; never reverts. Approves when no consumer
+    /// requires initial margin, or when every requirement is priced, the sequencer is up and
+    /// adjusted collateral at fresh prices (a collateral without one counts 0) covers it.
+    function _canApprove(address account) private view returns (bool) {
+        uint256 initialUsd;
+        uint256 n = _consumers.length;
+        for (uint256 i; i < n; ++i) {
+            // A revert is caught; only return data that does not decode still reverts (a broken consumer).
+            try IMarginConsumer(_consumers[i]).marginRequirement(account) returns (uint256 ini, uint256, bool priced) {
+                if (!priced) return false;
+                initialUsd += ini;
+            } catch {
+                return false;
+            }
+        }
         if (initialUsd == 0) return true;
+        if (!_sequencerUp()) return false;
         (, uint256 adjustedUsd,) = _valuation(account, true);
         return adjustedUsd >= initialUsd;
     }
 
-    /// @dev Sums of every consumer's requirements.
-    function _requirements(address account) private view returns (uint256 initialUsd, uint256 maintenanceUsd) {
+    /// @dev Sums of every consumer's requirements; `priced` when every one rests on fresh prices.
+    function _requirements(address account)
+        private
+        view
+        returns (uint256 initialUsd, uint256 maintenanceUsd, bool priced)
+    {
+        priced = true;
         uint256 n = _consumers.length;
         for (uint256 i; i < n; ++i) {
-            (uint256 ini, uint256 mnt) = IMarginConsumer(_consumers[i]).marginRequirement(account);
+            (uint256 ini, uint256 mnt, bool p) = IMarginConsumer(_consumers[i]).marginRequirement(account);
             initialUsd += ini;
             maintenanceUsd += mnt;
+            priced = priced && p;
         }
     }
 
-    /// @dev Values the account's counted collateral in registration order. `strict` reverts on a
-    /// stale or non-positive price of a collateral the account holds; otherwise answers are used
-    /// as they are and a non-positive one values the collateral at 0.
+    /// @dev Values the account's counted collateral in registration order. `strict` (checks that
+    /// let money out, liquidation) counts a collateral without a fresh positive price as 0;
+    /// otherwise (views) answers are used as they are and a non-positive one values it at 0.
     function _valuation(address account, bool strict)
         private
         view
@@ -443,10 +492,26 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
             uint256 credit = _credits[account][k.chainId][k.token].balance;
             if (credit == 0) continue;
             HubRisk.Collateral memory col = _collateral[k.chainId][k.token];
-            (, uint256 v) = HubRisk.countedValue(col, credit, strict);
+            (uint256 p, bool fresh) = HubRisk.price(col.feed, col.heartbeat);
+            if (strict && !fresh) continue;
+            uint256 v = HubRisk.valueAt(col, HubRisk.counted(col, credit), p);
             valueUsd += v;
             adjustedUsd += MarginMath.applyBps(v, MarginMath.BPS - col.haircutBps);
             liquidationUsd += MarginMath.applyBps(v, col.liquidationThresholdBps);
+        }
+    }
+
+    /// @dev True without an uptime feed; else the sequencer is up (answer 0) and has been for
+    /// longer than the grace period. A feed that reverts reads as down (fail closed).
+    function _sequencerUp() private view returns (bool) {
+        address feed = _sequencerFeed;
+        if (feed == address(0)) return true;
+        try IAggregatorV3(feed).latestRoundData() returns (uint80, int256 answer, uint256 startedAt, uint256, uint80) {
+            // forge-lint: disable-next-line(block-timestamp)
+            return answer == 0 && startedAt != 0 && block.timestamp > startedAt
+                && block.timestamp - startedAt > _sequencerGracePeriod;
+        } catch {
+            return false;
         }
     }
 
@@ -454,50 +519,86 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
 
     function _liquidate(address account, address recipient) private {
         if (recipient == address(0)) revert MarginHub_ZeroAddress();
-        (, uint256 maintenanceUsd) = _requirements(account);
+        // Users could not top up while the sequencer was down: no liquidation until the grace ends.
+        if (!_sequencerUp()) revert MarginHub_SequencerDown();
+        (, uint256 maintenanceUsd, bool priced) = _requirements(account);
+        if (!priced) revert MarginHub_RequirementNotPriced(account);
         (,, uint256 liquidationUsd) = _valuation(account, true);
         if (liquidationUsd >= maintenanceUsd) revert MarginHub_NotLiquidatable(account, liquidationUsd, maintenanceUsd);
 
         uint256 owedUsd;
+        uint256 coveredUsd;
         uint256 n = _consumers.length;
         for (uint256 i; i < n; ++i) {
-            owedUsd += IMarginConsumer(_consumers[i]).onLiquidation(account);
+            address consumer = _consumers[i];
+            uint256 owed = IMarginConsumer(consumer).onLiquidation(account);
+            if (owed == 0) continue;
+            owedUsd += owed;
+            coveredUsd += _seizeFor(account, consumer, owed, recipient);
         }
-        uint256 seizedUsd = _seizeAll(account, recipient, owedUsd);
-        emit Liquidated(account, msg.sender, recipient, owedUsd, seizedUsd);
+        emit Liquidated(account, msg.sender, recipient, owedUsd, coveredUsd);
     }
 
-    /// @dev Walks the collaterals in registration order, ordering per collateral a SEIZE worth
-    /// `min(value, remaining·(10000+bonus)/10000)` until `owedUsd` is covered.
+    /// @dev Covers `owedUsd` owed to `consumer` from the account's collateral: first the collaterals
+    /// with a fresh price in registration order, then those priced only by a stale positive answer
+    /// (seized last). Per collateral the debt's share goes to the consumer's settlement address
+    /// on that chain and only the bonus to the liquidator's `recipient`.
     /// @return coveredUsd the part of `owedUsd` covered (seized value without bonuses)
-    function _seizeAll(address account, address recipient, uint256 owedUsd) private returns (uint256 coveredUsd) {
-        uint256 remaining = owedUsd;
-        uint256 n = _collateralKeys.length;
-        for (uint256 i; i < n && remaining != 0; ++i) {
-            uint256 covered = _seizeOne(account, recipient, _collateralKeys[i], remaining);
-            // covered ≤ remaining (HubRisk.seizeAmount), so this cannot underflow.
-            unchecked {
-                remaining -= covered;
-            }
-            coveredUsd += covered;
-        }
-    }
-
-    /// @dev Orders the SEIZE of one collateral while `remainingUsd` is owed; returns the part covered.
-    function _seizeOne(address account, address recipient, CollateralKey memory k, uint256 remainingUsd)
+    function _seizeFor(address account, address consumer, uint256 owedUsd, address recipient)
         private
         returns (uint256 coveredUsd)
     {
-        HubCredit.Credit storage c = _credits[account][k.chainId][k.token];
-        uint256 credit = c.balance;
-        if (credit == 0) return 0;
-        uint256 amount;
-        (amount, coveredUsd) = HubRisk.seizeAmount(_collateral[k.chainId][k.token], credit, remainingUsd);
-        if (amount == 0) return 0;
-        _orderSeize(c, account, k, amount, recipient);
+        uint256 remaining = owedUsd;
+        uint256 n = _collateralKeys.length;
+        for (uint256 pass; pass < 2 && remaining != 0; ++pass) {
+            for (uint256 i; i < n && remaining != 0; ++i) {
+                uint256 covered = _seizeOne(account, consumer, _collateralKeys[i], remaining, recipient, pass == 0);
+                // covered ≤ remaining (HubRisk.seizeAmounts), so this cannot underflow.
+                unchecked {
+                    remaining -= covered;
+                }
+                coveredUsd += covered;
+            }
+        }
     }
 
-    /// @dev Lowers the credit at once, books the amount as outstanding and emits the SEIZE packet.
+    /// @dev Orders the SEIZEs of one collateral (of the pass's freshness) while `remainingUsd` is owed.
+    function _seizeOne(
+        address account,
+        address consumer,
+        CollateralKey memory k,
+        uint256 remainingUsd,
+        address recipient,
+        bool freshPass
+    ) private returns (uint256 coveredUsd) {
+        uint256 owedAmount;
+        uint256 bonusAmount;
+        (owedAmount, bonusAmount, coveredUsd) = _quoteSeize(account, k, remainingUsd, freshPass);
+        HubCredit.Credit storage c = _credits[account][k.chainId][k.token];
+        if (owedAmount != 0) {
+            address settlement = IMarginConsumer(consumer).settlementRecipient(k.chainId);
+            if (settlement == address(0)) revert MarginHub_NoSettlementRecipient(consumer, k.chainId);
+            _orderSeize(c, account, k, owedAmount, settlement);
+        }
+        if (bonusAmount != 0) _orderSeize(c, account, k, bonusAmount, recipient);
+    }
+
+    /// @dev `HubRisk.seizeAmounts` of one collateral on its whole credit, when the pass matches its
+    /// price's freshness and the price is positive; else nothing.
+    function _quoteSeize(address account, CollateralKey memory k, uint256 remainingUsd, bool freshPass)
+        private
+        view
+        returns (uint256 owedAmount, uint256 bonusAmount, uint256 coveredUsd)
+    {
+        uint256 credit = _credits[account][k.chainId][k.token].balance;
+        if (credit == 0) return (0, 0, 0);
+        HubRisk.Collateral memory col = _collateral[k.chainId][k.token];
+        (uint256 p, bool fresh) = HubRisk.price(col.feed, col.heartbeat);
+        if (p == 0 || fresh != freshPass) return (0, 0, 0);
+        return HubRisk.seizeAmounts(col, credit, p, remainingUsd);
+    }
+
+    /// @dev Lowers the credit at once, queues the command and emits the SEIZE packet.
     function _orderSeize(HubCredit.Credit storage c, address account, CollateralKey memory k, uint256 amount, address recipient)
         private
     {

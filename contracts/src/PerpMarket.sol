@@ -25,6 +25,8 @@ contract PerpMarket is IPerpMarket, IMarginConsumer, Ownable2Step {
 
     mapping(address account => Position) private _positions;
     mapping(address account => uint256 usd) private _debt;
+    /// @dev chainId => settlement address (0 = the default, `_settlement[0]`)
+    mapping(uint64 chainId => address) private _settlement;
 
     /// @param initialOwner owner (Ownable2Step)
     /// @param marginHub the hub that margins positions and alone may liquidate them
@@ -55,6 +57,8 @@ contract PerpMarket is IPerpMarket, IMarginConsumer, Ownable2Step {
         _initialMarginBps = initialMarginBps_;
         _maintenanceMarginBps = maintenanceMarginBps_;
         _symbol = symbol_;
+        _settlement[0] = initialOwner;
+        emit SettlementRecipientSet(0, initialOwner);
     }
 
     // ------------------------------------------------------------ trading
@@ -109,17 +113,31 @@ contract PerpMarket is IPerpMarket, IMarginConsumer, Ownable2Step {
     // ------------------------------------------------------------ IMarginConsumer
 
     /// @inheritdoc IMarginConsumer
-    /// @dev Uses the feed's answer as it is (views never revert on staleness); a non-positive
-    /// answer falls back to the entry price.
-    function marginRequirement(address account) external view returns (uint256 initialUsd, uint256 maintenanceUsd) {
+    /// @dev Figures at the feed's answer as it is (views never revert); `priced` only when the
+    /// answer is positive and fresh. A non-positive answer gives the figures at the entry price,
+    /// flagged unpriced, so the hub refuses approvals, new positions and liquidations on them.
+    function marginRequirement(address account)
+        external
+        view
+        returns (uint256 initialUsd, uint256 maintenanceUsd, bool priced)
+    {
         Position memory p = _positions[account];
         uint256 debtUsd = _debt[account];
-        if (p.size == 0) return (debtUsd, debtUsd);
-        (, int256 answer,,,) = _feed.latestRoundData();
+        if (p.size == 0) return (debtUsd, debtUsd, true);
+        (, int256 answer,, uint256 updatedAt,) = _feed.latestRoundData();
+        // forge-lint: disable-next-line(block-timestamp)
+        priced = answer > 0 && (updatedAt >= block.timestamp || block.timestamp - updatedAt <= _heartbeat);
         // casting to 'uint256' is safe because the answer is positive
         // forge-lint: disable-next-line(unsafe-typecast)
         uint256 priceWad = answer > 0 ? MarginMath.priceToWad(uint256(answer), _feedDecimals) : p.entryPriceWad;
-        return MarginMath.requirement(p.size, p.entryPriceWad, priceWad, _initialMarginBps, _maintenanceMarginBps, debtUsd);
+        (initialUsd, maintenanceUsd) =
+            MarginMath.requirement(p.size, p.entryPriceWad, priceWad, _initialMarginBps, _maintenanceMarginBps, debtUsd);
+    }
+
+    /// @inheritdoc IMarginConsumer
+    function settlementRecipient(uint64 chainId) external view returns (address) {
+        address recipient = _settlement[chainId];
+        return recipient == address(0) ? _settlement[0] : recipient;
     }
 
     /// @inheritdoc IMarginConsumer
@@ -188,6 +206,13 @@ contract PerpMarket is IPerpMarket, IMarginConsumer, Ownable2Step {
     /// @inheritdoc IPerpMarket
     function symbol() external view returns (string memory) {
         return _symbol;
+    }
+
+    /// @inheritdoc IPerpMarket
+    function setSettlementRecipient(uint64 chainId, address recipient) external onlyOwner {
+        if (chainId == 0 && recipient == address(0)) revert PerpMarket_InvalidConfig();
+        _settlement[chainId] = recipient;
+        emit SettlementRecipientSet(chainId, recipient);
     }
 
     /// @dev The feed's answer in WAD; reverts when stale or not positive.

@@ -10,7 +10,8 @@ import {MessageCodec} from "../src/libraries/MessageCodec.sol";
 /// and batches, stale or expired attestations, leaves that lie about their source or are not in
 /// the signed root, malformed batch headers, and the risk gates (healthy liquidation, stale price,
 /// pause). Each must revert with the exact error (or, for stale seqs, change nothing) and leave
-/// credits, outstanding seizes and nonces as they were.
+/// credits, outstanding seizes and nonces as they were; a request the hub cannot approve on fresh
+/// prices is rejected, never approved.
 contract AttacksHubTest is AttackFixture {
     function setUp() public override {
         super.setUp();
@@ -363,26 +364,38 @@ contract AttacksHubTest is AttackFixture {
     }
 
     /// @dev With a stale USDC price the hub cannot tell whether the withdrawal keeps alice
-    /// healthy: it reverts (the relayer retries) instead of approving on an old price.
-    function test_attack_withdrawalApprovalWithStalePrice() public {
+    /// healthy: USDC counts 0 (0 < 100), so it rejects instead of approving on an old price, and
+    /// does not stall the path either. The 400 return to her balance at the vault and stay
+    /// credited; once the price is fresh the same withdrawal is approved.
+    function test_attack_withdrawalApprovalWithStalePriceRejected() public {
         _creditUsdc(alice, 1_000e6, 1);
         consumer.setRequirement(alice, 100e18, 50e18);
         bytes memory request = _requestAtVault(alice, 400e6);
         vm.warp(START_TIME + 1 days + 1);
-        bytes memory sigs = _sigs(request);
+        uint256 wallet = usdc.balanceOf(alice);
 
-        HubSnapshot memory before = _hubSnap(alice);
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                IMarginHub.MarginHub_StalePrice.selector, address(usdcFeed), START_TIME, uint256(1 days)
-            )
-        );
-        hub.receiveWithdrawalRequest(request, sigs);
-        _assertHubUnchanged(before, alice);
+        bytes memory command = _relayRequest(request);
+        assertEq(this.messageTypeOf(command), MessageCodec.REJECT_WITHDRAWAL, "stale price: rejected");
+        assertEq(this.decodeDecision(command).amount, 400e6);
+        HubSnapshot memory s = _hubSnap(alice);
+        assertEq(s.credit, 1_000e6, "600 after the request + 400 credited back");
+        assertEq(s.seq, 2);
+        assertEq(s.outstanding, 0);
+        assertEq(s.lastCommandNonce, 1, "the credited rejection is queued");
+        assertEq(s.inboundNonce, 1, "answered: the path moves on");
+        assertEq(s.outboundNonce, 1);
+
+        _deliverToVault(command);
+        (uint256 balance, uint256 pending,,) = vault.accountState(alice, address(usdc));
+        assertEq(balance, 1_000e6, "the 400 returned to balance");
+        assertEq(pending, 0);
+        assertEq(usdc.balanceOf(alice), wallet, "nothing released");
 
         usdcFeed.setAnswer(1e8);
-        bytes memory command = _relayRequest(request);
-        assertEq(this.messageTypeOf(command), MessageCodec.APPROVE_WITHDRAWAL);
+        command = _relayRequest(_requestAtVault(alice, 400e6));
+        assertEq(this.messageTypeOf(command), MessageCodec.APPROVE_WITHDRAWAL, "fresh price: approved");
+        _deliverToVault(command);
+        assertEq(usdc.balanceOf(alice), wallet + 400e6);
     }
 
     /// @dev A paused hub takes no batch, root, leaf or request, however well attested.

@@ -51,6 +51,41 @@ contract MarginHubAdminTest is HubFixture {
         assertEq(hub.vaultOf(CHAIN_A), v);
     }
 
+    /// @dev A route that carried a batch (full or root only) keeps its vault: nonces and seqs live there.
+    function test_setVault_revertsOnceRouteCarriedBatch() public {
+        _credit(CHAIN_A, makeAddr("alice"), usdcA, 1e6, 1);
+        vm.prank(owner);
+        vm.expectRevert(abi.encodeWithSelector(IMarginHub.MarginHub_RouteInUse.selector, CHAIN_A));
+        hub.setVault(CHAIN_A, makeAddr("vaultA2"));
+        assertEq(hub.vaultOf(CHAIN_A), vaultA);
+
+        IMarginHub.Leaf[] memory leaves = new IMarginHub.Leaf[](1);
+        leaves[0] = _leaf(CHAIN_B, makeAddr("alice"), wethB, 1e18, 1, 0);
+        (bytes memory packet,) = _batchPacketFor(leaves);
+        hub.submitRoot(packet, _sigs(packet));
+        vm.prank(owner);
+        vm.expectRevert(abi.encodeWithSelector(IMarginHub.MarginHub_RouteInUse.selector, CHAIN_B));
+        hub.setVault(CHAIN_B, makeAddr("vaultB2"));
+
+        // an unused route can still be pointed elsewhere
+        vm.prank(owner);
+        hub.setVault(8453, makeAddr("vaultC"));
+        vm.prank(owner);
+        hub.setVault(8453, makeAddr("vaultC2"));
+        assertEq(hub.vaultOf(8453), makeAddr("vaultC2"));
+    }
+
+    /// @dev A withdrawal request marks its route too (the vault's request nonce is now tied to it).
+    function test_setVault_revertsOnceRouteCarriedRequest() public {
+        _requestWithdrawal(CHAIN_B, makeAddr("alice"), wethB, 1e17, 9e17, 2, 0);
+        vm.prank(owner);
+        vm.expectRevert(abi.encodeWithSelector(IMarginHub.MarginHub_RouteInUse.selector, CHAIN_B));
+        hub.setVault(CHAIN_B, makeAddr("vaultB2"));
+        vm.prank(owner);
+        hub.setVault(CHAIN_A, makeAddr("vaultA2")); // chain A carried nothing
+        assertEq(hub.vaultOf(CHAIN_A), makeAddr("vaultA2"));
+    }
+
     function test_setVault_revertsOnZero() public {
         vm.prank(owner);
         vm.expectRevert(IMarginHub.MarginHub_ZeroAddress.selector);

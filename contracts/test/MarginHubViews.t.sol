@@ -4,7 +4,8 @@ pragma solidity 0.8.30;
 import {HubFixture, MockConsumer} from "./utils/HubFixture.sol";
 import {IMarginHub} from "../src/interfaces/IMarginHub.sol";
 
-/// @notice Valuation and margin views (lenient prices) and the strict checks consumers call.
+/// @notice Valuation and margin views (lenient prices) and the strict checks consumers call
+/// (a collateral without a fresh positive price counts 0; an unpriced requirement fails closed).
 /// @dev alice holds 1,000 USDC (A), 1 WETH (B) and 15 WBTC (A, 10 counted by the cap):
 /// value 1,000 + 2,000 + 600,000; adjusted 980 + 1,700 + 480,000; liquidation 990 + 1,800 + 510,000.
 contract MarginHubViewsTest is HubFixture {
@@ -101,21 +102,47 @@ contract MarginHubViewsTest is HubFixture {
         hub.requireInitialMargin(alice);
     }
 
-    function test_requireInitialMargin_revertsOnStalePrice() public {
-        consumer.setRequirement(alice, 1, 1);
+    /// @dev A stale WBTC price counts WBTC as 0 (no revert): adjusted 980 + 1,700 = 2,680.
+    function test_requireInitialMargin_stalePriceCountsZero() public {
+        consumer.setRequirement(alice, 2_680e18, 1);
+        hub.requireInitialMargin(alice);
         btcFeed.setRoundData(60_000e18, block.timestamp - 1 hours - 1);
+        hub.requireInitialMargin(alice);
+        consumer.setRequirement(alice, 2_680e18 + 1, 1);
         vm.expectRevert(
-            abi.encodeWithSelector(
-                IMarginHub.MarginHub_StalePrice.selector, address(btcFeed), block.timestamp - 1 hours - 1, uint256(1 hours)
-            )
+            abi.encodeWithSelector(IMarginHub.MarginHub_InsufficientMargin.selector, alice, 2_680e18, 2_680e18 + 1)
         );
+        hub.requireInitialMargin(alice);
+        btcFeed.setAnswer(60_000e18); // fresh again: WBTC counts
         hub.requireInitialMargin(alice);
     }
 
-    function test_requireInitialMargin_revertsOnInvalidPrice() public {
-        consumer.setRequirement(alice, 1, 1);
+    /// @dev A zero or negative USDC price counts USDC as 0: adjusted 1,700 + 480,000 = 481,700.
+    function test_requireInitialMargin_nonPositivePriceCountsZero() public {
+        consumer.setRequirement(alice, 481_700e18 + 1, 1);
+        hub.requireInitialMargin(alice);
         usdcFeed.setAnswer(0);
-        vm.expectRevert(abi.encodeWithSelector(IMarginHub.MarginHub_InvalidPrice.selector, address(usdcFeed), int256(0)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IMarginHub.MarginHub_InsufficientMargin.selector, alice, 481_700e18, 481_700e18 + 1)
+        );
+        hub.requireInitialMargin(alice);
+        usdcFeed.setAnswer(-1);
+        vm.expectRevert(
+            abi.encodeWithSelector(IMarginHub.MarginHub_InsufficientMargin.selector, alice, 481_700e18, 481_700e18 + 1)
+        );
+        hub.requireInitialMargin(alice);
+        consumer.setRequirement(alice, 481_700e18, 1);
+        hub.requireInitialMargin(alice);
+    }
+
+    /// @dev An unpriced requirement cannot be checked: it reverts, even a zero one.
+    function test_requireInitialMargin_revertsWhenRequirementUnpriced() public {
+        consumer.setRequirement(alice, 1, 1);
+        consumer.setUnpriced(true);
+        vm.expectRevert(abi.encodeWithSelector(IMarginHub.MarginHub_RequirementNotPriced.selector, alice));
+        hub.requireInitialMargin(alice);
+        consumer.setRequirement(alice, 0, 0);
+        vm.expectRevert(abi.encodeWithSelector(IMarginHub.MarginHub_RequirementNotPriced.selector, alice));
         hub.requireInitialMargin(alice);
     }
 
@@ -139,13 +166,23 @@ contract MarginHubViewsTest is HubFixture {
         assertFalse(hub.isLiquidatable(alice));
     }
 
-    function test_isLiquidatable_revertsOnStalePrice() public {
-        consumer.setRequirement(alice, 0, 1);
+    /// @dev After 1 h WETH and WBTC (heartbeat 1 h) are stale and count 0; USDC (1 day) still
+    /// counts 990: no revert, and a requirement above 990 is liquidatable.
+    function test_isLiquidatable_stalePriceCountsZero() public {
+        consumer.setRequirement(alice, 0, 990e18 + 1);
+        assertFalse(hub.isLiquidatable(alice), "fresh: 512,790 covers it");
         vm.warp(block.timestamp + 1 hours + 1);
-        vm.expectRevert(
-            abi.encodeWithSelector(IMarginHub.MarginHub_StalePrice.selector, address(ethFeed), START_TIME, uint256(1 hours))
-        );
-        hub.isLiquidatable(alice);
+        assertTrue(hub.isLiquidatable(alice));
+        consumer.setRequirement(alice, 0, 990e18);
+        assertFalse(hub.isLiquidatable(alice));
+        assertEq(hub.health(alice), LIQUIDATION * 1e18 / 990e18, "views still use stale answers");
+    }
+
+    function test_isLiquidatable_falseWhenRequirementUnpriced() public {
+        consumer.setRequirement(alice, 0, LIQUIDATION + 1);
+        assertTrue(hub.isLiquidatable(alice));
+        consumer.setUnpriced(true);
+        assertFalse(hub.isLiquidatable(alice));
     }
 
     // ------------------------------------------------------------ fuzz

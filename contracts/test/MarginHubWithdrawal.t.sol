@@ -41,6 +41,25 @@ contract MarginHubWithdrawalTest is HubFixture {
         );
     }
 
+    function _requestAt(uint64 nonce, uint256 amount, uint256 balanceAfter, uint64 seq, uint64 inboundNonce)
+        internal
+        view
+        returns (bytes memory packet, bytes32 guid)
+    {
+        return _withdrawalPacket(
+            CHAIN_A,
+            nonce,
+            MessageCodec.WithdrawalRequest({
+                account: alice,
+                token: usdcA,
+                amount: amount,
+                balanceAfter: balanceAfter,
+                seq: seq,
+                inboundNonce: inboundNonce
+            })
+        );
+    }
+
     function _expectedDecision(bool approved, uint256 amount, uint64 commandNonce, uint64 requestNonce)
         internal
         view
@@ -139,20 +158,98 @@ contract MarginHubWithdrawalTest is HubFixture {
         assertEq(d.requestNonce, 1);
     }
 
-    function test_receiveWithdrawalRequest_stalePriceRevertsWithPositions() public {
-        consumer.setRequirement(alice, 100e18, 50e18);
-        vm.warp(block.timestamp + 1 hours + 1); // WETH feed (heartbeat 1 h) is stale; USDC (1 day) is not
-        (bytes memory packet,) = _request(1, 1e6, 999e6, 2);
+    /// @dev With WETH stale (heartbeat 1 h; USDC's is 1 day) WETH counts 0: adjusted 999·0.98 =
+    /// 979.02 < 1,000, so the hub rejects instead of reverting, and the path moves on. Once the price
+    /// is fresh the same withdrawal is approved (979.02 + 1,700 ≥ 1,000).
+    /// @dev A credited rejection is queued until a leaf acknowledges it: a leaf read before the
+    /// vault applied the REJECT (its 400 still pending) keeps the add-back; one read after does not
+    /// need it.
+    function test_receiveWithdrawalRequest_rejectionQueuedUntilAcknowledged() public {
+        consumer.setRequirement(alice, 10_000e18, 1_000e18);
+        _requestWithdrawal(CHAIN_A, alice, usdcA, 400e6, 600e6, 2, 0); // REJECT, command nonce 1
+        (uint256 bal,) = hub.creditedBalance(alice, CHAIN_A, usdcA);
+        assertEq(bal, 1_000e6);
+        (uint256 out, uint64 last) = hub.outstanding(alice, CHAIN_A, usdcA);
+        assertEq(out, 0, "a rejection is not a seize");
+        assertEq(last, 1, "but it is queued");
+
+        // a deposit of 50 before the REJECT applied: balance 650, seq 3, inboundNonce 0
+        _creditUsdcLeaf(650e6, 3, 0);
+        (bal,) = hub.creditedBalance(alice, CHAIN_A, usdcA);
+        assertEq(bal, 1_050e6, "650 + the queued 400");
+        (, last) = hub.outstanding(alice, CHAIN_A, usdcA);
+        assertEq(last, 1);
+
+        // the REJECT applied: balance 1,050, seq 4, inboundNonce 1
+        _creditUsdcLeaf(1_050e6, 4, 1);
+        (bal,) = hub.creditedBalance(alice, CHAIN_A, usdcA);
+        assertEq(bal, 1_050e6);
+        (out, last) = hub.outstanding(alice, CHAIN_A, usdcA);
+        assertEq(out, 0);
+        assertEq(last, 0, "acknowledged: cleared");
+    }
+
+    /// @dev At most 8 credited rejections wait in a key's queue: the 9th is not added back (the
+    /// credit stays conservative) until leaves acknowledge some of them.
+    function test_receiveWithdrawalRequest_rejectAddBackCappedAtEightQueued() public {
+        consumer.setRequirement(alice, 10_000e18, 1_000e18);
+        for (uint64 k = 1; k <= 8; ++k) {
+            // request k of 1 USDC, none of the REJECTs applied yet: balance 1,000 − k, seq 1 + k
+            _requestWithdrawal(CHAIN_A, alice, usdcA, 1e6, 1_000e6 - k * 1e6, 1 + k, 0);
+            (uint256 credited,) = hub.creditedBalance(alice, CHAIN_A, usdcA);
+            assertEq(credited, 1_000e6, "each rejection credited again");
+        }
+        vm.recordLogs();
+        _requestWithdrawal(CHAIN_A, alice, usdcA, 1e6, 991e6, 10, 0);
+        assertEq(_creditedCount(vm.getRecordedLogs()), 1, "only the request's figures");
+        (uint256 bal,) = hub.creditedBalance(alice, CHAIN_A, usdcA);
+        assertEq(bal, 999e6, "991 + the 8 queued; the 9th is not added back");
+        (uint256 out, uint64 last) = hub.outstanding(alice, CHAIN_A, usdcA);
+        assertEq(out, 0);
+        assertEq(last, 8, "the 9th is not queued");
+
+        // the vault applied REJECTs 1-4: balance 995, seq 14, inboundNonce 4; 5-8 stay queued
+        _creditUsdcLeaf(995e6, 14, 4);
+        (bal,) = hub.creditedBalance(alice, CHAIN_A, usdcA);
+        assertEq(bal, 999e6, "995 + 4 queued");
+        // room again: the 10th rejection is credited back
+        _requestWithdrawal(CHAIN_A, alice, usdcA, 1e6, 994e6, 15, 4);
+        (bal,) = hub.creditedBalance(alice, CHAIN_A, usdcA);
+        assertEq(bal, 999e6, "994 + 4 queued + 1 added back");
+        (, last) = hub.outstanding(alice, CHAIN_A, usdcA);
+        assertEq(last, 10);
+        // every REJECT applied: balance 1,000, seq 21, inboundNonce 10
+        _creditUsdcLeaf(1_000e6, 21, 10);
+        (bal,) = hub.creditedBalance(alice, CHAIN_A, usdcA);
+        assertEq(bal, 1_000e6);
+        (, last) = hub.outstanding(alice, CHAIN_A, usdcA);
+        assertEq(last, 0);
+    }
+
+    function test_receiveWithdrawalRequest_stalePriceRejectsWithPositions() public {
+        consumer.setRequirement(alice, 1_000e18, 50e18);
+        vm.warp(block.timestamp + 1 hours + 1);
+        (bytes memory packet, bytes32 guid) = _request(1, 1e6, 999e6, 2);
         bytes memory sigs = _sigs(packet);
-        vm.expectRevert(
-            abi.encodeWithSelector(IMarginHub.MarginHub_StalePrice.selector, address(ethFeed), START_TIME, uint256(1 hours))
-        );
+        (bytes memory command, bytes32 commandGuid) = _expectedDecision(false, 1e6, 1, 1);
+        vm.expectEmit(address(hub));
+        emit IMarginHub.PacketSent(commandGuid, 1, CHAIN_A, command);
+        vm.expectEmit(address(hub));
+        emit IMarginHub.WithdrawalDecided(guid, alice, CHAIN_A, usdcA, 1e6, false, commandGuid);
         hub.receiveWithdrawalRequest(packet, sigs);
-        assertEq(hub.inboundNonce(CHAIN_A), 0, "the relayer retries later");
+        assertEq(hub.inboundNonce(CHAIN_A), 1, "answered, not left for a retry");
+        (uint256 bal,) = hub.creditedBalance(alice, CHAIN_A, usdcA);
+        assertEq(bal, 1_000e6, "the rejected amount is credited again");
 
         ethFeed.setAnswer(2_000e8);
-        hub.receiveWithdrawalRequest(packet, sigs);
-        assertEq(hub.inboundNonce(CHAIN_A), 1);
+        // the vault applied the REJECT (balance 1,000, seq 3, inboundNonce 1), then alice asks again
+        (packet, guid) = _requestAt(2, 1e6, 999e6, 4, 1);
+        (command, commandGuid) = _expectedDecision(true, 1e6, 2, 2);
+        vm.expectEmit(address(hub));
+        emit IMarginHub.PacketSent(commandGuid, 2, CHAIN_A, command);
+        hub.receiveWithdrawalRequest(packet, _sigs(packet));
+        (bal,) = hub.creditedBalance(alice, CHAIN_A, usdcA);
+        assertEq(bal, 999e6);
     }
 
     function test_receiveWithdrawalRequest_stalePriceDoesNotBlockWithoutPositions() public {
@@ -172,16 +269,58 @@ contract MarginHubWithdrawalTest is HubFixture {
         assertEq(this.messageTypeOf(packets[0]), MessageCodec.APPROVE_WITHDRAWAL);
     }
 
-    function test_receiveWithdrawalRequest_nonPositivePriceReverts() public {
-        consumer.setRequirement(alice, 100e18, 50e18);
+    /// @dev A zero, then a negative ETH price counts WETH as 0: both requests are rejected (979.02 < 1,000).
+    function test_receiveWithdrawalRequest_nonPositivePriceRejects() public {
+        consumer.setRequirement(alice, 1_000e18, 50e18);
         ethFeed.setAnswer(0);
-        (bytes memory packet,) = _request(1, 1e6, 999e6, 2);
-        bytes memory sigs = _sigs(packet);
-        vm.expectRevert(abi.encodeWithSelector(IMarginHub.MarginHub_InvalidPrice.selector, address(ethFeed), int256(0)));
-        hub.receiveWithdrawalRequest(packet, sigs);
+        (bytes memory packet, bytes32 guid) = _request(1, 1e6, 999e6, 2);
+        (bytes memory command, bytes32 commandGuid) = _expectedDecision(false, 1e6, 1, 1);
+        vm.expectEmit(address(hub));
+        emit IMarginHub.PacketSent(commandGuid, 1, CHAIN_A, command);
+        vm.expectEmit(address(hub));
+        emit IMarginHub.WithdrawalDecided(guid, alice, CHAIN_A, usdcA, 1e6, false, commandGuid);
+        hub.receiveWithdrawalRequest(packet, _sigs(packet));
+
         ethFeed.setAnswer(-1);
-        vm.expectRevert(abi.encodeWithSelector(IMarginHub.MarginHub_InvalidPrice.selector, address(ethFeed), int256(-1)));
-        hub.receiveWithdrawalRequest(packet, sigs);
+        (packet, guid) = _requestAt(2, 1e6, 999e6, 4, 1);
+        (command, commandGuid) = _expectedDecision(false, 1e6, 2, 2);
+        vm.expectEmit(address(hub));
+        emit IMarginHub.PacketSent(commandGuid, 2, CHAIN_A, command);
+        vm.expectEmit(address(hub));
+        emit IMarginHub.WithdrawalDecided(guid, alice, CHAIN_A, usdcA, 1e6, false, commandGuid);
+        hub.receiveWithdrawalRequest(packet, _sigs(packet));
+        assertEq(hub.inboundNonce(CHAIN_A), 2);
+        (uint256 bal,) = hub.creditedBalance(alice, CHAIN_A, usdcA);
+        assertEq(bal, 1_000e6);
+    }
+
+    /// @dev A consumer that cannot price its requirement makes every approval unsafe: rejected,
+    /// even without a requirement, and the amount is credited again.
+    function test_receiveWithdrawalRequest_unpricedRequirementRejects() public {
+        consumer.setUnpriced(true);
+        vm.recordLogs();
+        _requestWithdrawal(CHAIN_A, alice, usdcA, 400e6, 600e6, 2, 0);
+        (, bytes[] memory packets) = _sentPackets(vm.getRecordedLogs());
+        assertEq(packets.length, 1);
+        assertEq(this.messageTypeOf(packets[0]), MessageCodec.REJECT_WITHDRAWAL);
+        (uint256 bal,) = hub.creditedBalance(alice, CHAIN_A, usdcA);
+        assertEq(bal, 1_000e6);
+    }
+
+    /// @dev A consumer whose `marginRequirement` reverts does not stall the path: rejected.
+    function test_receiveWithdrawalRequest_revertingConsumerRejects() public {
+        consumer.setRevertRequirement(true);
+        vm.recordLogs();
+        _requestWithdrawal(CHAIN_A, alice, usdcA, 400e6, 600e6, 2, 0);
+        (, bytes[] memory packets) = _sentPackets(vm.getRecordedLogs());
+        assertEq(packets.length, 1);
+        assertEq(this.messageTypeOf(packets[0]), MessageCodec.REJECT_WITHDRAWAL);
+        assertEq(hub.inboundNonce(CHAIN_A), 1);
+        consumer.setRevertRequirement(false);
+        vm.recordLogs();
+        _requestWithdrawal(CHAIN_A, alice, usdcA, 400e6, 600e6, 4, 1);
+        (, packets) = _sentPackets(vm.getRecordedLogs());
+        assertEq(this.messageTypeOf(packets[0]), MessageCodec.APPROVE_WITHDRAWAL);
     }
 
     function test_receiveWithdrawalRequest_staleSeqStillDecides() public {
@@ -291,5 +430,18 @@ contract MarginHubWithdrawalTest is HubFixture {
         hub.unpause();
         hub.receiveWithdrawalRequest(packet, sigs);
         assertEq(hub.inboundNonce(CHAIN_A), 1);
+    }
+
+    /// @dev Credits alice's USDC on chain A from a one-leaf batch with the given figures.
+    function _creditUsdcLeaf(uint256 balance, uint64 seq, uint64 inboundNonce) internal {
+        IMarginHub.Leaf[] memory leaves = new IMarginHub.Leaf[](1);
+        leaves[0] = _leaf(CHAIN_A, alice, usdcA, balance, seq, inboundNonce);
+        _submit(leaves);
+    }
+
+    function _creditedCount(Vm.Log[] memory logs) internal view returns (uint256 n) {
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].emitter == address(hub) && logs[i].topics[0] == IMarginHub.BalanceCredited.selector) ++n;
+        }
     }
 }

@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {HubFixture} from "./utils/HubFixture.sol";
+import {HubFixture, MockConsumer} from "./utils/HubFixture.sol";
 import {PerpMarket} from "../src/PerpMarket.sol";
 import {IAggregatorV3} from "../src/interfaces/IAggregatorV3.sol";
 import {IMarginHub} from "../src/interfaces/IMarginHub.sol";
@@ -154,15 +154,33 @@ contract PerpMarketTest is HubFixture {
         perp.openPosition(1e18);
     }
 
-    function test_openPosition_hubPriceErrorsBubble() public {
-        // the perp's feed is fresh, but the hub needs every held collateral fresh
+    /// @dev The perp's feed is fresh, but the hub counts a held collateral without a fresh price as
+    /// 0: with USDC stale only WETH's 1,700 counts, so 9 ETH (initial 1,800) are refused though
+    /// 2,680 would cover them at fresh prices.
+    function test_openPosition_staleHubCollateralCountsZero() public {
         usdcFeed.setRoundData(1e8, block.timestamp - 1 days - 1);
         vm.prank(alice);
         vm.expectRevert(
-            abi.encodeWithSelector(
-                IMarginHub.MarginHub_StalePrice.selector, address(usdcFeed), block.timestamp - 1 days - 1, uint256(1 days)
-            )
+            abi.encodeWithSelector(IMarginHub.MarginHub_InsufficientMargin.selector, alice, 1_700e18, 1_800e18)
         );
+        perp.openPosition(9e18);
+        vm.prank(alice);
+        perp.openPosition(8.5e18); // initial 1,700: covered by WETH alone
+        usdcFeed.setAnswer(1e8);
+        vm.prank(alice);
+        perp.openPosition(0.5e18); // 1,800 of 2,680
+        assertEq(perp.position(alice).size, 9e18);
+    }
+
+    /// @dev Another consumer that cannot price its requirement blocks new positions (fail closed).
+    function test_openPosition_revertsWhenAnotherRequirementUnpriced() public {
+        MockConsumer other = _deployMockConsumer();
+        other.setUnpriced(true);
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IMarginHub.MarginHub_RequirementNotPriced.selector, alice));
+        perp.openPosition(1e18);
+        other.setUnpriced(false);
+        vm.prank(alice);
         perp.openPosition(1e18);
     }
 
@@ -178,7 +196,7 @@ contract PerpMarketTest is HubFixture {
         perp.closePosition();
         assertEq(perp.position(alice).size, 0);
         assertEq(perp.debt(alice), 500e18);
-        (uint256 ini, uint256 mnt) = perp.marginRequirement(alice);
+        (uint256 ini, uint256 mnt,) = perp.marginRequirement(alice);
         assertEq(ini, 500e18);
         assertEq(mnt, 500e18);
     }
@@ -224,29 +242,54 @@ contract PerpMarketTest is HubFixture {
         vm.prank(alice);
         perp.openPosition(10e18);
         ethFeed.setAnswer(1_900e8);
-        (uint256 ini, uint256 mnt) = perp.marginRequirement(alice);
+        (uint256 ini, uint256 mnt, bool priced) = perp.marginRequirement(alice);
+        assertTrue(priced);
         assertEq(ini, 1_900e18 + 1_000e18); // 10 % of 19,000 + loss
         assertEq(mnt, 950e18 + 1_000e18); // 5 % of 19,000 + loss
         ethFeed.setAnswer(2_100e8); // profit is not credited
-        (ini, mnt) = perp.marginRequirement(alice);
+        (ini, mnt,) = perp.marginRequirement(alice);
         assertEq(ini, 2_100e18);
         assertEq(mnt, 1_050e18);
     }
 
-    function test_marginRequirement_usesStaleAnswerAndEntryOnNonPositive() public {
+    /// @dev Finding 3a: a stale or non-positive answer still gives figures for views, but flagged
+    /// unpriced so the hub's strict checks refuse them.
+    function test_marginRequirement_staleOrNonPositiveIsUnpriced() public {
         vm.prank(alice);
         perp.openPosition(10e18);
         ethFeed.setRoundData(1_900e8, block.timestamp - 1 days);
-        (uint256 ini,) = perp.marginRequirement(alice);
-        assertEq(ini, 2_900e18, "stale answer used as it is");
+        (uint256 ini,, bool priced) = perp.marginRequirement(alice);
+        assertEq(ini, 2_900e18, "stale answer shown as it is");
+        assertFalse(priced, "stale is not priced");
         ethFeed.setAnswer(0);
-        (uint256 ini0, uint256 mnt0) = perp.marginRequirement(alice);
-        assertEq(ini0, 2_000e18, "entry price fallback");
+        (uint256 ini0, uint256 mnt0, bool priced0) = perp.marginRequirement(alice);
+        assertEq(ini0, 2_000e18, "entry price figures for views");
         assertEq(mnt0, 1_000e18);
+        assertFalse(priced0, "non-positive is not priced");
+    }
+
+    function test_marginRequirement_withoutPositionIsPricedDebt() public view {
+        (,, bool priced) = perp.marginRequirement(keeper);
+        assertTrue(priced);
+    }
+
+    function test_settlementRecipient_defaultsToOwnerAndFollowsPerChainSetting() public {
+        assertEq(perp.settlementRecipient(CHAIN_A), owner);
+        address insurance = makeAddr("insurance");
+        vm.prank(owner);
+        perp.setSettlementRecipient(CHAIN_A, insurance);
+        assertEq(perp.settlementRecipient(CHAIN_A), insurance);
+        assertEq(perp.settlementRecipient(CHAIN_B), owner, "other chains keep the default");
+        vm.prank(alice);
+        vm.expectRevert();
+        perp.setSettlementRecipient(CHAIN_A, alice);
+        vm.prank(owner);
+        vm.expectRevert(IPerpMarket.PerpMarket_InvalidConfig.selector);
+        perp.setSettlementRecipient(0, address(0));
     }
 
     function test_marginRequirement_zeroWithoutPositionOrDebt() public view {
-        (uint256 ini, uint256 mnt) = perp.marginRequirement(keeper);
+        (uint256 ini, uint256 mnt,) = perp.marginRequirement(keeper);
         assertEq(ini, 0);
         assertEq(mnt, 0);
     }
@@ -302,6 +345,9 @@ contract PerpMarketTest is HubFixture {
 
         vm.expectEmit(address(perp));
         emit IPerpMarket.PositionLiquidated(alice, 0, 0, 0, 0, 2_500e18);
+        vm.expectEmit(address(hub));
+        emit IMarginHub.Liquidated(alice, address(perp), keeper, 2_500e18, 2_500e18);
+        vm.recordLogs();
         vm.prank(keeper);
         perp.liquidate(alice);
         assertEq(perp.debt(alice), 0);
@@ -310,8 +356,45 @@ contract PerpMarketTest is HubFixture {
         // then WETH worth the rest plus its 5 % bonus
         uint256 remaining = 2_500e18 - Math.mulDiv(1_000e18, 10_000, 10_200);
         uint256 seized = Math.mulDiv(1e18, Math.mulDiv(remaining, 10_500, 10_000), 1_600e18);
+        assertEq(seized, 0.997242647058823529e18);
         (bal,) = hub.creditedBalance(alice, CHAIN_B, wethB);
         assertEq(bal, 1e18 - seized);
+
+        // per collateral: the debt's share to the perp's settlement address (its owner), the bonus to the keeper
+        (uint32[] memory dst, bytes[] memory packets) = _sentPackets(vm.getRecordedLogs());
+        assertEq(packets.length, 4);
+        _assertSeizePair(
+            packets,
+            dst,
+            0,
+            SeizePair({
+                eid: CHAIN_A,
+                vault: vaultA,
+                nonce: 1,
+                token: usdcA,
+                account: alice,
+                owedAmount: 980_392157,
+                settlement: owner,
+                bonusAmount: 19_607843,
+                recipient: keeper
+            })
+        );
+        _assertSeizePair(
+            packets,
+            dst,
+            2,
+            SeizePair({
+                eid: CHAIN_B,
+                vault: vaultB,
+                nonce: 1,
+                token: wethB,
+                account: alice,
+                owedAmount: 0.949754901960784314e18, // ceil(seized·10000/10500)
+                settlement: owner,
+                bonusAmount: 0.047487745098039215e18,
+                recipient: keeper
+            })
+        );
     }
 
     function test_liquidate_forwardsHubErrors() public {

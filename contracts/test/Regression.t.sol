@@ -16,6 +16,9 @@ import {MockConsumer} from "./utils/HubFixture.sol";
 ///   pending that belongs to a newer request (contracts/README.md, "Vault state").
 /// - B: a rejected withdrawal is credited again when nothing was seized since the request, so the
 ///   account stays seizable; never when that could over-credit ("Withdrawal requests").
+/// - C: a leaf that acknowledges some of the queued seizes subtracts exactly the others ("Hub credit").
+/// Liquidations order two SEIZEs per collateral: the debt's share to the consumer's settlement
+/// address (the perp's owner; the mock consumer itself), then the bonus to the liquidator.
 contract RegressionTest is CrossChainWorld {
     address internal alice;
     CollateralVault internal v;
@@ -50,10 +53,13 @@ contract RegressionTest is CrossChainWorld {
         bytes memory req1 = _request(100e6); // vault: balance 900, pending 100
         ethFeed.setAnswer(1_700e8); // −$1,200: liquidatable
         bytes[] memory seizes = _liquidate();
-        assertEq(seizes.length, 1, "one seize");
-        assertEq(this.decodeSeize(seizes[0]).amount, 1_000e6, "the whole credit");
-        _apply(seizes[0]); // 900 from balance, 100 from pending
+        // the whole credit (owed 1,540 > 1,000): ceil(1,000·10000/10200) to the perp, the rest as bonus
+        _assertSeizePair(seizes, 1, 980_392157, owner, 19_607843);
+        _apply(seizes[0]); // 900 from balance, 80.39 from pending
+        _apply(seizes[1]); // 19.61 from pending
         _assertVault(0, 0);
+        assertEq(IERC20(usdc).balanceOf(owner), 980_392157, "the perp's settlement address got the debt's share");
+        assertEq(IERC20(usdc).balanceOf(liquidator), 19_607843, "the liquidator got the bonus");
         bytes memory approve1 = _relayRequest(req1);
         assertEq(this.messageTypeOf(approve1), MessageCodec.APPROVE_WITHDRAWAL, "no requirement left: approved");
 
@@ -95,46 +101,55 @@ contract RegressionTest is CrossChainWorld {
         assertEq(_creditedEvents, 2, "the request's figures, then the add-back");
         assertEq(_lastCreditedData, abi.encode(uint256(1_000e6), uint64(2), uint64(0)), "(credit, same seq, block 0)");
         assertFalse(hub.isLiquidatable(alice), "a rejection does not make the account liquidatable");
+        (uint256 out, uint64 lastNonce) = hub.outstanding(alice, CHAIN_A, usdc);
+        assertEq(out, 0);
+        assertEq(lastNonce, 1, "the credited rejection is queued");
         _assertNotOverCredited();
 
         ethFeed.setAnswer(1_700e8);
         bytes[] memory seizes = _liquidate();
-        assertEq(seizes.length, 1, "the collateral is seized");
-        assertEq(this.decodeSeize(seizes[0]).amount, 1_000e6);
+        // the collateral is seized: the debt's share to the perp, the bonus to the liquidator
+        _assertSeizePair(seizes, 2, 980_392157, owner, 19_607843);
         assertEq(perp.position(alice).size, 0, "position closed");
         _apply(reject); // ordered first: pending back to balance
         _apply(seizes[0]);
+        _apply(seizes[1]);
         _assertVault(0, 0);
-        assertEq(IERC20(usdc).balanceOf(liquidator), 1_000e6, "the liquidator got the collateral");
+        assertEq(IERC20(usdc).balanceOf(owner), 980_392157, "the perp's settlement address got the debt's share");
+        assertEq(IERC20(usdc).balanceOf(liquidator), 19_607843, "the liquidator got the bonus");
         assertEq(IERC20(usdc).balanceOf(alice), 0, "alice got nothing back");
     }
 
-    /// @dev A seize ordered after the request was made but before it reached the hub is
-    /// outstanding when the request is decided: the vault will apply it first and may take the
-    /// request's pending, so the rejected amount is not credited again.
-    function test_regression_rejectAddBackSkippedWhileSeizeOutstanding() public {
+    /// @dev Seizes ordered after the request was made but before it reached the hub (so
+    /// `lastSeizeNonce` > the request's `inboundNonce`): the vault applies them first and they take
+    /// the request's pending, so the rejected amount is not credited again.
+    function test_regression_rejectAddBackSkippedForSeizeOrderedAfterRequest() public {
         _deposit(1_000e6);
         _snapshot();
         consumer.setRequirement(alice, 500e18, 400e18);
         bytes memory req = _request(1_000e6); // vault: balance 0, pending 1,000
-        bytes memory seize = _partialLiquidation(); // 306 ordered against the credit of 1,000
+        bytes[] memory seizes = _partialLiquidation(); // 300 + 6 ordered against the credit of 1,000
         (uint256 out, uint64 lastNonce) = hub.outstanding(alice, CHAIN_A, usdc);
         assertEq(out, 306e6);
-        assertEq(lastNonce, 1);
+        assertEq(lastNonce, 2);
 
         consumer.setRequirement(alice, 500e18, 100e18); // she trades again
         bytes memory reject = _relayRequest(req);
         assertEq(this.messageTypeOf(reject), MessageCodec.REJECT_WITHDRAWAL, "rejected");
+        assertEq(this.decodeHeader(reject).nonce, 3);
         assertEq(_creditedEvents, 1, "only the request's figures were credited");
-        assertEq(_creditOf(), 0, "no add-back while the seize is outstanding");
+        assertEq(_creditOf(), 0, "no add-back: the seizes apply first");
         (out, lastNonce) = hub.outstanding(alice, CHAIN_A, usdc);
-        assertEq(lastNonce, 1, "still outstanding");
+        assertEq(out, 306e6, "still outstanding");
+        assertEq(lastNonce, 2, "the rejection is not queued");
         _assertNotOverCredited();
 
-        _apply(seize); // 306 from pending
+        _apply(seizes[0]); // 300 from pending
+        _apply(seizes[1]); // 6 from pending
         _apply(reject); // the seized part is absorbed: 694 return
         _assertVault(694e6, 0);
-        assertEq(IERC20(usdc).balanceOf(liquidator), 306e6);
+        assertEq(IERC20(usdc).balanceOf(address(consumer)), 300e6);
+        assertEq(IERC20(usdc).balanceOf(liquidator), 6e6);
         _snapshot();
         assertEq(_creditOf(), 694e6, "the next leaf credits what is left");
     }
@@ -147,16 +162,21 @@ contract RegressionTest is CrossChainWorld {
         _snapshot();
         consumer.setRequirement(alice, 500e18, 400e18);
         bytes memory req = _request(1_000e6);
-        bytes memory seize = _partialLiquidation();
-        _apply(seize); // vault: balance 0, pending 694 (306 seized from pending)
-        _snapshot(); // seq 3, acknowledges the seize
-        (, uint64 lastNonce) = hub.outstanding(alice, CHAIN_A, usdc);
+        bytes[] memory seizes = _partialLiquidation();
+        _apply(seizes[0]);
+        _apply(seizes[1]); // vault: balance 0, pending 694 (306 seized from pending)
+        _snapshot(); // seq 4, acknowledges both seizes
+        (uint256 out, uint64 lastNonce) = hub.outstanding(alice, CHAIN_A, usdc);
+        assertEq(out, 0);
         assertEq(lastNonce, 0, "no seize outstanding");
 
         consumer.setRequirement(alice, 500e18, 100e18);
         bytes memory reject = _relayRequest(req); // seq 2: stale figures
         assertEq(this.messageTypeOf(reject), MessageCodec.REJECT_WITHDRAWAL, "rejected");
+        assertEq(_creditedEvents, 0, "stale figures, no add-back");
         assertEq(_creditOf(), 0, "no add-back: a seize since the request took part of it");
+        (, lastNonce) = hub.outstanding(alice, CHAIN_A, usdc);
+        assertEq(lastNonce, 0, "nothing queued");
         _assertNotOverCredited();
         _apply(reject);
         _assertVault(694e6, 0);
@@ -179,23 +199,103 @@ contract RegressionTest is CrossChainWorld {
         (, uint64 seq) = hub.creditedBalance(alice, CHAIN_A, usdc);
         assertEq(seq, 2, "same seq");
         assertEq(_creditedEvents, 1, "one BalanceCredited for the add-back");
+        (, uint64 lastNonce) = hub.outstanding(alice, CHAIN_A, usdc);
+        assertEq(lastNonce, 1, "the rejection is queued");
         assertFalse(hub.isLiquidatable(alice));
         _apply(reject);
         _assertVault(1_000e6, 0);
         _assertNotOverCredited();
+        _snapshot(); // acknowledges the REJECT
+        assertEq(_creditOf(), 1_000e6);
+        (, lastNonce) = hub.outstanding(alice, CHAIN_A, usdc);
+        assertEq(lastNonce, 0);
+    }
+
+    // ------------------------------------------------------------ bug C
+
+    /// @dev Two liquidations queue four seizes (300 + 6, then 100 + 2). Each leaf read while some are
+    /// still to apply subtracts exactly those, so the credit stays 592 throughout, never more than
+    /// the vault holds (the old merged rule gave 694 − 408 = 286 after the first two).
+    function test_regression_leafBetweenSeizesSubtractsOnlyTheRest() public {
+        _deposit(1_000e6);
+        _snapshot();
+        bytes[] memory first = _partialLiquidation(); // nonces 1, 2
+        consumer.setRequirement(alice, 0, 1_000e18); // 694 · 0.99 < 1,000
+        consumer.setOwed(alice, 100e18);
+        bytes[] memory second = _liquidate();
+        _assertSeizePair(second, 3, 100e6, address(consumer), 2e6);
+        assertEq(_creditOf(), 592e6);
+        (uint256 out, uint64 lastNonce) = hub.outstanding(alice, CHAIN_A, usdc);
+        assertEq(out, 408e6);
+        assertEq(lastNonce, 4);
+
+        _apply(first[0]);
+        _apply(first[1]);
+        _snapshot(); // balance 694, inboundNonce 2
+        assertEq(_creditOf(), 592e6, "694 - 102 still to apply");
+        (out, lastNonce) = hub.outstanding(alice, CHAIN_A, usdc);
+        assertEq(out, 102e6);
+        assertEq(lastNonce, 4);
+        _assertNotOverCredited();
+
+        _apply(second[0]);
+        _snapshot(); // balance 594, inboundNonce 3
+        assertEq(_creditOf(), 592e6, "594 - 2 still to apply");
+        (out,) = hub.outstanding(alice, CHAIN_A, usdc);
+        assertEq(out, 2e6);
+        _assertNotOverCredited();
+
+        _apply(second[1]);
+        _snapshot(); // balance 592, inboundNonce 4
+        assertEq(_creditOf(), 592e6);
+        (out, lastNonce) = hub.outstanding(alice, CHAIN_A, usdc);
+        assertEq(out, 0);
+        assertEq(lastNonce, 0);
+        _assertVault(592e6, 0);
+        assertEq(IERC20(usdc).balanceOf(address(consumer)), 400e6, "the debts' shares");
+        assertEq(IERC20(usdc).balanceOf(liquidator), 8e6, "the bonuses");
     }
 
     // ------------------------------------------------------------ helpers
 
-    /// @dev Makes alice liquidatable through the mock consumer owing $300: the hub orders a SEIZE
-    /// of 306 USDC (2 % bonus) on chain A, returned undelivered.
-    function _partialLiquidation() internal returns (bytes memory seize) {
+    /// @dev Makes alice liquidatable through the mock consumer owing $300: the hub orders, on chain
+    /// A, SEIZE 300 USDC to the consumer then SEIZE 6 USDC (2 % bonus) to the liquidator, returned
+    /// undelivered. Expects no command on the path before them.
+    function _partialLiquidation() internal returns (bytes[] memory seizes) {
         consumer.setRequirement(alice, 500e18, 1_000e18); // $990 liquidation value < $1,000
         consumer.setOwed(alice, 300e18);
-        bytes[] memory seizes = _liquidate();
-        assertEq(seizes.length, 1, "one seize");
-        assertEq(this.decodeSeize(seizes[0]).amount, 306e6, "owed plus bonus");
-        seize = seizes[0];
+        seizes = _liquidate();
+        _assertSeizePair(seizes, 1, 300e6, address(consumer), 6e6);
+    }
+
+    /// @dev `seizes` is exactly the pair SEIZE `nonce` (`owedAmount` of alice's USDC to `settlement`)
+    /// and SEIZE `nonce + 1` (`bonusAmount` to the liquidator).
+    function _assertSeizePair(
+        bytes[] memory seizes,
+        uint64 nonce,
+        uint256 owedAmount,
+        address settlement,
+        uint256 bonusAmount
+    ) internal view {
+        assertEq(seizes.length, 2, "two seizes: the debt's share, then the bonus");
+        uint32[] memory dst = new uint32[](2);
+        (dst[0], dst[1]) = (CHAIN_A, CHAIN_A);
+        _assertSeizePair(
+            seizes,
+            dst,
+            0,
+            SeizePair({
+                eid: CHAIN_A,
+                vault: address(v),
+                nonce: nonce,
+                token: usdc,
+                account: alice,
+                owedAmount: owedAmount,
+                settlement: settlement,
+                bonusAmount: bonusAmount,
+                recipient: liquidator
+            })
+        );
     }
 
     function _deposit(uint256 amount) internal {

@@ -8,9 +8,20 @@ interface IMarginConsumer {
     /// @notice Margin the account's positions need, in USD with 18 decimals.
     /// @return initialUsd needed to open or grow positions and to approve withdrawals
     /// @return maintenanceUsd below which (on liquidation-threshold-weighted collateral) the account is liquidatable
-    function marginRequirement(address account) external view returns (uint256 initialUsd, uint256 maintenanceUsd);
+    /// @return priced whether the figures rest on fresh prices; the hub's checks that let money
+    /// out (approvals, new positions) and liquidations refuse an unpriced requirement (fail closed),
+    /// its views show the figures as they are
+    function marginRequirement(address account)
+        external
+        view
+        returns (uint256 initialUsd, uint256 maintenanceUsd, bool priced);
 
     /// @notice Called by the hub when the account is liquidated: close its positions.
     /// @return owedUsd what the account owes after closing (losses plus penalty), USD with 18 decimals
     function onLiquidation(address account) external returns (uint256 owedUsd);
+
+    /// @notice Where, on vault chain `chainId`, the collateral seized to pay what a liquidated
+    /// account owes this consumer goes (its settlement or insurance address). The liquidator
+    /// receives only the bonus.
+    function settlementRecipient(uint64 chainId) external view returns (address);
 }

@@ -65,6 +65,7 @@ interface IMarginHub {
     event ConsumerAdded(address indexed consumer);
     event ConsumerRemoved(address indexed consumer);
     event MaxAttestationAgeSet(uint64 maxAge);
+    event SequencerUptimeFeedSet(address feed, uint32 gracePeriod);
     /// @notice A (chain, token) credit of an account changed: a leaf (batch, lazily applied, or a
     /// withdrawal request's figures with sourceBlock 0) or a rejected withdrawal credited again
     /// (the stored seq, sourceBlock 0).
@@ -95,8 +96,6 @@ interface IMarginHub {
     error MarginHub_RequestAlreadyReceived(uint32 srcEid, uint64 nonce);
     error MarginHub_RequestOutOfOrder(uint32 srcEid, uint64 expected, uint64 nonce);
     error MarginHub_BalanceTooLarge(uint256 balance);
-    error MarginHub_StalePrice(address feed, uint256 updatedAt, uint256 heartbeat);
-    error MarginHub_InvalidPrice(address feed, int256 answer);
     error MarginHub_InsufficientMargin(address account, uint256 adjustedUsd, uint256 initialUsd);
     error MarginHub_NotLiquidatable(address account, uint256 liquidationUsd, uint256 maintenanceUsd);
     error MarginHub_InvalidCollateralConfig(uint64 chainId, address token);
@@ -105,6 +104,14 @@ interface IMarginHub {
     error MarginHub_UnknownConsumer(address consumer);
     error MarginHub_ZeroAddress();
     error MarginHub_InvalidMaxAttestationAge();
+    /// @notice The route carried traffic; its vault holds nonces and seqs and cannot be replaced.
+    error MarginHub_RouteInUse(uint32 eid);
+    /// @notice A consumer's requirement does not rest on fresh prices (fail closed).
+    error MarginHub_RequirementNotPriced(address account);
+    /// @notice The L2 sequencer is down or inside its grace period.
+    error MarginHub_SequencerDown();
+    /// @notice The consumer names no settlement address on that chain.
+    error MarginHub_NoSettlementRecipient(address consumer, uint64 chainId);
 
     // ------------------------------------------------------------ relayed entry points
 
@@ -136,18 +143,22 @@ interface IMarginHub {
     /// otherwise the credit stays at the conservative post-request figure until a later leaf.
     function receiveWithdrawalRequest(bytes calldata packet, bytes calldata signatures) external;
 
-    /// @notice Liquidate an unhealthy account; seized collateral goes to the caller.
+    /// @notice Liquidate an unhealthy account; the liquidation bonus goes to the caller.
     function liquidate(address account) external;
 
-    /// @notice Liquidate an unhealthy account; seized collateral goes to `recipient` on each vault chain.
+    /// @notice Liquidate an unhealthy account. What it owes each consumer is seized to that
+    /// consumer's `settlementRecipient` on each vault chain; only the bonus goes to `recipient`.
     function liquidateTo(address account, address recipient) external;
 
     // ------------------------------------------------------------ views
 
-    /// @notice Reverts with MarginHub_InsufficientMargin (or a price error) unless adjusted collateral covers the initial requirement.
+    /// @notice Reverts with MarginHub_InsufficientMargin unless adjusted collateral at fresh prices
+    /// (a collateral without one counts 0) covers the initial requirement; with
+    /// MarginHub_RequirementNotPriced or MarginHub_SequencerDown when it cannot be decided safely.
     function requireInitialMargin(address account) external view;
 
-    /// @notice Whether liquidation-weighted collateral is below the maintenance requirement (prices must be fresh).
+    /// @notice Whether liquidation-weighted collateral at fresh prices (a collateral without one
+    /// counts 0) is below a priced maintenance requirement.
     function isLiquidatable(address account) external view returns (bool);
 
     function creditedBalance(address account, uint64 chainId, address token) external view returns (uint256 balance, uint64 seq);
@@ -196,4 +207,12 @@ interface IMarginHub {
     function removeConsumer(address consumer) external;
 
     function setMaxAttestationAge(uint64 maxAge) external;
+
+    /// @notice Set (or clear with address 0) the L2 sequencer-uptime feed and its grace period in
+    /// seconds: while the sequencer is down or within the grace period after it came back,
+    /// approvals are rejected, new positions refused and liquidations wait.
+    function setSequencerUptimeFeed(address feed, uint32 gracePeriod) external;
+
+    /// @notice The sequencer-uptime feed (address 0 = none) and its grace period.
+    function sequencerUptimeFeed() external view returns (address feed, uint32 gracePeriod);
 }

@@ -26,6 +26,9 @@ interface IPerpMarket {
     event PositionLiquidated(address indexed account, int256 size, uint256 entryPriceWad, uint256 priceWad, int256 pnlUsd, uint256 owedUsd);
 
     /// @notice `openPosition` with a zero size delta.
+    /// @notice Where seized collateral paying this market's debts goes on `chainId` (0 = every chain without its own).
+    event SettlementRecipientSet(uint64 indexed chainId, address recipient);
+
     error PerpMarket_ZeroSize();
     /// @notice `openPosition` against the side of an existing position (close it first).
     error PerpMarket_OppositeSide(int256 size, int256 sizeDelta);
@@ -79,4 +82,8 @@ interface IPerpMarket {
 
     /// @notice The traded asset's symbol, e.g. "ETH-USD".
     function symbol() external view returns (string memory);
+
+    /// @notice Set where collateral seized for this market's debts goes on vault chain `chainId`
+    /// (0 = the default for chains without their own). Owner only.
+    function setSettlementRecipient(uint64 chainId, address recipient) external;
 }

@@ -8,24 +8,38 @@ import {IMarginHub} from "../interfaces/IMarginHub.sol";
 /// @title HubCredit
 /// @notice The hub's credit record of one (account, chainId, token), its sequencing rules
 /// (contracts/README.md, "Hub credit"), and batch-leaf hashing and proofs. Used by `MarginHub`.
-/// @dev Storage is two slots. Slot 0 packs `{balance, seq, lastCommandNonce}` so an ordinary
-/// update costs one cold SLOAD and one SSTORE. Slot 1 packs `{outstanding, lastSeizeNonce}` and is
-/// written by seizes only. `outstanding` is only meaningful while `lastCommandNonce != 0`: a leaf
-/// that acknowledges every command sets `lastCommandNonce = 0` without touching slot 1, and the
-/// next seize overwrites `outstanding` instead of adding to it. `lastSeizeNonce` is never cleared.
+/// @dev Slot 0 packs `{balance, seq, lastCommandNonce}` so an ordinary update (no command in
+/// flight) costs one cold SLOAD and one SSTORE. Commands the vault may not have applied yet sit
+/// in a per-key queue `[head, tail)` of `entries`, oldest first, each `{nonce, kind, amount}`: a
+/// SEIZE lowers the vault balance when it applies, a credited REJECT raises it. A leaf drops the
+/// entries it acknowledges (`nonce ≤ leaf.inboundNonce`) and adjusts its balance by exactly the
+/// rest, so two seizes acknowledged one at a time are each subtracted once.
 library HubCredit {
+    /// @notice At most this many credited rejections wait in one key's queue; beyond it a
+    /// rejection is not credited until the vault applies it (conservative, bounds leaf gas).
+    uint256 internal constant MAX_QUEUED_REJECTS = 8;
+
+    uint256 private constant KIND_SEIZE = 0;
+    uint256 private constant KIND_REJECT = 1;
+
     /// @notice One credit record.
     /// @param balance credited token units (what the hub counts)
     /// @param seq the vault's seq of the last applied leaf
-    /// @param lastCommandNonce nonce of the last SEIZE the hub ordered that no leaf has acknowledged yet (0 = none)
-    /// @param outstanding seized amounts ordered since the last acknowledgement (valid while lastCommandNonce != 0)
-    /// @param lastSeizeNonce nonce of the last SEIZE the hub ever ordered for this key (0 = none), acknowledged or not
+    /// @param lastCommandNonce nonce of the newest queued command (0 = queue empty)
+    /// @param head first queued entry
+    /// @param tail one past the last queued entry
+    /// @param lastSeizeNonce nonce of the last SEIZE the hub ever ordered for this key (0 = none)
+    /// @param queuedRejects credited rejections in the queue
+    /// @param entries queued commands: `nonce | kind << 64 | amount << 128`
     struct Credit {
         uint128 balance;
         uint64 seq;
         uint64 lastCommandNonce;
-        uint128 outstanding;
+        uint64 head;
+        uint64 tail;
         uint64 lastSeizeNonce;
+        uint64 queuedRejects;
+        mapping(uint256 index => uint256 entry) entries;
     }
 
     /// @notice The OpenZeppelin StandardMerkleTree hash of a batch leaf:
@@ -111,9 +125,9 @@ library HubCredit {
         }
     }
 
-    /// @notice Applies a vault's attested figures: nothing when `seq` is not newer; otherwise the
-    /// credit becomes `balance` when `inboundNonce ≥ lastCommandNonce` (every seize applied at
-    /// the vault; the outstanding record is cleared), else `max(0, balance − outstanding)`.
+    /// @notice Applies a vault's attested figures: nothing when `seq` is not newer; otherwise drops
+    /// the queued commands the leaf acknowledges (`nonce ≤ inboundNonce`) and credits
+    /// `max(0, balance − Σ queued seizes + Σ queued credited rejections)`.
     /// @return changed whether the record changed
     /// @return credited the new credited balance (meaningful when `changed`)
     function applyLeaf(Credit storage c, uint256 balance, uint64 seq, uint64 inboundNonce)
@@ -123,63 +137,107 @@ library HubCredit {
         if (balance > type(uint128).max) revert IMarginHub.MarginHub_BalanceTooLarge(balance);
         if (seq <= c.seq) return (false, 0);
         uint64 last = c.lastCommandNonce;
-        if (inboundNonce >= last) {
-            credited = balance;
-            last = 0;
-        } else {
-            uint256 out = c.outstanding;
-            // Only subtracted when balance > out, so it cannot underflow.
-            unchecked {
-                credited = balance > out ? balance - out : 0;
-            }
+        if (last == 0) {
+            _writeSlot0(c, balance, seq, 0);
+            return (true, balance);
         }
+        if (inboundNonce >= last) {
+            _clearQueue(c);
+            _writeSlot0(c, balance, seq, 0);
+            return (true, balance);
+        }
+        (uint256 seized, uint256 returned) = _dropAcknowledged(c, inboundNonce);
+        credited = balance + returned;
+        // Only subtracted when credited > seized, so it cannot underflow.
+        unchecked {
+            credited = credited > seized ? credited - seized : 0;
+        }
+        if (credited > type(uint128).max) credited = type(uint128).max;
         _writeSlot0(c, credited, seq, last);
         return (true, credited);
     }
 
     /// @notice Books a SEIZE of `amount` (≤ balance) ordered with command `nonce`: lowers the
-    /// credit at once and records the amount as outstanding until a leaf acknowledges `nonce`.
+    /// credit at once and queues the command until a leaf acknowledges it.
     function orderSeize(Credit storage c, uint256 amount, uint64 nonce) internal {
-        uint256 previousOut = c.lastCommandNonce == 0 ? 0 : c.outstanding;
-        uint128 out = SafeCast.toUint128(previousOut + amount);
-        // Layout of slot 1: outstanding [0:128) | lastSeizeNonce [128:192); one SSTORE.
-        assembly ("memory-safe") {
-            sstore(add(c.slot, 1), or(out, shl(128, and(nonce, 0xffffffffffffffff))))
-        }
+        _push(c, nonce, KIND_SEIZE, amount);
+        c.lastSeizeNonce = nonce;
         // Checked: reverts if amount exceeds the credit, so the written balance fits in uint128.
         _writeSlot0(c, c.balance - amount, c.seq, nonce);
     }
 
-    /// @notice Counts a rejected withdrawal's `amount` again, but only when that cannot over-credit:
-    /// no seize outstanding (`lastCommandNonce == 0`) and every seize the hub ever ordered for this
-    /// key was applied at the vault before the request was made (`lastSeizeNonce ≤
-    /// requestInboundNonce`, the request's figures' inboundNonce). Then no seize took any of the
-    /// request's pending, and every later command is ordered after the REJECT, so the vault returns
-    /// the whole amount to balance before anything else touches it. Otherwise (a seize may have
-    /// taken part of it, or is still to apply first) the credit stays conservative; a later leaf
-    /// restores it. Also skipped when the sum would not fit in uint128 (never stalls the path).
+    /// @notice Counts a rejected withdrawal's `amount` again (the vault returns it from pending to
+    /// balance when it applies REJECT `nonce`) and queues it, so a leaf read before the vault
+    /// applies the REJECT keeps it. Only when the whole amount is sure to return: every seize the
+    /// hub ever ordered for this key was applied at the vault before the request was made
+    /// (`lastSeizeNonce ≤ requestInboundNonce`), so no seize took any of its pending and every
+    /// later seize applies after the REJECT. Otherwise the credit stays at the conservative
+    /// post-request figure until a leaf shows the returned amount. Also skipped when the queue
+    /// holds `MAX_QUEUED_REJECTS` or the sum would not fit in uint128 (never stalls the path).
     /// Call after the request's figures were applied (`applyLeaf`).
     /// @return credited whether the amount was added
     /// @return newBalance the new credited balance (meaningful when `credited`)
-    function creditRejected(Credit storage c, uint256 amount, uint64 requestInboundNonce)
+    function creditRejected(Credit storage c, uint256 amount, uint64 requestInboundNonce, uint64 nonce)
         internal
         returns (bool credited, uint256 newBalance)
     {
-        if (c.lastCommandNonce != 0 || c.lastSeizeNonce > requestInboundNonce) return (false, 0);
+        if (c.lastSeizeNonce > requestInboundNonce || c.queuedRejects >= MAX_QUEUED_REJECTS) return (false, 0);
         uint256 balance = c.balance;
         if (amount > type(uint128).max - balance) return (false, 0);
         // balance + amount ≤ type(uint128).max (checked above), so this cannot overflow.
         unchecked {
             newBalance = balance + amount;
         }
-        _writeSlot0(c, newBalance, c.seq, 0);
+        _push(c, nonce, KIND_REJECT, amount);
+        ++c.queuedRejects;
+        _writeSlot0(c, newBalance, c.seq, nonce);
         return (true, newBalance);
     }
 
-    /// @notice Outstanding seized amount and the last unacknowledged command nonce ((0, 0) when none).
+    /// @notice Σ queued seize amounts and the newest queued command nonce ((0, 0) when none).
     function outstandingOf(Credit storage c) internal view returns (uint256 amount, uint64 lastCommandNonce) {
         lastCommandNonce = c.lastCommandNonce;
-        if (lastCommandNonce != 0) amount = c.outstanding;
+        if (lastCommandNonce == 0) return (0, 0);
+        for (uint256 i = c.head; i < c.tail; ++i) {
+            uint256 e = c.entries[i];
+            if ((e >> 64) & 1 == KIND_SEIZE) amount += e >> 128;
+        }
+    }
+
+    /// @dev Appends a queued command. Amounts fit in 128 bits (they are credits or parts of one).
+    function _push(Credit storage c, uint64 nonce, uint256 kind, uint256 amount) private {
+        uint64 tail = c.tail;
+        c.entries[tail] = uint256(nonce) | (kind << 64) | (uint256(SafeCast.toUint128(amount)) << 128);
+        c.tail = tail + 1;
+    }
+
+    /// @dev Drops the leading entries with `nonce ≤ inboundNonce` (commands apply in nonce order)
+    /// and sums what the rest will still change at the vault.
+    function _dropAcknowledged(Credit storage c, uint64 inboundNonce) private returns (uint256 seized, uint256 returned) {
+        uint256 head = c.head;
+        uint256 tail = c.tail;
+        uint256 droppedRejects;
+        while (head < tail && uint64(c.entries[head]) <= inboundNonce) {
+            if ((c.entries[head] >> 64) & 1 == KIND_REJECT) ++droppedRejects;
+            ++head;
+        }
+        for (uint256 i = head; i < tail; ++i) {
+            uint256 e = c.entries[i];
+            if ((e >> 64) & 1 == KIND_SEIZE) seized += e >> 128;
+            else returned += e >> 128;
+        }
+        if (head != c.head) {
+            // head ≤ tail fits in uint64; droppedRejects ≤ queuedRejects.
+            c.head = uint64(head);
+            c.queuedRejects -= uint64(droppedRejects);
+        }
+    }
+
+    /// @dev Every queued command was acknowledged: reuse the slots from index 0.
+    function _clearQueue(Credit storage c) private {
+        c.head = 0;
+        c.tail = 0;
+        c.queuedRejects = 0;
     }
 
     /// @dev One SSTORE of slot 0. `newBalance` fits in uint128: callers pass a leaf balance checked

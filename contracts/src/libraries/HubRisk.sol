@@ -59,50 +59,66 @@ library HubRisk {
         });
     }
 
-    /// @notice The feed's answer. `strict`: reverts with MarginHub_StalePrice when
-    /// `block.timestamp > updatedAt + heartbeat` and with MarginHub_InvalidPrice when it is ≤ 0.
-    /// Otherwise the answer is used as it is and a non-positive one reads as 0.
-    function price(address feed, uint256 heartbeat, bool strict) internal view returns (uint256) {
-        (, int256 answer,, uint256 updatedAt,) = IAggregatorV3(feed).latestRoundData();
-        if (strict) {
-            // forge-lint: disable-next-line(block-timestamp)
-            if (block.timestamp > updatedAt + heartbeat) revert IMarginHub.MarginHub_StalePrice(feed, updatedAt, heartbeat);
-            if (answer <= 0) revert IMarginHub.MarginHub_InvalidPrice(feed, answer);
+    /// @notice The feed's answer (a non-positive one reads as 0) and whether it is fresh: positive
+    /// and `block.timestamp ≤ updatedAt + heartbeat`.
+    function price(address feed, uint256 heartbeat) internal view returns (uint256 answer_, bool fresh) {
+        int256 answer;
+        uint256 updatedAt;
+        // A feed that reverts (deprecated, broken) prices nothing: the callers fail closed.
+        try IAggregatorV3(feed).latestRoundData() returns (uint80, int256 a, uint256, uint256 u, uint80) {
+            (answer, updatedAt) = (a, u);
+        } catch {
+            return (0, false);
         }
+        if (answer <= 0) return (0, false);
         // casting to 'uint256' is safe because the answer is positive
         // forge-lint: disable-next-line(unsafe-typecast)
-        return answer > 0 ? uint256(answer) : 0;
+        answer_ = uint256(answer);
+        // Written without `updatedAt + heartbeat`, which a broken feed could overflow.
+        // forge-lint: disable-next-line(block-timestamp)
+        fresh = updatedAt >= block.timestamp || block.timestamp - updatedAt <= heartbeat;
     }
 
-    /// @notice The counted amount of a credit (`min(credit, cap)`, cap 0 = none) and its USD value.
-    function countedValue(Collateral memory col, uint256 credit, bool strict)
-        internal
-        view
-        returns (uint256 counted, uint256 valueUsd)
-    {
-        counted = col.capPerAccount != 0 && credit > col.capPerAccount ? col.capPerAccount : credit;
-        uint256 p = price(col.feed, col.heartbeat, strict);
-        valueUsd = MarginMath.value(counted, col.tokenDecimals, p, col.feedDecimals);
+    /// @notice The counted amount of a credit (`min(credit, cap)`, cap 0 = none): the cap limits
+    /// what counts as margin, never what a liquidation may seize.
+    function counted(Collateral memory col, uint256 credit) internal pure returns (uint256) {
+        return col.capPerAccount != 0 && credit > col.capPerAccount ? col.capPerAccount : credit;
     }
 
-    /// @notice What a liquidation takes of one collateral (fresh prices) while `remainingUsd` is owed:
-    /// value `min(value, remaining·(10000+bonus)/10000)`.
-    /// @return amount token units to seize (0: nothing to take)
-    /// @return coveredUsd the part of `remainingUsd` this covers (the taken value without its bonus; ≤ remainingUsd)
-    function seizeAmount(Collateral memory col, uint256 credit, uint256 remainingUsd)
+    /// @notice USD value of `amount` token units of the collateral at the feed answer `p`.
+    function valueAt(Collateral memory col, uint256 amount, uint256 p) internal pure returns (uint256) {
+        return MarginMath.value(amount, col.tokenDecimals, p, col.feedDecimals);
+    }
+
+    /// @notice What a liquidation takes of one collateral at price `p` while `remainingUsd` is owed:
+    /// value `min(value of the whole credit, remaining·(10000+bonus)/10000)`, split into the part
+    /// that pays the debt and the bonus.
+    /// @return owedAmount token units that pay the debt (to the consumer)
+    /// @return bonusAmount token units of bonus (to the liquidator)
+    /// @return coveredUsd the part of `remainingUsd` this covers (≤ remainingUsd)
+    function seizeAmounts(Collateral memory col, uint256 credit, uint256 p, uint256 remainingUsd)
         internal
-        view
-        returns (uint256 amount, uint256 coveredUsd)
+        pure
+        returns (uint256 owedAmount, uint256 bonusAmount, uint256 coveredUsd)
     {
-        (uint256 counted, uint256 valueUsd) = countedValue(col, credit, true);
-        if (valueUsd == 0) return (0, 0);
+        uint256 valueUsd = valueAt(col, credit, p);
+        if (valueUsd == 0) return (0, 0, 0);
         uint256 withBonus = MarginMath.BPS + col.liquidationBonusBps;
         uint256 maxTakeUsd = MarginMath.applyBps(remainingUsd, withBonus);
+        uint256 amount;
         if (valueUsd < maxTakeUsd) {
             // valueUsd < remaining·withBonus/10000, so valueUsd·10000/withBonus < remaining.
-            return (counted, Math.mulDiv(valueUsd, MarginMath.BPS, withBonus));
+            amount = credit;
+            coveredUsd = Math.mulDiv(valueUsd, MarginMath.BPS, withBonus);
+        } else {
+            amount = Math.mulDiv(credit, maxTakeUsd, valueUsd);
+            coveredUsd = amount == 0 ? 0 : remainingUsd;
         }
-        amount = Math.mulDiv(counted, maxTakeUsd, valueUsd);
-        coveredUsd = amount == 0 ? 0 : remainingUsd;
+        // The debt's share rounds up, so the bonus never exceeds its rate.
+        owedAmount = Math.mulDiv(amount, MarginMath.BPS, withBonus, Math.Rounding.Ceil);
+        // owedAmount ≤ amount because withBonus ≥ BPS.
+        unchecked {
+            bonusAmount = amount - owedAmount;
+        }
     }
 }

@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {Vm} from "forge-std/Vm.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {CollateralVault} from "../../src/CollateralVault.sol";
 import {IMarginHub} from "../../src/interfaces/IMarginHub.sol";
 import {MessageCodec} from "../../src/libraries/MessageCodec.sol";
@@ -15,15 +16,15 @@ import {RelayQueues} from "./RelayQueues.sol";
 
 /// @notice The honest actors of the cross-chain system: traders deposit, request withdrawals,
 /// trade on the perp; a relayer carries requests, commands and balance batches (batches possibly
-/// late, out of order, in full or lazily); a keeper moves prices and liquidates; time passes.
-/// Ghost state records what every invariant needs (see `CrossMargin.invariant.t.sol`).
+/// late, out of order, in full or lazily); a keeper moves prices (sometimes late: stale or
+/// non-positive answers) and liquidates; time passes.
+/// Ghost state records what every invariant needs (see `CrossMargin.invariant.t.sol`), including
+/// a model of the hub's per-key command queue (`RelayQueues._hubQueue` from `ghostAckNonce`).
 contract CrossChainHandler is RelayQueues {
     /// @dev The hub's credit record of one key as read before an update.
     struct CreditView {
         uint256 balance;
         uint64 seq;
-        uint256 outstanding;
-        uint64 lastCommandNonce;
     }
 
     /// @notice Σ amounts deposited per (chain, token).
@@ -45,6 +46,21 @@ contract CrossChainHandler is RelayQueues {
     /// @notice Honest relays (requests, commands, fresh batches) that reverted.
     uint256 public ghostUnexpectedReverts;
     bytes4 public lastUnexpectedError;
+    /// @notice inboundNonce of the last leaf (batch leaf or request figures) the hub applied, per
+    /// keccak256(account, chainId, token): the hub's queue holds the key's commands after it.
+    mapping(bytes32 => uint64) public ghostAckNonce;
+    /// @notice Times the hub's `outstanding` view differed from the modeled queue (Σ seizes, newest nonce).
+    uint256 public ghostQueueMismatch;
+    /// @notice Approvals the hub's strict check (`requireInitialMargin`: priced requirements, fresh
+    /// prices, a collateral without one counting 0) would not pass right after.
+    uint256 public ghostUnsafeApprovals;
+    /// @notice Liquidation SEIZEs not ordered as (debt share → the perp's settlement address on that
+    /// chain, then bonus → the liquidator) with share = ceil(total·10000/(10000 + bonusBps)).
+    uint256 public ghostSeizeSplitMismatch;
+    /// @notice Applied SEIZEs that took less than ordered (the hub counted collateral that was not there).
+    uint256 public ghostShortSeizes;
+    /// @notice Token units applied SEIZEs paid, per recipient and token.
+    mapping(address recipient => mapping(address token => uint256)) public ghostSeizedTo;
 
     constructor(World memory w) RelayQueues(w) {}
 
@@ -138,10 +154,33 @@ contract CrossChainHandler is RelayQueues {
         _syncSeqs();
     }
 
-    /// @notice Liquidates the first liquidatable trader from `actorSeed`, via the hub or the perp;
-    /// the SEIZE packets join their paths' FIFOs.
-    function liquidate(uint256 actorSeed, bool viaPerp) external onHub {
-        _refreshFeeds();
+    /// @notice The keeper is late, at the worst moment: the feed of the token of the next request
+    /// to relay on a path (else one picked by `seed`) goes stale (older than its heartbeat), or,
+    /// for USDC and the share, gets a non-positive answer (a zero ETH price would stop the perp).
+    /// Requests relayed meanwhile must still be answered (rejected when unsafe), never revert.
+    function staleFeed(uint256 seed) external onHub {
+        MockPriceFeed feed = seed % 3 == 0 ? ethFeed : seed % 3 == 1 ? usdcFeed : shareFeed;
+        uint32 chainId = _chain(seed >> 8);
+        if (requestHead[chainId] < _requests[chainId].length) {
+            address token = this.decodeRequest(_requests[chainId][requestHead[chainId]]).token;
+            feed = MockPriceFeed(hub.collateralConfig(chainId, token).feed);
+        }
+        if ((seed >> 16) % 3 == 0 && feed != ethFeed) {
+            feed.setAnswer(0);
+            _bump("feed.nonPositive");
+        } else {
+            (, int256 answer,,,) = feed.latestRoundData();
+            feed.setRoundData(answer, block.timestamp - HEARTBEAT - 1);
+            _bump("feed.stale");
+        }
+        _syncSeqs();
+    }
+
+    /// @notice Liquidates the first liquidatable trader from `actorSeed`, via the hub or the perp,
+    /// with feeds refreshed first or as they are (a stale collateral counts 0 and is seized last);
+    /// the SEIZE packets join their paths' FIFOs and their split is checked.
+    function liquidate(uint256 actorSeed, bool viaPerp, bool refresh) external onHub {
+        if (refresh) _refreshFeeds();
         for (uint256 k; k < TRADER_COUNT; ++k) {
             address actor = _trader(actorSeed % TRADER_COUNT + k);
             if (!hub.isLiquidatable(actor)) continue;
@@ -149,8 +188,10 @@ contract CrossChainHandler is RelayQueues {
             vm.prank(liquidator);
             if (viaPerp) perp.liquidate(actor);
             else hub.liquidate(actor);
-            _queueCommands(vm.getRecordedLogs());
+            bytes[] memory packets = _queueCommands(vm.getRecordedLogs());
+            _checkSeizeSplit(packets);
             _bump("liquidate");
+            if (!refresh) _bump("liquidate.asIs");
             return _syncSeqs();
         }
         _bump("liquidate.noneUnhealthy");
@@ -167,18 +208,21 @@ contract CrossChainHandler is RelayQueues {
 
     // ------------------------------------------------------------ relayer: requests and commands
 
-    /// @notice Delivers the oldest undelivered request of a path with a valid quorum, queues the
-    /// hub's answer, checks the credit rule and, on approval, the account's health right after.
-    function relayRequest(uint256 chainSeed) external onHub {
+    /// @notice Delivers the oldest undelivered request of a path with a valid quorum (feeds
+    /// refreshed first, or as they are), queues the hub's answer, checks the credit rule (with the
+    /// rejection add-back) and, on approval, the account's health right after.
+    function relayRequest(uint256 chainSeed, bool refresh) external onHub {
         uint32 chainId = _chain(chainSeed);
         if (requestHead[chainId] == _requests[chainId].length) chainId = _chain(chainSeed % 2 + 1);
         if (requestHead[chainId] == _requests[chainId].length) return _bump("relayRequest.none");
         bytes memory packet = _requests[chainId][requestHead[chainId]];
         MessageCodec.WithdrawalRequest memory w = this.decodeRequest(packet);
-        _refreshFeeds();
+        if (refresh) _refreshFeeds();
+        else if (_anyFeedUnusable()) _bump("request.unusableFeed");
         bytes memory sigs = _quorum(address(hub), HUB_CHAIN, packet);
         CreditView memory pre = _creditView(w.account, chainId, w.token);
         vm.recordLogs();
+        // Never reverts on prices: what cannot be approved safely is rejected.
         try hub.receiveWithdrawalRequest(packet, sigs) {}
         catch (bytes memory err) {
             return _unexpected(err);
@@ -186,15 +230,23 @@ contract CrossChainHandler is RelayQueues {
         ++requestHead[chainId];
         _queueCommands(vm.getRecordedLogs());
         Command storage answer = _commands[chainId][_commands[chainId].length - 1];
-        uint256 addBack = answer.kind == MessageCodec.REJECT_WITHDRAWAL
-                && _rejectAddsBack(chainId, w.account, w.token, w.inboundNonce, _lastCommandNonceAfter(pre, w))
-            ? w.amount
-            : 0;
-        _checkLeafApplied(pre, w.account, chainId, w.token, w.balanceAfter, w.seq, w.inboundNonce, addBack);
+        // The request's figures apply first (a newer seq acknowledges up to its inboundNonce), then
+        // the add-back rule looks at the queue they leave.
+        uint64 ack = w.seq > pre.seq ? w.inboundNonce : ghostAckNonce[_key(w.account, chainId, w.token)];
+        bool addBack = answer.kind == MessageCodec.REJECT_WITHDRAWAL
+            && _rejectAddsBack(
+                chainId, w.account, w.token, w.inboundNonce, _hubQueue(chainId, w.account, w.token, ack).rejects
+            );
+        _checkLeafApplied(pre, w.account, chainId, w.token, w.balanceAfter, w.seq, w.inboundNonce, addBack ? w.amount : 0);
+        answer.creditedBack = addBack;
         if (answer.kind == MessageCodec.APPROVE_WITHDRAWAL) {
             IMarginHub.Margin memory m = hub.accountMargin(w.account);
             bool initialOk = m.initialUsd == 0 || m.adjustedUsd >= m.initialUsd;
             if (m.liquidationUsd < m.maintenanceUsd || !initialOk) ++ghostUnhealthyApprovals;
+            try hub.requireInitialMargin(w.account) {}
+            catch {
+                ++ghostUnsafeApprovals;
+            }
             if (m.initialUsd == 0) _bump("approve.noRequirement");
             else _bump("approve.withRequirement");
         } else {
@@ -220,6 +272,10 @@ contract CrossChainHandler is RelayQueues {
         }
         ++commandHead[chainId];
         ghostReleased[chainId][c.token] += released;
+        if (c.kind == MessageCodec.SEIZE) {
+            ghostSeizedTo[c.recipient][c.token] += released;
+            if (released != c.amount) ++ghostShortSeizes;
+        }
         if (
             before - IERC20(c.token).balanceOf(address(v)) != released
                 || !_sameState(_keyState(chainId, c.account, c.token), expected)
@@ -341,8 +397,9 @@ contract CrossChainHandler is RelayQueues {
     // ------------------------------------------------------------ ghost bookkeeping
 
     /// @dev Compares the credit after a leaf (batch leaf or request figures) with the README rule:
-    /// not newer → unchanged; else `balance` when every seize is acknowledged, otherwise
-    /// `max(0, balance − outstanding)`; plus `addBack`, a rejected amount credited again (0 for batches).
+    /// not newer → unchanged; else the modeled queue drops what the leaf acknowledges (nonce ≤
+    /// its inboundNonce) and the credit is `max(0, balance − Σ queued seizes + Σ queued credited
+    /// rejections)`; plus `addBack`, a rejected amount credited again (0 for batches).
     function _checkLeafApplied(
         CreditView memory pre,
         address account,
@@ -359,39 +416,80 @@ contract CrossChainHandler is RelayQueues {
             if (credit != pre.balance + addBack || creditSeq != pre.seq) ++ghostStaleLeafChanged;
             return _bump("leaf.stale");
         }
-        uint256 expected = leafInboundNonce >= pre.lastCommandNonce
-            ? balance
-            : balance > pre.outstanding ? balance - pre.outstanding : 0;
+        uint32 eid = SafeCast.toUint32(chainId);
+        ghostAckNonce[_key(account, eid, token)] = leafInboundNonce;
+        HubQueue memory q = _hubQueue(eid, account, token, leafInboundNonce);
+        uint256 gross = balance + q.returned;
+        uint256 expected = gross > q.seized ? gross - q.seized : 0;
         if (credit != expected + addBack || creditSeq != seq) ++ghostCreditMismatch;
-        if (leafInboundNonce >= pre.lastCommandNonce) _bump("leaf.applied");
-        else _bump("leaf.appliedLessOutstanding");
-    }
-
-    /// @dev The hub's `lastCommandNonce` for the request's key once its figures apply (README rule).
-    function _lastCommandNonceAfter(CreditView memory pre, MessageCodec.WithdrawalRequest memory w)
-        private
-        pure
-        returns (uint64)
-    {
-        return w.seq > pre.seq && w.inboundNonce >= pre.lastCommandNonce ? 0 : pre.lastCommandNonce;
+        if (q.newest == 0) _bump("leaf.applied");
+        else if (q.seized != 0) _bump("leaf.appliedLessQueued");
+        else _bump("leaf.appliedPlusQueued");
     }
 
     function _creditView(address account, uint64 chainId, address token) private view returns (CreditView memory v) {
         (v.balance, v.seq) = hub.creditedBalance(account, chainId, token);
-        (v.outstanding, v.lastCommandNonce) = hub.outstanding(account, chainId, token);
     }
 
-    /// @dev Records, per key, that the hub's credited seq never went down since the last action.
+    function _key(address account, uint32 chainId, address token) private pure returns (bytes32) {
+        return keccak256(abi.encode(account, chainId, token));
+    }
+
+    /// @dev Checks the SEIZEs of one liquidation: per collateral, first the debt's share to the
+    /// perp's settlement address on that chain, then (unless it rounds to 0) the bonus to the
+    /// liquidator with the next nonce, the share being ceil(total·10000/(10000 + bonusBps)).
+    function _checkSeizeSplit(bytes[] memory packets) private {
+        uint256 i;
+        while (i < packets.length) {
+            MessageCodec.Header memory h = this.decodeHeader(packets[i]);
+            MessageCodec.Seize memory s = this.decodeSeize(packets[i]);
+            ++i;
+            if (s.recipient != perp.settlementRecipient(h.dstEid) || s.account == address(0)) {
+                ++ghostSeizeSplitMismatch;
+                continue;
+            }
+            uint256 bonus;
+            if (i < packets.length) {
+                MessageCodec.Header memory hb = this.decodeHeader(packets[i]);
+                MessageCodec.Seize memory b = this.decodeSeize(packets[i]);
+                if (b.recipient == liquidator) {
+                    bool paired = hb.dstEid == h.dstEid && hb.nonce == h.nonce + 1 && b.account == s.account
+                        && b.token == s.token;
+                    if (!paired) ++ghostSeizeSplitMismatch;
+                    bonus = b.amount;
+                    ++i;
+                }
+            }
+            uint256 withBonus = 10_000 + hub.collateralConfig(h.dstEid, s.token).liquidationBonusBps;
+            if (s.amount != Math.mulDiv(s.amount + bonus, 10_000, withBonus, Math.Rounding.Ceil)) {
+                ++ghostSeizeSplitMismatch;
+            }
+            if (bonus == 0) _bump("seize.noBonus");
+            else _bump("seize.pair");
+        }
+    }
+
+    /// @dev The hub's `outstanding` view equals the modeled queue: (Σ queued seizes, newest queued
+    /// nonce), (0, 0) when empty.
+    function _checkQueueView(uint32 chainId, address account, address token, uint64 acknowledged) private {
+        HubQueue memory q = _hubQueue(chainId, account, token, acknowledged);
+        (uint256 amount, uint64 last) = hub.outstanding(account, chainId, token);
+        if (amount != q.seized || last != q.newest) ++ghostQueueMismatch;
+    }
+
+    /// @dev Records, per key, that the hub's credited seq never went down since the last action,
+    /// and that its queue view matches the model.
     function _syncSeqs() private {
         for (uint256 c; c < 2; ++c) {
             uint32 chainId = chainIds[c];
             address[] storage tokens = tokensOn[chainId];
             for (uint256 t; t < tokens.length; ++t) {
                 for (uint256 a; a < TRADER_COUNT; ++a) {
-                    bytes32 key = keccak256(abi.encode(traders[a], chainId, tokens[t]));
+                    bytes32 key = _key(traders[a], chainId, tokens[t]);
                     (, uint64 seq) = hub.creditedBalance(traders[a], chainId, tokens[t]);
                     if (seq < lastSeenSeq[key]) ++ghostSeqDecreased;
                     lastSeenSeq[key] = seq;
+                    _checkQueueView(chainId, traders[a], tokens[t], ghostAckNonce[key]);
                 }
             }
         }
@@ -402,18 +500,19 @@ contract CrossChainHandler is RelayQueues {
         lastUnexpectedError = _selector(err);
     }
 
-    /// @dev Queues every command packet the hub emitted, on its destination path.
-    function _queueCommands(Vm.Log[] memory logs) private {
-        bytes[] memory packets = _packetsFrom(logs, address(hub));
+    /// @dev Queues every command packet the hub emitted, on its destination path; returns them.
+    function _queueCommands(Vm.Log[] memory logs) private returns (bytes[] memory packets) {
+        packets = _packetsFrom(logs, address(hub));
         for (uint256 i; i < packets.length; ++i) {
             MessageCodec.Header memory h = this.decodeHeader(packets[i]);
             uint8 kind = this.messageTypeOf(packets[i]);
             Command storage c = _commands[h.dstEid].push();
             c.packet = packets[i];
+            c.nonce = h.nonce;
             c.kind = kind;
             if (kind == MessageCodec.SEIZE) {
                 MessageCodec.Seize memory s = this.decodeSeize(packets[i]);
-                (c.account, c.token, c.amount) = (s.account, s.token, s.amount);
+                (c.account, c.token, c.amount, c.recipient) = (s.account, s.token, s.amount, s.recipient);
                 _bump("seizeOrdered");
             } else {
                 MessageCodec.WithdrawalDecision memory d = this.decodeDecision(packets[i]);

@@ -43,6 +43,8 @@ abstract contract CrossChainWorld is HubFixture {
     uint32[2] internal chainIds = [CHAIN_A, CHAIN_B];
     address[] internal traders;
     address internal liquidator = makeAddr("liquidator");
+    /// @dev The perp's settlement address on chain B; chain A uses its default (the owner).
+    address internal insuranceB = makeAddr("insuranceB");
     mapping(uint32 chainId => CollateralVault) internal vaultOn;
     mapping(uint32 chainId => address[]) internal tokensOn;
     /// @dev Upper bound of one deposit, in whole tokens.
@@ -93,7 +95,8 @@ abstract contract CrossChainWorld is HubFixture {
         _configureHub(w);
     }
 
-    /// @dev Vaults, collaterals (interleaving the chains so liquidations seize on both), the perp, rotation.
+    /// @dev Vaults, collaterals (interleaving the chains so liquidations seize on both), the perp and
+    /// its settlement addresses, rotation.
     function _configureHub(World memory w) private {
         vm.startPrank(owner);
         w.hub.setVault(CHAIN_A, address(w.vaultA));
@@ -109,6 +112,8 @@ abstract contract CrossChainWorld is HubFixture {
         w.hub.setCollateral(CHAIN_A, w.tokensA[1], _config(eth, HEARTBEAT, 18, 1_500, 9_000, 500, 0));
         w.hub.setCollateral(CHAIN_B, w.tokensB[0], _config(usdc, HEARTBEAT, 6, 200, 9_900, 200, 0));
         w.hub.addConsumer(address(w.perp));
+        // Seized collateral paying the perp's debts: chain B to its own address, chain A to the default.
+        w.perp.setSettlementRecipient(CHAIN_B, insuranceB);
         w.hub.rotateAttesters(attesterAddrs, THRESHOLD);
         vm.stopPrank();
     }

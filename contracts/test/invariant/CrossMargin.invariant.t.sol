@@ -24,35 +24,38 @@ contract CrossMarginInvariantTest is CrossChainWorld {
         forger = new ForgeryHandler(w, handler);
         vm.chainId(HUB_CHAIN);
 
-        // Slots per action (its weight): the relay and trading paths get two, so a 64-call run
-        // reaches approvals under a requirement, liquidations and seizes.
-        bytes4[] memory honest = new bytes4[](20);
-        honest[0] = CrossChainHandler.deposit.selector;
-        honest[1] = CrossChainHandler.deposit.selector;
-        honest[2] = CrossChainHandler.requestWithdrawal.selector;
-        honest[3] = CrossChainHandler.requestWithdrawal.selector;
-        honest[4] = CrossChainHandler.relayRequest.selector;
-        honest[5] = CrossChainHandler.relayRequest.selector;
-        honest[6] = CrossChainHandler.relayCommand.selector;
-        honest[7] = CrossChainHandler.relayCommand.selector;
-        honest[8] = CrossChainHandler.snapshotBatch.selector;
-        honest[9] = CrossChainHandler.snapshotBatch.selector;
-        honest[10] = CrossChainHandler.deliverBatch.selector;
-        honest[11] = CrossChainHandler.deliverBatch.selector;
-        honest[12] = CrossChainHandler.openPosition.selector;
-        honest[13] = CrossChainHandler.openPosition.selector;
-        honest[14] = CrossChainHandler.setPrice.selector;
-        honest[15] = CrossChainHandler.setPrice.selector;
-        honest[16] = CrossChainHandler.liquidate.selector;
-        honest[17] = CrossChainHandler.liquidate.selector;
-        honest[18] = CrossChainHandler.closePosition.selector;
-        honest[19] = CrossChainHandler.warp.selector;
+        // Slots per action (its weight): the relay, trading, price and liquidation paths get two or
+        // three, so a 64-call run reaches approvals under a requirement, requests relayed while a
+        // feed is stale, liquidations (two seizes per collateral) and leaves read while seizes or
+        // credited rejections are still queued.
+        bytes4[12] memory actions = [
+            CrossChainHandler.deposit.selector,
+            CrossChainHandler.requestWithdrawal.selector,
+            CrossChainHandler.relayRequest.selector,
+            CrossChainHandler.relayCommand.selector,
+            CrossChainHandler.snapshotBatch.selector,
+            CrossChainHandler.deliverBatch.selector,
+            CrossChainHandler.openPosition.selector,
+            CrossChainHandler.setPrice.selector,
+            CrossChainHandler.liquidate.selector,
+            CrossChainHandler.closePosition.selector,
+            CrossChainHandler.warp.selector,
+            CrossChainHandler.staleFeed.selector
+        ];
+        uint8[12] memory weights = [2, 2, 2, 3, 2, 2, 3, 3, 3, 1, 1, 2];
+        bytes4[] memory honest = new bytes4[](26);
+        uint256 slot;
+        for (uint256 a; a < actions.length; ++a) {
+            for (uint256 j; j < weights[a]; ++j) {
+                honest[slot++] = actions[a];
+            }
+        }
         targetContract(address(handler));
         targetSelector(FuzzSelector({addr: address(handler), selectors: honest}));
 
-        // Three slots each (6 of 26): a full run almost surely attacks (see afterInvariant).
-        bytes4[] memory adversary = new bytes4[](6);
-        for (uint256 i; i < 3; ++i) {
+        // Four slots each (8 of 34): a full run almost surely attacks (see afterInvariant).
+        bytes4[] memory adversary = new bytes4[](8);
+        for (uint256 i; i < 4; ++i) {
             adversary[2 * i] = ForgeryHandler.forgeQuorum.selector;
             adversary[2 * i + 1] = ForgeryHandler.replay.selector;
         }
@@ -63,8 +66,10 @@ contract CrossMarginInvariantTest is CrossChainWorld {
     // ------------------------------------------------------------ invariants
 
     /// @dev For every (account, chain, token): the hub's credit ≤ the vault's balance + pending once
-    /// every command already sent to it (approvals, rejections, seizes) is applied by the vault's rules.
+    /// every command already sent to it (approvals, rejections, seizes) is applied by the vault's
+    /// rules; and every SEIZE, when applied, took all it was ordered to (never short).
     function invariant_hubNeverOverCredits() public view {
+        assertEq(handler.ghostShortSeizes(), 0, "a seize found less than the hub counted");
         for (uint256 c; c < 2; ++c) {
             uint32 chainId = chainIds[c];
             address[] storage tokens = tokensOn[chainId];
@@ -103,7 +108,9 @@ contract CrossMarginInvariantTest is CrossChainWorld {
 
     /// @dev Per (account, chain, token) the hub's credited seq never decreases and never exceeds the
     /// vault's seq; leaves not newer than the stored seq change nothing; newer ones follow the credit
-    /// rule; no batch older than `maxAttestationAge` was ever accepted.
+    /// rule over the modeled command queue (queued seizes subtracted, queued credited rejections
+    /// added, acknowledged ones dropped), which the hub's `outstanding` view matches after every
+    /// action; no batch older than `maxAttestationAge` was ever accepted.
     function invariant_seqOnlyIncreases() public view {
         for (uint256 c; c < 2; ++c) {
             uint32 chainId = chainIds[c];
@@ -122,13 +129,41 @@ contract CrossMarginInvariantTest is CrossChainWorld {
         assertEq(handler.ghostSeqDecreased(), 0, "seq went down during an action");
         assertEq(handler.ghostStaleLeafChanged(), 0, "a stale leaf changed the credit");
         assertEq(handler.ghostCreditMismatch(), 0, "a newer leaf broke the credit rule");
+        assertEq(handler.ghostQueueMismatch(), 0, "the hub's outstanding view differs from the modeled queue");
         assertFalse(handler.ghostExpiredAccepted(), "an expired batch was accepted");
     }
 
     /// @dev Right after every approval the hub issued, the account had liquidationUsd ≥ maintenanceUsd
-    /// (and adjustedUsd ≥ initialUsd when it had an initial requirement).
+    /// (and adjustedUsd ≥ initialUsd when it had an initial requirement), and passed the strict
+    /// check too: every requirement priced, adjusted collateral at fresh prices (a collateral
+    /// without one counting 0) ≥ initial. Stale or non-positive prices only ever reject.
     function invariant_approvalsKeepAccountsHealthy() public view {
         assertEq(handler.ghostUnhealthyApprovals(), 0, "an approval left the account unhealthy");
+        assertEq(handler.ghostUnsafeApprovals(), 0, "an approval failed the strict (fresh-price) check");
+    }
+
+    /// @dev Every liquidation orders, per collateral, the debt's share (ceil(total·10000/(10000 +
+    /// bonus))) to the perp's settlement address on that chain, then the bonus to the liquidator;
+    /// what applied seizes paid is exactly what those addresses hold of each token.
+    function invariant_liquidationsPaySettlementThenLiquidator() public view {
+        assertEq(handler.ghostSeizeSplitMismatch(), 0, "a liquidation's seizes were not (debt share, bonus)");
+        for (uint256 c; c < 2; ++c) {
+            uint32 chainId = chainIds[c];
+            address settlement = perp.settlementRecipient(chainId);
+            address[] storage tokens = tokensOn[chainId];
+            for (uint256 t; t < tokens.length; ++t) {
+                assertEq(
+                    IERC20(tokens[t]).balanceOf(settlement),
+                    handler.ghostSeizedTo(settlement, tokens[t]),
+                    "settlement address holdings != debt shares seized"
+                );
+                assertEq(
+                    IERC20(tokens[t]).balanceOf(liquidator),
+                    handler.ghostSeizedTo(liquidator, tokens[t]),
+                    "liquidator holdings != bonuses seized"
+                );
+            }
+        }
     }
 
     /// @dev Every forged quorum (below threshold, wrong domain, high-s, duplicate, unsorted,
@@ -147,7 +182,7 @@ contract CrossMarginInvariantTest is CrossChainWorld {
 
     /// @dev At the end of each run: every adversary call attempted at least one submission and a
     /// full-depth run (≥ 64 calls; shrunk replays are shorter) attacked at all — P(no adversary call
-    /// in 64 at weight 6/26) ≈ 6e-8. Logs what the run did (counters reset with every run).
+    /// in 64 at weight 8/34) ≈ 4e-8. Logs what the run did (counters reset with every run).
     function afterInvariant() public view {
         assertGe(forger.attempts(), forger.calls(), "an adversary call attempted nothing");
         if (handler.calls() + forger.calls() >= 64) assertGt(forger.attempts(), 0, "no forgery attempted");
@@ -156,7 +191,9 @@ contract CrossMarginInvariantTest is CrossChainWorld {
         _line(handler, "  requests", "approve.withRequirement", "approve.noRequirement", "reject", "relayRequest.none");
         _line(handler, "  commands", "relayCommand", "relayCommand.none", "liquidate", "seizeOrdered");
         _line(handler, "  batches", "snapshot", "batch.full", "batch.root", "batch.leaf");
-        _line(handler, "  leaves", "leaf.applied", "leaf.appliedLessOutstanding", "leaf.stale", "batch.expiredRejected");
+        _line(handler, "  leaves", "leaf.applied", "leaf.appliedLessQueued", "leaf.appliedPlusQueued", "leaf.stale");
+        _line(handler, "  seizes", "seize.pair", "seize.noBonus", "liquidate.asIs", "batch.expiredRejected");
+        _line(handler, "  prices", "feed.stale", "feed.nonPositive", "request.unusableFeed", "reject.addBack");
         _line(handler, "  idle", "open.noMargin", "close.none", "liquidate.noneUnhealthy", "snapshot.nothing");
         _line(forger, "  quorums", "forge.belowThreshold", "forge.wrongChainId", "forge.highS", "forge.retiredSigner");
         _line(forger, "  replays", "replay.request", "replay.command", "replay.batch", "reorder.command");

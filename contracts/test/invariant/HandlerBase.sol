@@ -75,8 +75,9 @@ abstract contract HandlerBase is CrossChainWorld {
         return log.emitter == emitter && log.topics.length > 0 && log.topics[0] == IMarginHub.PacketSent.selector;
     }
 
-    /// @dev A keeper's job: re-publish any feed answer older than half its heartbeat, so relays
-    /// and trades that need fresh prices are not blocked by time the handler warped.
+    /// @dev A keeper's job: re-publish any feed answer older than half its heartbeat, so trades
+    /// and liquidations (which need fresh prices) are not blocked, and withdrawals not rejected,
+    /// by time the handler warped. A non-positive answer is re-published as it is.
     function _refreshFeeds() internal {
         _refresh(usdcFeed);
         _refresh(ethFeed);
@@ -87,6 +88,17 @@ abstract contract HandlerBase is CrossChainWorld {
         (, int256 answer,, uint256 updatedAt,) = feed.latestRoundData();
         // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp > updatedAt + HEARTBEAT / 2) feed.setAnswer(answer);
+    }
+
+    /// @dev Whether some feed is stale or non-positive right now (the hub counts what it prices as 0).
+    function _anyFeedUnusable() internal view returns (bool) {
+        return _unusable(ethFeed) || _unusable(usdcFeed) || _unusable(shareFeed);
+    }
+
+    function _unusable(MockPriceFeed feed) private view returns (bool) {
+        (, int256 answer,, uint256 updatedAt,) = feed.latestRoundData();
+        // forge-lint: disable-next-line(block-timestamp)
+        return answer <= 0 || block.timestamp > updatedAt + HEARTBEAT;
     }
 
     /// @dev Leaves over the current vault figures of `account`'s keys on `chainId` picked by `mask`

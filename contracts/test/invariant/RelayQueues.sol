@@ -10,7 +10,8 @@ import {HandlerBase} from "./HandlerBase.sol";
 /// @notice The relayer's in-flight work, kept by the honest handler: per path, FIFOs of request
 /// packets (vault → hub) and command packets (hub → vault) with a head index (everything before it
 /// was delivered), and the queued balance batches. Exposes them to the invariants (projected vault
-/// holdings) and to the forgery handler (packets to replay).
+/// holdings) and to the forgery handler (packets to replay). The command FIFOs also give the hub's
+/// credit queue per key (`_hubQueue`): its SEIZEs and credited REJECTs no applied leaf acknowledged.
 abstract contract RelayQueues is HandlerBase {
     /// @dev Batch states.
     uint8 internal constant QUEUED = 0;
@@ -18,13 +19,31 @@ abstract contract RelayQueues is HandlerBase {
     uint8 internal constant STORED = 2;
     uint8 internal constant EXPIRED = 3;
 
-    /// @dev A hub command packet and its decoded effect.
+    /// @notice At most this many credited rejections wait in one key's queue at the hub
+    /// (contracts/README.md, "Hub credit"); beyond it a rejection is not credited back.
+    uint256 internal constant MAX_QUEUED_REJECTS = 8;
+
+    /// @dev A hub command packet and its decoded effect. `recipient` is a SEIZE's; `creditedBack`
+    /// marks a REJECT whose amount the hub counted again (so it sits in the hub's queue).
     struct Command {
         bytes packet;
+        uint64 nonce;
         uint8 kind;
         address account;
         address token;
         uint256 amount;
+        address recipient;
+        bool creditedBack;
+    }
+
+    /// @dev The hub's queue of one key as the README's credit rule sees it: the commands it must
+    /// still count because no applied leaf acknowledged them (nonce > the last applied leaf's
+    /// inboundNonce): every SEIZE, and every REJECT credited back.
+    struct HubQueue {
+        uint256 seized;
+        uint256 returned;
+        uint256 rejects;
+        uint64 newest;
     }
 
     /// @dev One (account, token)'s figures at its vault, as the command rules see them.
@@ -144,16 +163,17 @@ abstract contract RelayQueues is HandlerBase {
     }
 
     /// @dev The hub's rule for crediting a rejected amount again (contracts/README.md, "Withdrawal
-    /// requests"): after the request's figures, no seize is outstanding (`lastCommandNonceAfter == 0`)
-    /// and every SEIZE ever sent for the key has a nonce ≤ the request's `inboundNonce`.
+    /// requests"): every SEIZE ever sent for the key has a nonce ≤ the request's `inboundNonce` (so
+    /// none took any of the request's pending, and every later one applies after the REJECT), and
+    /// fewer than `MAX_QUEUED_REJECTS` credited rejections are queued once the request's figures apply.
     function _rejectAddsBack(
         uint32 chainId,
         address account,
         address token,
         uint64 requestInboundNonce,
-        uint64 lastCommandNonceAfter
+        uint256 queuedRejects
     ) internal view returns (bool) {
-        return lastCommandNonceAfter == 0 && _lastSeizeNonce(chainId, account, token) <= requestInboundNonce;
+        return _lastSeizeNonce(chainId, account, token) <= requestInboundNonce && queuedRejects < MAX_QUEUED_REJECTS;
     }
 
     /// @dev Nonce of the last SEIZE sent on `chainId` for (account, token), delivered or not (0 = none).
@@ -162,8 +182,33 @@ abstract contract RelayQueues is HandlerBase {
         for (uint256 i = q.length; i > 0; --i) {
             Command storage c = q[i - 1];
             if (c.kind != MessageCodec.SEIZE || c.account != account || c.token != token) continue;
-            return this.decodeHeader(c.packet).nonce;
+            return c.nonce;
         }
         return 0;
+    }
+
+    /// @dev The hub's queue of (account, token) on `chainId` after a leaf with `inboundNonce`
+    /// `acknowledged`: the key's SEIZEs and credited REJECTs with a higher nonce, in sum.
+    function _hubQueue(uint32 chainId, address account, address token, uint64 acknowledged)
+        internal
+        view
+        returns (HubQueue memory q)
+    {
+        Command[] storage cs = _commands[chainId];
+        for (uint256 i = cs.length; i > 0; --i) {
+            Command storage c = cs[i - 1];
+            // Nonces grow along the list: everything before an acknowledged command is acknowledged too.
+            if (c.nonce <= acknowledged) break;
+            if (c.account != account || c.token != token) continue;
+            if (c.kind == MessageCodec.SEIZE) {
+                q.seized += c.amount;
+            } else if (c.kind == MessageCodec.REJECT_WITHDRAWAL && c.creditedBack) {
+                q.returned += c.amount;
+                ++q.rejects;
+            } else {
+                continue;
+            }
+            if (q.newest == 0) q.newest = c.nonce;
+        }
     }
 }

@@ -14,7 +14,8 @@ import {MockPriceFeed} from "../../src/mocks/MockPriceFeed.sol";
 /// @notice Reusable test base: a `MarginHub` with a 2-of-3 attester set, two registered vault
 /// chains, three collaterals priced by `MockPriceFeed`s, and helpers that build and sign
 /// BALANCE_BATCH and WITHDRAWAL_REQUEST packets, OpenZeppelin StandardMerkleTree-compatible trees,
-/// single proofs and multiproofs, and decode the command packets the hub emits.
+/// single proofs and multiproofs, decode the command packets the hub emits and assert a
+/// liquidation's SEIZE pairs (debt share to the consumer's settlement address, bonus to the liquidator).
 /// @dev Override `setUp` and call `super.setUp()` (or `_deployHub()`) first. Time starts at
 /// `START_TIME`; every feed is fresh then. Tokens are plain addresses: the hub never calls them.
 ///
@@ -428,6 +429,64 @@ abstract contract HubFixture is Attesters {
     function decodeDecision(bytes calldata packet) external pure returns (MessageCodec.WithdrawalDecision memory) {
         return MessageCodec.decodeWithdrawalDecision(MessageCodec.message(packet));
     }
+
+    // ------------------------------------------------------------ seize assertions
+
+    /// @notice One collateral's liquidation commands: the debt's share to the consumer's settlement
+    /// address (command `nonce`), then the bonus to the liquidator's recipient (`nonce + 1`; absent
+    /// when `bonusAmount` is 0).
+    struct SeizePair {
+        uint32 eid;
+        address vault;
+        uint64 nonce;
+        address token;
+        address account;
+        uint256 owedAmount;
+        address settlement;
+        uint256 bonusAmount;
+        address recipient;
+    }
+
+    /// @notice Asserts that `packet`, sent to `dstEid`, is the hub's SEIZE command `nonce` to `vault`
+    /// on `expectedEid` taking `amount` of `account`'s `token` for `recipient`.
+    function _assertSeize(
+        bytes memory packet,
+        uint32 dstEid,
+        uint32 expectedEid,
+        address vault,
+        uint64 nonce,
+        address token,
+        uint256 amount,
+        address recipient,
+        address account
+    ) internal view {
+        assertEq(dstEid, expectedEid, "seize destination");
+        MessageCodec.Header memory h = this.decodeHeader(packet);
+        assertEq(h.nonce, nonce, "seize nonce");
+        assertEq(h.srcEid, hub.localEid());
+        assertEq(h.sender, MessageCodec.addressToBytes32(address(hub)));
+        assertEq(h.dstEid, expectedEid);
+        assertEq(h.receiver, MessageCodec.addressToBytes32(vault));
+        assertEq(this.messageTypeOf(packet), MessageCodec.SEIZE, "not a SEIZE");
+        MessageCodec.Seize memory s = this.decodeSeize(packet);
+        assertEq(s.account, account, "seize account");
+        assertEq(s.token, token, "seize token");
+        assertEq(s.amount, amount, "seize amount");
+        assertEq(s.recipient, recipient, "seize recipient");
+    }
+
+    /// @notice Asserts `packets[i]` (and `packets[i + 1]` when there is a bonus) are the pair `p`.
+    /// @return next the index after the pair
+    function _assertSeizePair(bytes[] memory packets, uint32[] memory dst, uint256 i, SeizePair memory p)
+        internal
+        view
+        returns (uint256 next)
+    {
+        _assertSeize(packets[i], dst[i], p.eid, p.vault, p.nonce, p.token, p.owedAmount, p.settlement, p.account);
+        if (p.bonusAmount == 0) return i + 1;
+        _assertSeize(packets[i + 1], dst[i + 1], p.eid, p.vault, p.nonce + 1, p.token, p.bonusAmount, p.recipient, p.account);
+        return i + 2;
+    }
 }
 
 /// @notice A hub consumer whose requirements and liquidation debts the test sets directly, to
@@ -440,6 +499,9 @@ contract MockConsumer is IMarginConsumer {
     /// @dev Calls made to `onLiquidation`, by account.
     mapping(address => uint256) public liquidations;
     bool public reenter;
+    bool public unpriced;
+    bool public revertRequirement;
+    address public settlement;
 
     constructor(address hub_) {
         hub = hub_;
@@ -458,8 +520,26 @@ contract MockConsumer is IMarginConsumer {
         reenter = on;
     }
 
-    function marginRequirement(address account) external view returns (uint256, uint256) {
-        return (initialOf[account], maintenanceOf[account]);
+    function marginRequirement(address account) external view returns (uint256, uint256, bool) {
+        if (revertRequirement) revert("MockConsumer: broken");
+        return (initialOf[account], maintenanceOf[account], !unpriced);
+    }
+
+    function setUnpriced(bool on) external {
+        unpriced = on;
+    }
+
+    function setRevertRequirement(bool on) external {
+        revertRequirement = on;
+    }
+
+    function setSettlement(address recipient) external {
+        settlement = recipient;
+    }
+
+    /// @dev Every chain settles to `settlement` (default: this contract).
+    function settlementRecipient(uint64) external view returns (address) {
+        return settlement == address(0) ? address(this) : settlement;
     }
 
     /// @dev Clears the account's requirement and returns what it was told the account owes.
