@@ -328,11 +328,36 @@ export const liquidation = onchainTable(
     recipient: t.hex().notNull(),
     owedUsd: t.bigint().notNull(),
     seizedUsd: t.bigint().notNull(),
+    /** `owedUsd − seizedUsd`: what the seizures could not cover, booked by the consumers as bad debt. */
+    badDebtUsd: t.bigint().notNull(),
     txHash: t.hex().notNull(),
     blockNumber: t.bigint().notNull(),
     timestamp: t.bigint().notNull(),
   }),
   (table) => ({ accountIdx: index().on(table.account) }),
+);
+
+/**
+ * Releases a vault could not transfer (the recipient is blocklisted, the token paused, a receive
+ * hook reverted): owed to `recipient`, who pulls them with `CollateralVault.claim`.
+ */
+export const claimable = onchainTable(
+  "claimable",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    recipient: t.hex().notNull(),
+    token: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    /** Σ ever recorded (`ClaimRecorded`) and Σ ever paid (`Claimed`). */
+    recorded: t.bigint().notNull(),
+    claimed: t.bigint().notNull(),
+    updatedBlock: t.bigint().notNull(),
+    updatedTxHash: t.hex().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.chainId, table.recipient, table.token] }),
+    recipientIdx: index().on(table.recipient),
+  }),
 );
 
 /** A SEIZE command, keyed by its packet guid: "ordered" (hub) → "applied" (vault). */

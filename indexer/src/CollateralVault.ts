@@ -1,5 +1,5 @@
 import { ponder } from "ponder:registry";
-import { deposit } from "ponder:schema";
+import { claimable, deposit } from "ponder:schema";
 import type { Hex } from "viem";
 import { MessageType } from "../../shared/codec/constants.js";
 import { commandGuid } from "../lib/commandGuid.js";
@@ -222,3 +222,28 @@ async function applyCommand(
   await recomputeMargin(context.db, { account, at, touched });
   return guid;
 }
+
+ponder.on("CollateralVault:ClaimRecorded", async ({ event, context }) => {
+  const { recipient, token, amount } = event.args;
+  const key = { chainId: context.chain.id, recipient: lower(recipient), token: lower(token) };
+  const at = { updatedBlock: event.block.number, updatedTxHash: event.transaction.hash };
+  await context.db
+    .insert(claimable)
+    .values({ ...key, amount, recorded: amount, claimed: 0n, ...at })
+    .onConflictDoUpdate((row) => ({ amount: row.amount + amount, recorded: row.recorded + amount, ...at }));
+});
+
+ponder.on("CollateralVault:Claimed", async ({ event, context }) => {
+  const { recipient, token, amount } = event.args;
+  const key = { chainId: context.chain.id, recipient: lower(recipient), token: lower(token) };
+  const at = { updatedBlock: event.block.number, updatedTxHash: event.transaction.hash };
+  // A claim always follows its ClaimRecorded on the same chain, so the row exists.
+  await context.db
+    .insert(claimable)
+    .values({ ...key, amount: 0n, recorded: 0n, claimed: amount, ...at })
+    .onConflictDoUpdate((row) => ({
+      amount: row.amount > amount ? row.amount - amount : 0n,
+      claimed: row.claimed + amount,
+      ...at,
+    }));
+});

@@ -171,6 +171,7 @@ ponder.on("MarginHub:Liquidated", async ({ event, context }) => {
     recipient: lower(recipient),
     owedUsd,
     seizedUsd,
+    badDebtUsd: owedUsd > seizedUsd ? owedUsd - seizedUsd : 0n,
     txHash: event.transaction.hash,
     blockNumber: event.block.number,
     timestamp: event.block.timestamp,

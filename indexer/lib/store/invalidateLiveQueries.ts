@@ -16,6 +16,7 @@ const TABLES = [
   [schema.relayMessage, schema.relayMessage.guid],
   [schema.liquidation, schema.liquidation.id],
   [schema.seizure, schema.seizure.guid],
+  [schema.claimable, schema.claimable.chainId],
   [schema.marginError, schema.marginError.account],
   [schema.indexerState, schema.indexerState.id],
 ] as const;
