@@ -12,7 +12,7 @@ import {
   BaseError as ViemBaseError,
 } from "viem";
 import { describe, expect, test } from "vitest";
-import { collateralVaultAbi, marginHubAbi } from "../../shared/abis/generated.js";
+import { collateralVaultAbi, marginHubAbi, perpMarketAbi } from "../../shared/abis/generated.js";
 import { classifyDeliveryError } from "./classifyDeliveryError.js";
 import {
   DeliveryRevertedError,
@@ -51,8 +51,8 @@ describe("classifyDeliveryError: contract reverts", () => {
   test.each([
     [marginHubAbi, "MarginHub_RequestOutOfOrder", [31338, 2n, 3n]],
     [collateralVaultAbi, "CollateralVault_CommandOutOfOrder", [2n, 3n]],
-    [marginHubAbi, "MarginHub_StalePrice", [ADDRESS, 1n, 3600n]],
-    [marginHubAbi, "MarginHub_InvalidPrice", [ADDRESS, 0n]],
+    [perpMarketAbi, "PerpMarket_StalePrice", [ADDRESS, 1n, 3600n]],
+    [perpMarketAbi, "PerpMarket_InvalidPrice", [ADDRESS, 0n]],
     [marginHubAbi, "EnforcedPause", []],
     [collateralVaultAbi, "EnforcedPause", []],
   ] as const)("%#: %s → retry", (abi, errorName, args) => {

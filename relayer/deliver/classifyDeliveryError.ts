@@ -23,11 +23,11 @@ export type ClassifyDeliveryErrorReturnType = {
  * | CollateralVault_CommandAlreadyApplied               | already | the command's nonce was applied              |
  * | MarginHub_RequestOutOfOrder                         | retry   | an earlier request of the path lands first   |
  * | CollateralVault_CommandOutOfOrder                   | retry   | an earlier command of the path lands first   |
- * | MarginHub_StalePrice, MarginHub_InvalidPrice        | retry   | the feed updates (approvals need fresh ones) |
- * | PerpMarket_StalePrice, PerpMarket_InvalidPrice      | retry   | same, through a consumer                     |
+ * | PerpMarket_StalePrice, PerpMarket_InvalidPrice      | retry   | the feed updates (the hub itself never       |
+ * |                                                     |         | reverts on prices: it rejects)               |
  * | EnforcedPause                                       | retry   | the guardian paused; unpausing resumes       |
- * | SafeERC20FailedOperation                            | retry   | a command's transfer failed: the ordered     |
- * |                                                     |         | path stalls until the cause is fixed         |
+ * | SafeERC20FailedOperation                            | retry   | a transfer failed (today's vaults turn a     |
+ * |                                                     |         | failed release into a claim instead)         |
  * | QuorumVerifier_* (BelowThreshold, InvalidSignature, | fatal   | the signatures will never verify; the work   |
  * |   InvalidSignatureLength, MalleableSignature,       |         | must be attested again                       |
  * |   SignersNotAscending, UnknownSigner)               |         |                                              |
@@ -50,8 +50,6 @@ const ALREADY_APPLIED = new Set([
 const RETRYABLE_REVERTS = new Set([
   "MarginHub_RequestOutOfOrder",
   "CollateralVault_CommandOutOfOrder",
-  "MarginHub_StalePrice",
-  "MarginHub_InvalidPrice",
   "PerpMarket_StalePrice",
   "PerpMarket_InvalidPrice",
   "EnforcedPause",

@@ -1,5 +1,10 @@
 import { type Address, type Hex, parseEventLogs } from "viem";
-import { collateralVaultAbi, marginHubAbi, mockErc20Abi } from "../../shared/abis/generated.js";
+import {
+  collateralVaultAbi,
+  marginHubAbi,
+  mockErc20Abi,
+  perpMarketAbi,
+} from "../../shared/abis/generated.js";
 import type { DevnetAccount } from "../devnet/accounts.js";
 import { awaitStep } from "./awaitStep.js";
 import { demoChainById, tokenInfo } from "./demoChainById.js";
@@ -16,13 +21,20 @@ export type LiquidateAndAwaitSeizesReturnType = {
   seizes: DeliveredSeize[];
 };
 
-type SeizeOrder = { chain: DemoChain; token: Address; amount: bigint; nonce: bigint; before: bigint };
+type SeizeOrder = {
+  chain: DemoChain;
+  token: Address;
+  recipient: Address;
+  amount: bigint;
+  nonce: bigint;
+  before: bigint;
+};
 
 /**
  * The liquidator calls `MarginHub.liquidate(trader)`: the market closes the position and the hub
- * orders a SEIZE of collateral on each vault chain, to the liquidator. Then waits for the relayer
- * to deliver every SEIZE (the vault's `inboundNonce` reaches the command's nonce) and reads the
- * liquidator's token balance rising on each chain.
+ * orders SEIZEs of collateral on each vault chain: what the trader owes to the market's settlement
+ * address, the bonus to the liquidator. Then waits for the relayer to deliver every SEIZE (the
+ * vault's `inboundNonce` reaches the command's nonce) and reads each recipient's balance rising.
  *
  * @param context the demo context
  * @param parameters step and trader
@@ -41,13 +53,19 @@ export async function liquidateAndAwaitSeizes(
       chains.map(async (chain) => [chain.config.chainId, await chain.publicClient.getBlockNumber()] as const),
     ),
   );
+  // Balances of both recipients (the liquidator, the market's settlement address on each chain) before.
   const before = new Map<string, bigint>();
   for (const chain of chains) {
+    const settlement = await context.hub.publicClient.readContract({
+      address: context.hub.perpMarket,
+      abi: perpMarketAbi,
+      functionName: "settlementRecipient",
+      args: [BigInt(chain.config.chainId)],
+    });
     for (const token of Object.values(chain.config.tokens)) {
-      before.set(
-        key(chain.config.chainId, token.address),
-        await balanceOf(chain, token.address, liquidator.address),
-      );
+      for (const who of [liquidator.address, settlement]) {
+        before.set(key(chain.config.chainId, token.address, who), await balanceOf(chain, token.address, who));
+      }
     }
   }
 
@@ -74,8 +92,15 @@ export async function liquidateAndAwaitSeizes(
     const packet = packets.find((p) => p.args.guid === args.guid);
     if (chain === undefined || packet === undefined)
       throw new DemoStepFailedError(step, `a SEIZE to unknown chain ${args.chainId}`);
-    const before_ = before.get(key(chain.config.chainId, args.token)) ?? 0n;
-    orders.push({ chain, token: args.token, amount: args.amount, nonce: packet.args.nonce, before: before_ });
+    const before_ = before.get(key(chain.config.chainId, args.token, args.recipient)) ?? 0n;
+    orders.push({
+      chain,
+      token: args.token,
+      recipient: args.recipient,
+      amount: args.amount,
+      nonce: packet.args.nonce,
+      before: before_,
+    });
   }
   context.log(
     `   liquidate(${trader.address}) by the liquidator ${liquidator.address}: tx ${receipt.transactionHash}`,
@@ -84,7 +109,8 @@ export async function liquidateAndAwaitSeizes(
     `   the market closed the position; owed ${formatUsd(liquidated.args.owedUsd)}, covered by seizures ${formatUsd(liquidated.args.seizedUsd)}; SEIZE orders: ${orders
       .map((o) => {
         const info = tokenInfo(o.chain, o.token);
-        return `${formatToken(o.amount, info.decimals, info.symbol)} on chain ${o.chain.config.chainId} (command nonce ${o.nonce})`;
+        const to = o.recipient === liquidator.address ? "bonus to the liquidator" : "owed, to the market";
+        return `${formatToken(o.amount, info.decimals, info.symbol)} on chain ${o.chain.config.chainId} (${to}, command nonce ${o.nonce})`;
       })
       .join(", ")}`,
   );
@@ -135,7 +161,7 @@ async function awaitSeize(
     address: vault,
     abi: collateralVaultAbi,
     eventName: "Seized",
-    args: { account: trader.address, token: order.token, recipient: context.liquidator.address },
+    args: { account: trader.address, token: order.token, recipient: order.recipient },
     fromBlock: parameters.fromBlock,
   });
   const applied = events.find((event) => event.args.commandNonce === order.nonce);
@@ -145,23 +171,26 @@ async function awaitSeize(
       `chain ${chainId} applied command ${order.nonce} but shows no Seized event for it`,
     );
   }
-  const after = await balanceOf(chain, order.token, context.liquidator.address);
+  const after = await balanceOf(chain, order.token, order.recipient);
   const received = after - order.before;
+  const who = order.recipient === context.liquidator.address ? "liquidator" : "market's settlement address";
   context.log(
-    `   SEIZE delivered on chain ${chainId} after ${formatSeconds(Date.now() - parameters.ordered)}: tx ${applied.transactionHash}; liquidator's ${info.symbol} ${formatToken(order.before, info.decimals, info.symbol)} → ${formatToken(after, info.decimals, info.symbol)}`,
+    `   SEIZE delivered on chain ${chainId} after ${formatSeconds(Date.now() - parameters.ordered)}: tx ${applied.transactionHash}; ${who}'s ${info.symbol} ${formatToken(order.before, info.decimals, info.symbol)} → ${formatToken(after, info.decimals, info.symbol)}`,
   );
   return {
     chainId,
     symbol: info.symbol,
     token: order.token,
+    recipient: order.recipient,
+    bonus: order.recipient === context.liquidator.address,
     ordered: order.amount,
     received,
     deliveryTxHash: applied.transactionHash,
   };
 }
 
-function key(chainId: number, token: Address): string {
-  return `${chainId}:${token.toLowerCase()}`;
+function key(chainId: number, token: Address, holder: Address): string {
+  return `${chainId}:${token.toLowerCase()}:${holder.toLowerCase()}`;
 }
 
 async function balanceOf(chain: DemoChain, token: Address, owner: Address): Promise<bigint> {

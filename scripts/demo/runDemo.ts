@@ -38,7 +38,7 @@ export type RunDemoParameters = {
  * @throws {DemoStepFailedError} when a step sees something the story does not allow
  * @example
  * const summary = await runDemo({ configPath: ".devnet/manifest.json" });
- * summary.liquidation.seizes.map((s) => s.received); // what the liquidator got on each chain
+ * summary.liquidation.seizes.map((s) => s.received); // what each recipient got on each chain
  */
 export async function runDemo(parameters: RunDemoParameters = {}): Promise<DemoSummary> {
   const started = Date.now();
@@ -88,7 +88,7 @@ function printSummary(
     `   credited: ${liquidation.deposits.map((d) => `${amount(d.chainId, d.symbol, d.credited)} from ${d.chainId} in ${formatSeconds(d.creditedAfterMs)}`).join(", ")}`,
   );
   log(
-    `   liquidation: owed ${formatUsd(liquidation.owedUsd)}; seized ${liquidation.seizes.map((s) => `${amount(s.chainId, s.symbol, s.received)} on ${s.chainId}`).join(", ")} for the liquidator`,
+    `   liquidation: owed ${formatUsd(liquidation.owedUsd)}; seized ${liquidation.seizes.map((s) => `${amount(s.chainId, s.symbol, s.received)} on ${s.chainId} ${s.bonus ? "(bonus, liquidator)" : "(owed, market)"}`).join(", ")}`,
   );
   log(
     `   withdrawals: ${amount(approved.chainId, approved.symbol, approved.amount)} approved and released; ${amount(rejected.chainId, rejected.symbol, rejected.amount)} rejected and back in the vault balance`,

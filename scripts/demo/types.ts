@@ -66,9 +66,13 @@ export type DeliveredSeize = {
   chainId: number;
   symbol: string;
   token: Address;
+  /** Who received it: the market's settlement address (what was owed) or the liquidator (the bonus). */
+  recipient: Address;
+  /** Whether this is the liquidator's bonus. */
+  bonus: boolean;
   /** What the hub ordered. */
   ordered: bigint;
-  /** How much the liquidator's token balance on that chain rose. */
+  /** How much the recipient's token balance on that chain rose. */
   received: bigint;
   /** The vault transaction that applied it (the relayer's). */
   deliveryTxHash: Hex;

@@ -9,7 +9,13 @@ import { getJson, graphqlQuery } from "../../indexer/testing/indexerApi.js";
 import { pollUntil } from "../../indexer/testing/pollUntil.js";
 import { relayPacket } from "../../indexer/testing/relayPacket.js";
 import { type IndexedDevnet, startIndexedDevnet } from "../../indexer/testing/startIndexedDevnet.js";
-import { marginHubAbi, mockPriceFeedAbi, perpMarketAbi } from "../../shared/abis/generated.js";
+import {
+  collateralVaultAbi,
+  marginHubAbi,
+  mockErc20Abi,
+  mockPriceFeedAbi,
+  perpMarketAbi,
+} from "../../shared/abis/generated.js";
 import { writeAndWait } from "../utils/writeAndWait.js";
 
 // Ports of this file only: 24545–24547. PGlite in a temp directory.
@@ -97,32 +103,45 @@ describe("liquidation on the devnet, indexed on PGlite", () => {
       functionName: "liquidate",
       args: [trader.address],
     });
-    const [ordered] = parseEventLogs({ abi: marginHubAbi, logs: receipt.logs, eventName: "SeizeOrdered" });
+    // What is owed goes to the market's settlement address, the bonus to the liquidator: two SEIZEs.
+    const orders = parseEventLogs({ abi: marginHubAbi, logs: receipt.logs, eventName: "SeizeOrdered" });
+    expect(orders.map((o) => o.args.recipient)).toContain(liquidator.address);
+    expect(orders).toHaveLength(2);
+    const [ordered] = orders;
     const [liquidated] = parseEventLogs({ abi: marginHubAbi, logs: receipt.logs, eventName: "Liquidated" });
     const guid = lowerHex(ordered?.args.guid ?? "0x");
 
     type Indexed = {
-      liquidations: { items: { liquidator: string; owedUsd: string; seizedUsd: string; txHash: string }[] };
+      liquidations: {
+        items: {
+          liquidator: string;
+          owedUsd: string;
+          seizedUsd: string;
+          badDebtUsd: string;
+          txHash: string;
+        }[];
+      };
       seizures: { items: Seizure[] };
       positions: { items: { size: string; status: string; debtUsd: string }[] };
     };
     const query = `query ($a: String!) {
-      liquidations(where: { account: $a }) { items { liquidator owedUsd seizedUsd txHash } }
+      liquidations(where: { account: $a }) { items { liquidator owedUsd seizedUsd badDebtUsd txHash } }
       seizures(where: { account: $a }) { items { guid status amount appliedAmount chainId } }
       positions(where: { account: $a }) { items { size status debtUsd } }
     }`;
     const indexed = await pollUntil(
       () => graphqlQuery<Indexed>(net.indexer.url, query, { a: trader.address.toLowerCase() }),
-      (d) => d.liquidations.items.length === 1 && d.seizures.items.length === 1,
+      (d) => d.liquidations.items.length === 1 && d.seizures.items.length === 2,
       { what: "the liquidation" },
     );
     expect(indexed.liquidations.items[0]).toEqual({
       liquidator: liquidator.address.toLowerCase(),
       owedUsd: liquidated?.args.owedUsd.toString(),
       seizedUsd: liquidated?.args.seizedUsd.toString(),
+      badDebtUsd: ((liquidated?.args.owedUsd ?? 0n) - (liquidated?.args.seizedUsd ?? 0n)).toString(),
       txHash: receipt.transactionHash,
     });
-    expect(indexed.seizures.items[0]).toEqual({
+    expect(indexed.seizures.items.find((i) => i.guid === guid)).toEqual({
       guid,
       status: "ordered",
       amount: ordered?.args.amount.toString(),
@@ -167,5 +186,62 @@ describe("liquidation on the devnet, indexed on PGlite", () => {
       status: "delivered",
       appliedAmount: ordered?.args.amount.toString(),
     });
+
+    // The bonus SEIZE to a liquidator the token issuer has blocked: the vault applies it anyway and
+    // records a claim; the indexer shows it until the liquidator pulls it.
+    const bonus = orders.find((o) => o.args.recipient === liquidator.address);
+    if (bonus === undefined) throw new Error("no bonus SEIZE");
+    const onVault = (key: Hex) => ({
+      publicClient: vaultA.publicClient,
+      walletClient: vaultA.walletFor(key),
+    });
+    await writeAndWait(onVault(relayerKey), {
+      address: usdc,
+      abi: mockErc20Abi,
+      functionName: "setBlocked",
+      args: [liquidator.address, true],
+    });
+    const bonusCommand = await getJson<{ packet: Hex }>(
+      `${net.indexer.url}/messages/${lowerHex(bonus.args.guid)}`,
+    );
+    await relayPacket({
+      packet: bonusCommand.body.packet,
+      destination: vaultA,
+      attesterKeys: net.attesterKeys,
+      relayerKey,
+    });
+    type Claims = {
+      claimables: { items: { recipient: string; token: string; amount: string; claimed: string }[] };
+    };
+    const claimQuery = `query ($r: String!) { claimables(where: { recipient: $r }) { items { recipient token amount claimed } } }`;
+    const recorded = await pollUntil(
+      () => graphqlQuery<Claims>(net.indexer.url, claimQuery, { r: liquidator.address.toLowerCase() }),
+      (d) => d.claimables.items.length === 1,
+      { what: "the claim of the blocked liquidator" },
+    );
+    expect(recorded.claimables.items[0]).toEqual({
+      recipient: liquidator.address.toLowerCase(),
+      token: usdc.toLowerCase(),
+      amount: bonus.args.amount.toString(),
+      claimed: "0",
+    });
+    await writeAndWait(onVault(relayerKey), {
+      address: usdc,
+      abi: mockErc20Abi,
+      functionName: "setBlocked",
+      args: [liquidator.address, false],
+    });
+    await writeAndWait(onVault(liquidator.privateKey), {
+      address: vaultA.chain.contracts.vault,
+      abi: collateralVaultAbi,
+      functionName: "claim",
+      args: [usdc, liquidator.address],
+    });
+    const paid = await pollUntil(
+      () => graphqlQuery<Claims>(net.indexer.url, claimQuery, { r: liquidator.address.toLowerCase() }),
+      (d) => d.claimables.items[0]?.amount === "0",
+      { what: "the claim paid" },
+    );
+    expect(paid.claimables.items[0]?.claimed).toBe(bonus.args.amount.toString());
   });
 });

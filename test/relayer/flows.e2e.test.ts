@@ -211,7 +211,7 @@ describe("the relayer with in-process attesters", () => {
       }
     }, 150_000);
 
-    test("a liquidation seizes on two vault chains: the liquidator gets the tokens, the vaults apply the SEIZEs, the hub's outstanding clears", async () => {
+    test("a liquidation seizes on two vault chains: the market gets what is owed, the liquidator the bonus, the vaults apply the SEIZEs, the hub's outstanding clears", async () => {
       const account = trader(2);
       const liquidator = net.accounts.liquidator;
       const [vaultA, vaultB] = net.vaults;
@@ -252,22 +252,39 @@ describe("the relayer with in-process attesters", () => {
         await mineBlocks(chains, 2);
 
         for (const [i, { chain, token }] of deposits.entries()) {
-          const seize = ordered.find(
+          // Per collateral: what is owed to the market's settlement address, then the bonus to the liquidator.
+          const seizes = ordered.filter(
             (e) => Number(e.args.chainId) === chain.chain.chainId && e.args.token === token,
           );
-          if (seize === undefined) throw new Error(`no SEIZE ordered on chain ${chain.chain.chainId}`);
-          const packet = sent.find((e) => e.args.guid === seize.args.guid);
-          if (packet === undefined) throw new Error(`no PacketSent for SEIZE ${seize.args.guid}`);
-          expect(seize.args).toMatchObject({ account: account.address, recipient: liquidator.address });
-          expect(seize.args.amount).toBeGreaterThan(0n);
+          const bonus = seizes.find((e) => e.args.recipient === liquidator.address);
+          const owed = seizes.find((e) => e.args.recipient !== liquidator.address);
+          if (bonus === undefined || owed === undefined)
+            throw new Error(`expected an owed and a bonus SEIZE on chain ${chain.chain.chainId}`);
+          expect(owed.args.recipient).toBe(
+            await net.hub.publicClient.readContract({
+              address: perpMarket(),
+              abi: perpMarketAbi,
+              functionName: "settlementRecipient",
+              args: [BigInt(chain.chain.chainId)],
+            }),
+          );
+          const nonces = seizes.map((seize) => {
+            const packet = sent.find((e) => e.args.guid === seize.args.guid);
+            if (packet === undefined) throw new Error(`no PacketSent for SEIZE ${seize.args.guid}`);
+            return packet.args.nonce;
+          });
+          const lastNonce = nonces.toSorted((a, b) => (a < b ? -1 : a > b ? 1 : 0)).at(-1) ?? 0n;
+          const total = seizes.reduce((sum, e) => sum + e.args.amount, 0n);
+          for (const seize of seizes) expect(seize.args).toMatchObject({ account: account.address });
+          expect(owed.args.amount).toBeGreaterThan(bonus.args.amount);
           const after = await waitSynced(
             chain,
             account.address,
             token,
-            `the SEIZE applied on ${chain.chain.chainId} and the hub's outstanding cleared`,
-            (s) => s.vault.inboundNonce === packet.args.nonce,
+            `the SEIZEs applied on ${chain.chain.chainId} and the hub's outstanding cleared`,
+            (s) => s.vault.inboundNonce === lastNonce,
           );
-          expect(after.vault.balance).toBe((before[i]?.vault.balance ?? 0n) - seize.args.amount);
+          expect(after.vault.balance).toBe((before[i]?.vault.balance ?? 0n) - total);
           expect(after.credit.balance).toBe(after.vault.balance);
           expect(after.outstanding).toEqual({ amount: 0n, lastCommandNonce: 0n });
           expect(
@@ -276,9 +293,9 @@ describe("the relayer with in-process attesters", () => {
               abi: collateralVaultAbi,
               functionName: "inboundNonce",
             }),
-          ).toBe(packet.args.nonce);
+          ).toBe(lastNonce);
           expect(await tokenBalance(chain, token, liquidator.address)).toBe(
-            (liquidatorBefore[i] ?? 0n) + seize.args.amount,
+            (liquidatorBefore[i] ?? 0n) + bonus.args.amount,
           );
         }
       } finally {
