@@ -16,6 +16,7 @@ export const CONTRACTS = [
   "CollateralVault",
   "MarginHub",
   "PerpMarket",
+  "CrossmarginTimelock",
   "MockERC20",
   "MockERC4626",
   "MockPriceFeed",

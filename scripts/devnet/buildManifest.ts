@@ -35,7 +35,7 @@ export type ManifestChain = {
   finalityDepth: number;
   blockTimeMs: number;
   deploymentBlock: number;
-  contracts: { vault: Address; hub?: Address; perpMarket?: Address };
+  contracts: { vault: Address; hub?: Address; perpMarket?: Address; timelock: Address };
   tokens: Record<string, ManifestToken>;
 };
 
@@ -143,8 +143,8 @@ export function buildManifest(params: BuildManifestParameters): DevnetManifest {
       deploymentBlock: Number(chain.deploymentBlock),
       contracts:
         chain.role === "hub"
-          ? { vault: at("vault"), hub: at("hub"), perpMarket: at("perp") }
-          : { vault: at("vault") },
+          ? { vault: at("vault"), hub: at("hub"), perpMarket: at("perp"), timelock: at("timelock") }
+          : { vault: at("vault"), timelock: at("timelock") },
       tokens,
     };
   }

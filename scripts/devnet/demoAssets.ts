@@ -31,6 +31,9 @@ export const DEVNET_HEARTBEAT = 86_400;
 /** Oldest balance batch the devnet hub accepts, in seconds. */
 export const MAX_ATTESTATION_AGE = 3_600;
 
+/** Seconds every owner action waits in the devnet's timelocks (production: days). */
+export const DEVNET_TIMELOCK_DELAY = 60;
+
 const usd = (dollars: number, cents = 0): bigint => BigInt(dollars) * 10n ** 8n + BigInt(cents) * 10n ** 6n;
 const units = (amount: number, decimals: number): bigint => BigInt(amount) * 10n ** BigInt(decimals);
 

@@ -2,15 +2,29 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Address, createPublicClient, createWalletClient, http, type PublicClient } from "viem";
+import {
+  type Address,
+  createPublicClient,
+  createTestClient,
+  createWalletClient,
+  encodeFunctionData,
+  http,
+  type PublicClient,
+  zeroHash,
+} from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { collateralVaultAbi, marginHubAbi, mockErc20Abi } from "../../shared/abis/generated.js";
+import {
+  collateralVaultAbi,
+  crossmarginTimelockAbi,
+  marginHubAbi,
+  mockErc20Abi,
+} from "../../shared/abis/generated.js";
 import { defineLocalChain } from "../../shared/chains/defineLocalChain.js";
 import { parseConfig } from "../../shared/config/parseConfig.js";
 import type { ChainConfig } from "../../shared/config/schema.js";
 import { ATTESTER_THRESHOLD } from "./accounts.js";
-import { DEMO_TOKENS } from "./demoAssets.js";
+import { DEMO_TOKENS, DEVNET_TIMELOCK_DELAY } from "./demoAssets.js";
 import { AnvilError, DevnetLockedError, PortInUseError } from "./errors.js";
 import { type StartDevnetReturnType, startDevnet } from "./startDevnet.js";
 
@@ -175,6 +189,96 @@ describe("startDevnet", () => {
       args: [trader.address, usdc],
     });
     expect({ balance, pending, seq }).toEqual({ balance: amount, pending: 0n, seq: 1n });
+  });
+
+  test("a timelock owns every crossmargin contract on every chain, and owner actions wait its delay", async () => {
+    for (const chain of Object.values(devnet.config.chains)) {
+      const client = clientFor(chain);
+      const timelock = chain.contracts.timelock!;
+      const owned = [chain.contracts.vault, chain.contracts.hub, chain.contracts.perpMarket].filter(
+        (address) => address !== undefined,
+      );
+      expect(owned).toHaveLength(chain.role === "hub" ? 3 : 1);
+      for (const address of owned) {
+        expect(await client.readContract({ address, abi: marginHubAbi, functionName: "owner" })).toBe(
+          timelock,
+        );
+      }
+      expect(
+        await client.readContract({
+          address: timelock,
+          abi: crossmarginTimelockAbi,
+          functionName: "getMinDelay",
+        }),
+      ).toBe(BigInt(DEVNET_TIMELOCK_DELAY));
+      // The configured token decimals are the token's own.
+      for (const token of Object.values(chain.tokens)) {
+        expect(
+          await client.readContract({ address: token.address, abi: mockErc20Abi, functionName: "decimals" }),
+        ).toBe(token.decimals);
+      }
+    }
+
+    const hubChain = devnet.config.chains["31337"]!;
+    const client = clientFor(hubChain);
+    const hub = hubChain.contracts.hub!;
+    const timelock = hubChain.contracts.timelock!;
+    const deployer = privateKeyToAccount(devnet.manifest.accounts.deployer.privateKey);
+    const wallet = createWalletClient({
+      account: deployer,
+      chain: defineLocalChain(hubChain),
+      transport: http(hubChain.rpcUrl),
+    });
+    await expect(
+      client.simulateContract({
+        account: deployer,
+        address: hub,
+        abi: marginHubAbi,
+        functionName: "setMaxAttestationAge",
+        args: [7_200n],
+      }),
+    ).rejects.toThrow(/OwnableUnauthorizedAccount/);
+
+    const call = [
+      hub,
+      0n,
+      encodeFunctionData({ abi: marginHubAbi, functionName: "setMaxAttestationAge", args: [7_200n] }),
+      zeroHash,
+      zeroHash,
+    ] as const;
+    const schedule = await wallet.writeContract({
+      address: timelock,
+      abi: crossmarginTimelockAbi,
+      functionName: "schedule",
+      args: [...call, BigInt(DEVNET_TIMELOCK_DELAY)],
+    });
+    expect((await client.waitForTransactionReceipt({ hash: schedule })).status).toBe("success");
+    await expect(
+      client.simulateContract({
+        account: deployer,
+        address: timelock,
+        abi: crossmarginTimelockAbi,
+        functionName: "execute",
+        args: call,
+      }),
+    ).rejects.toThrow(/TimelockUnexpectedOperationState/);
+    await createTestClient({
+      chain: defineLocalChain(hubChain),
+      transport: http(hubChain.rpcUrl),
+      mode: "anvil",
+    }).increaseTime({
+      seconds: DEVNET_TIMELOCK_DELAY,
+    });
+    const execute = await wallet.writeContract({
+      address: timelock,
+      abi: crossmarginTimelockAbi,
+      functionName: "execute",
+      args: call,
+    });
+    expect((await client.waitForTransactionReceipt({ hash: execute })).status).toBe("success");
+    expect(
+      await client.readContract({ address: hub, abi: marginHubAbi, functionName: "maxAttestationAge" }),
+    ).toBe(7_200n);
   });
 
   test("a second devnet on the same directory is refused, naming the running pid", async () => {

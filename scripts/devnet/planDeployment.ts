@@ -5,10 +5,14 @@ import {
   encodeFunctionData,
   getContractAddress,
   type Hex,
+  zeroAddress,
+  zeroHash,
 } from "viem";
 import {
   collateralVaultAbi,
   collateralVaultBytecode,
+  crossmarginTimelockAbi,
+  crossmarginTimelockBytecode,
   marginHubAbi,
   marginHubBytecode,
   mockErc20Abi,
@@ -25,6 +29,7 @@ import {
   DEMO_PERP,
   DEMO_TOKENS,
   DEVNET_HEARTBEAT,
+  DEVNET_TIMELOCK_DELAY,
   type DemoToken,
   FEED_DECIMALS,
   MAX_ATTESTATION_AGE,
@@ -89,6 +94,7 @@ export function planDeployment(params: PlanDeploymentParameters): PlanDeployment
     const drafts = [
       ...(chain.role === "hub" ? hubDrafts(hub.chainId, params) : []),
       ...collateralDrafts(chain.chainId, hub.chainId, params.accounts),
+      ...governanceDrafts(chain.chainId, chain.role === "hub" ? ["hub", "perp", "vault"] : ["vault"], params.accounts),
     ];
     // Within a level, deployments go first: their order fixes their addresses.
     const ordered = drafts
@@ -336,6 +342,80 @@ function erc4626Drafts(chainId: number, token: DemoToken, { deployer, traders }:
           }),
       }),
     ),
+  ];
+}
+
+const OWNED_ABI = { hub: marginHubAbi, perp: perpMarketAbi, vault: collateralVaultAbi } as const;
+
+/**
+ * The chain's `CrossmarginTimelock` takes over the contracts the deployer configured: each offers it
+ * ownership (`Ownable2Step`, level 3), the timelock accepts all of them in one operation scheduled
+ * with delay 0 (levels 4, 5) and, in the same operation, raises its own delay to
+ * `DEVNET_TIMELOCK_DELAY`, so every later owner action waits. The deployer stays proposer and executor.
+ */
+function governanceDrafts(chainId: number, owned: (keyof typeof OWNED_ABI)[], { deployer }: DevnetAccounts): Draft[] {
+  const at = (name: string) => (book: AddressBook) => addressOf(book, chainId, name);
+  const operation = (book: AddressBook) => {
+    const timelock = addressOf(book, chainId, "timelock");
+    const targets = [...owned.map((name) => addressOf(book, chainId, name)), timelock];
+    const accept = encodeFunctionData({ abi: marginHubAbi, functionName: "acceptOwnership" });
+    const payloads = [
+      ...owned.map(() => accept),
+      encodeFunctionData({
+        abi: crossmarginTimelockAbi,
+        functionName: "updateDelay",
+        args: [BigInt(DEVNET_TIMELOCK_DELAY)],
+      }),
+    ];
+    return [targets, targets.map(() => 0n), payloads, zeroHash, zeroHash] as const;
+  };
+  return [
+    {
+      label: "CrossmarginTimelock",
+      level: 0,
+      deploys: "timelock",
+      abi: crossmarginTimelockAbi,
+      data: () =>
+        encodeDeployData({
+          abi: crossmarginTimelockAbi,
+          bytecode: crossmarginTimelockBytecode,
+          args: [0n, [deployer.address], [deployer.address], zeroAddress],
+        }),
+    },
+    ...owned.map(
+      (name): Draft => ({
+        label: `${name}.transferOwnership(timelock)`,
+        level: 3,
+        abi: OWNED_ABI[name],
+        to: at(name),
+        data: (book) =>
+          encodeFunctionData({
+            abi: marginHubAbi,
+            functionName: "transferOwnership",
+            args: [addressOf(book, chainId, "timelock")],
+          }),
+      }),
+    ),
+    {
+      label: "CrossmarginTimelock.scheduleBatch(acceptOwnership…, updateDelay)",
+      level: 4,
+      abi: crossmarginTimelockAbi,
+      to: at("timelock"),
+      data: (book) =>
+        encodeFunctionData({
+          abi: crossmarginTimelockAbi,
+          functionName: "scheduleBatch",
+          args: [...operation(book), 0n],
+        }),
+    },
+    {
+      label: "CrossmarginTimelock.executeBatch(acceptOwnership…, updateDelay)",
+      level: 5,
+      abi: crossmarginTimelockAbi,
+      to: at("timelock"),
+      data: (book) =>
+        encodeFunctionData({ abi: crossmarginTimelockAbi, functionName: "executeBatch", args: operation(book) }),
+    },
   ];
 }
 

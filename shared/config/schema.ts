@@ -79,8 +79,11 @@ export const contractsSchema = z
       ),
       hub: addressField().optional().describe("The MarginHub (hub chain only)"),
       perpMarket: addressField().optional().describe("The example PerpMarket consumer (hub chain only)"),
+      timelock: addressField()
+        .optional()
+        .describe("The TimelockController that owns this chain's crossmargin contracts (owner actions wait its delay)"),
     },
-    { error: "expected an object with the contract addresses (vault, hub?, perpMarket?)" },
+    { error: "expected an object with the contract addresses (vault, hub?, perpMarket?, timelock?)" },
   )
   .describe("Addresses of the crossmargin contracts on this chain");
 
