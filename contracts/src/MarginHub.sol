@@ -183,7 +183,7 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
     function isLiquidatable(address account) external view returns (bool) {
         (, uint256 maintenanceUsd, bool priced) = _requirements(account);
         if (maintenanceUsd == 0 || !priced || !_sequencerUp()) return false;
-        (,, uint256 liquidationUsd) = _valuation(account, true);
+        (,, uint256 liquidationUsd) = _valuation(account, false);
         return liquidationUsd < maintenanceUsd;
     }
 
@@ -478,9 +478,9 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev Values the account's counted collateral in registration order. `strict` (checks that
-    /// let money out, liquidation) counts a collateral without a fresh positive price as 0;
-    /// otherwise (views) answers are used as they are and a non-positive one values it at 0.
+    /// @dev Values the account's counted collateral in registration order. `strict` (approvals and
+    /// new positions) counts a collateral without a fresh positive price as 0; otherwise (views,
+    /// liquidation) answers are used as they are and a non-positive one values it at 0.
     function _valuation(address account, bool strict)
         private
         view
@@ -523,7 +523,10 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
         if (!_sequencerUp()) revert MarginHub_SequencerDown();
         (, uint256 maintenanceUsd, bool priced) = _requirements(account);
         if (!priced) revert MarginHub_RequirementNotPriced(account);
-        (,, uint256 liquidationUsd) = _valuation(account, true);
+        // A stale collateral counts at its last positive answer here: a lapsed feed must never make
+        // a healthy account liquidatable, nor can a stale dust holding (which adds next to nothing)
+        // shield an insolvent one. Approvals, which let the owner's money out, count it 0.
+        (,, uint256 liquidationUsd) = _valuation(account, false);
         if (liquidationUsd >= maintenanceUsd) revert MarginHub_NotLiquidatable(account, liquidationUsd, maintenanceUsd);
 
         uint256 owedUsd;

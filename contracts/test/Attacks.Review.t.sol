@@ -117,8 +117,9 @@ contract ReviewFindingsTest is AttackFixture {
     }
 
     /// @dev Finding 3b: 1 unit of a stale-priced collateral made strict valuation revert, so an
-    /// underwater account could not be liquidated. Now it counts 0 and is seized last.
-    function test_liquidate_staleCollateralCountsZeroAndIsSeizedLast() public {
+    /// underwater account could not be liquidated. Now liquidation never reverts on a stale
+    /// collateral: it counts at its last answer and is seized last.
+    function test_liquidate_staleCollateralNeverBlocksAndIsSeizedLast() public {
         _deposit(alice, 1_000e6);
         _creditUsdc(alice, 1_000e6, 1);
         _credit(CHAIN_A, alice, wbtcA, 1e8, 1); // 1 WBTC, registered before USDC on chain A
@@ -126,7 +127,7 @@ contract ReviewFindingsTest is AttackFixture {
         consumer.setOwed(alice, 50_000e18);
         btcFeed.setRoundData(60_000e18, block.timestamp - 2 hours); // stale
 
-        assertTrue(hub.isLiquidatable(alice), "stale WBTC counts 0: underwater");
+        assertTrue(hub.isLiquidatable(alice), "underwater, stale WBTC and all");
         bytes[] memory packets = _liquidate(alice, keeper, keeper);
         // USDC (fresh) first: its debt share and bonus; then WBTC (stale, last) for the rest.
         assertEq(packets.length, 4);
@@ -134,6 +135,21 @@ contract ReviewFindingsTest is AttackFixture {
         assertEq(this.decodeSeize(packets[1]).token, address(usdc));
         assertEq(this.decodeSeize(packets[2]).token, wbtcA, "stale collateral last");
         assertEq(this.decodeSeize(packets[3]).token, wbtcA);
+    }
+
+    /// @dev Finding 3b, the other side: a collateral feed that merely lapses must not make a
+    /// healthy account liquidatable (1,000 USDC against a $100 maintenance).
+    function test_isLiquidatable_lapsedCollateralFeedKeepsHealthyAccountSafe() public {
+        _deposit(alice, 1_000e6);
+        _creditUsdc(alice, 1_000e6, 1);
+        consumer.setRequirement(alice, 100e18, 100e18);
+        vm.warp(block.timestamp + 1 days + 1); // the USDC feed's heartbeat lapses
+        assertFalse(hub.isLiquidatable(alice));
+        vm.expectRevert(abi.encodeWithSelector(IMarginHub.MarginHub_NotLiquidatable.selector, alice, 990e18, 100e18));
+        hub.liquidate(alice);
+        // Letting her own money out still needs a fresh price.
+        bytes memory cmd = _relayRequest(_requestAtVault(alice, 10e6));
+        assertEq(this.messageTypeOf(cmd), MessageCodec.REJECT_WITHDRAWAL);
     }
 
     // ------------------------------------------------------------ finding 4

@@ -314,9 +314,10 @@ contract MarginHubLiquidationTest is HubFixture {
         hub.liquidate(alice);
     }
 
-    /// @dev A stale ETH price counts WETH as 0 (liquidatable though worth $1,800 ≥ $1,000), and the
-    /// seize is sized at the stale positive answer: 525 / 2,000 WETH = 0.25 debt + 0.0125 bonus.
-    function test_liquidate_stalePriceCountsZeroAndSeizesAtStaleAnswer() public {
+    /// @dev A stale ETH price leaves WETH counted at its last answer: a lapsed feed does not make
+    /// the account (worth $1,800 ≥ $1,000) liquidatable. When it is underwater at that answer too,
+    /// the seize is sized at it: 525 / 2,000 WETH = 0.25 debt + 0.0125 bonus.
+    function test_liquidate_staleCollateralAtLastAnswerAndSeizedAtIt() public {
         MockConsumer c = _deployMockConsumer();
         _credit(CHAIN_B, alice, wethB, 1e18, 1);
         c.setRequirement(alice, 0, 1_000e18);
@@ -325,7 +326,12 @@ contract MarginHubLiquidationTest is HubFixture {
         hub.liquidate(alice);
 
         ethFeed.setRoundData(2_000e8, START_TIME - 1 hours - 1);
-        assertTrue(hub.isLiquidatable(alice), "stale collateral counts 0");
+        assertFalse(hub.isLiquidatable(alice), "a lapsed feed does not make a healthy account liquidatable");
+        vm.expectRevert(abi.encodeWithSelector(IMarginHub.MarginHub_NotLiquidatable.selector, alice, 1_800e18, 1_000e18));
+        hub.liquidate(alice);
+
+        c.setRequirement(alice, 0, 2_000e18); // underwater at the last answer too
+        assertTrue(hub.isLiquidatable(alice));
         vm.expectEmit(address(hub));
         emit IMarginHub.Liquidated(alice, keeper, keeper, 500e18, 500e18);
         vm.recordLogs();

@@ -166,16 +166,21 @@ contract MarginHubViewsTest is HubFixture {
         assertFalse(hub.isLiquidatable(alice));
     }
 
-    /// @dev After 1 h WETH and WBTC (heartbeat 1 h) are stale and count 0; USDC (1 day) still
-    /// counts 990: no revert, and a requirement above 990 is liquidatable.
-    function test_isLiquidatable_stalePriceCountsZero() public {
+    /// @dev After 1 h WETH and WBTC (heartbeat 1 h) are stale: they still count at their last
+    /// answers, so the lapse alone changes nothing; a non-positive answer counts 0.
+    function test_isLiquidatable_staleCollateralCountsAtLastAnswer() public {
         consumer.setRequirement(alice, 0, 990e18 + 1);
-        assertFalse(hub.isLiquidatable(alice), "fresh: 512,790 covers it");
+        assertFalse(hub.isLiquidatable(alice), "fresh: covered");
         vm.warp(block.timestamp + 1 hours + 1);
-        assertTrue(hub.isLiquidatable(alice));
-        consumer.setRequirement(alice, 0, 990e18);
-        assertFalse(hub.isLiquidatable(alice));
-        assertEq(hub.health(alice), LIQUIDATION * 1e18 / 990e18, "views still use stale answers");
+        assertFalse(hub.isLiquidatable(alice), "stale: still covered at the last answers");
+        consumer.setRequirement(alice, 0, LIQUIDATION + 1);
+        assertTrue(hub.isLiquidatable(alice), "underwater at the last answers");
+        consumer.setRequirement(alice, 0, 990e18 + 1);
+        ethFeed.setAnswer(0);
+        btcFeed.setAnswer(-1);
+        assertTrue(hub.isLiquidatable(alice), "non-positive answers count 0: only USDC's 990 is left");
+        uint256 usdcOnly = 990e18;
+        assertEq(hub.health(alice), usdcOnly * 1e18 / (usdcOnly + 1), "views agree");
     }
 
     function test_isLiquidatable_falseWhenRequirementUnpriced() public {

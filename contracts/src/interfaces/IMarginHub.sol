@@ -157,8 +157,9 @@ interface IMarginHub {
     /// MarginHub_RequirementNotPriced or MarginHub_SequencerDown when it cannot be decided safely.
     function requireInitialMargin(address account) external view;
 
-    /// @notice Whether liquidation-weighted collateral at fresh prices (a collateral without one
-    /// counts 0) is below a priced maintenance requirement.
+    /// @notice Whether liquidation-weighted collateral is below a priced maintenance requirement.
+    /// A stale collateral counts at its last positive answer (a lapsed feed never makes a healthy
+    /// account liquidatable); a non-positive answer counts 0.
     function isLiquidatable(address account) external view returns (bool);
 
     function creditedBalance(address account, uint64 chainId, address token) external view returns (uint256 balance, uint64 seq);
