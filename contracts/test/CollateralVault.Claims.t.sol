@@ -5,8 +5,8 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ICollateralVault} from "../src/interfaces/ICollateralVault.sol";
 import {MessageCodec} from "../src/libraries/MessageCodec.sol";
 import {CollateralVaultBase, FeeOnTransferToken} from "./CollateralVault.Base.t.sol";
+import {MockERC20} from "../src/mocks/MockERC20.sol";
 import {
-    BlocklistToken,
     HookToken,
     NoReturnToken,
     PausableToken,
@@ -78,7 +78,7 @@ contract CollateralVaultClaimsTest is CollateralVaultBase {
     }
 
     function test_receiveCommand_seizeToBlocklistedRecipientBecomesClaim() public {
-        BlocklistToken token = new BlocklistToken();
+        MockERC20 token = new MockERC20("Blocklist USD", "bUSD", 6);
         _configure(address(token));
         _depositToken(address(token), alice, AMOUNT);
         _bobRequests();
@@ -102,7 +102,7 @@ contract CollateralVaultClaimsTest is CollateralVaultBase {
     }
 
     function test_receiveCommand_approvalForBlocklistedRequesterBecomesClaim() public {
-        BlocklistToken token = new BlocklistToken();
+        MockERC20 token = new MockERC20("Blocklist USD", "bUSD", 6);
         _configure(address(token));
         _depositToken(address(token), alice, AMOUNT);
         vm.prank(alice);
@@ -234,7 +234,7 @@ contract CollateralVaultClaimsTest is CollateralVaultBase {
     }
 
     function test_claim_revertsWhilePaused() public {
-        BlocklistToken token = new BlocklistToken();
+        MockERC20 token = new MockERC20("Blocklist USD", "bUSD", 6);
         _configure(address(token));
         _depositToken(address(token), alice, AMOUNT);
         token.setBlocked(liquidator, true);
@@ -248,7 +248,7 @@ contract CollateralVaultClaimsTest is CollateralVaultBase {
     }
 
     function test_claim_paysOnceOnly() public {
-        BlocklistToken token = new BlocklistToken();
+        MockERC20 token = new MockERC20("Blocklist USD", "bUSD", 6);
         _configure(address(token));
         _depositToken(address(token), alice, AMOUNT);
         token.setBlocked(liquidator, true);

@@ -3,34 +3,8 @@ pragma solidity 0.8.30;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
-/// @notice Tokens that behave like real ones do when they refuse a transfer (tests only).
-
-/// @notice USDC/USDT-style issuer blocklist: a blocklisted address can neither send nor receive.
-contract BlocklistToken is ERC20 {
-    mapping(address => bool) public blocked;
-
-    error Blocklisted(address account);
-
-    constructor() ERC20("Blocklist USD", "bUSD") {}
-
-    function decimals() public pure override returns (uint8) {
-        return 6;
-    }
-
-    function mint(address to, uint256 amount) external {
-        _mint(to, amount);
-    }
-
-    function setBlocked(address account, bool on) external {
-        blocked[account] = on;
-    }
-
-    function _update(address from, address to, uint256 value) internal override {
-        if (blocked[from]) revert Blocklisted(from);
-        if (blocked[to]) revert Blocklisted(to);
-        super._update(from, to, value);
-    }
-}
+/// @notice Tokens that behave like real ones do when they refuse a transfer (tests only). The
+/// issuer-style blocklist is `MockERC20.setBlocked`.
 
 /// @notice A token the issuer can pause: every transfer reverts while paused.
 contract PausableToken is ERC20 {
