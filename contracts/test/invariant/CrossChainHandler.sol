@@ -8,6 +8,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {CollateralVault} from "../../src/CollateralVault.sol";
 import {IMarginHub} from "../../src/interfaces/IMarginHub.sol";
 import {MessageCodec} from "../../src/libraries/MessageCodec.sol";
+import {MarginMath} from "../../src/libraries/MarginMath.sol";
 import {MockERC20} from "../../src/mocks/MockERC20.sol";
 import {MockERC4626} from "../../src/mocks/MockERC4626.sol";
 import {MockPriceFeed} from "../../src/mocks/MockPriceFeed.sol";
@@ -59,8 +60,49 @@ contract CrossChainHandler is RelayQueues {
     uint256 public ghostSeizeSplitMismatch;
     /// @notice Applied SEIZEs that took less than ordered (the hub counted collateral that was not there).
     uint256 public ghostShortSeizes;
-    /// @notice Token units applied SEIZEs paid, per recipient and token.
+    /// @notice Token units applied SEIZEs paid, per recipient and token (transferred or recorded as a claim).
     mapping(address recipient => mapping(address token => uint256)) public ghostSeizedTo;
+
+    // ---- refusing tokens and claims
+    /// @notice Σ releases (approvals, seizes) whose transfer failed and became a claim, per (chain, token).
+    mapping(uint32 => mapping(address => uint256)) public ghostClaimRecorded;
+    /// @notice Σ claims pulled with `claim`, per (chain, token).
+    mapping(uint32 => mapping(address => uint256)) public ghostClaimPaid;
+    /// @notice Σ claims a recipient pulled to another address (`rescue`), per (recipient, token).
+    mapping(address recipient => mapping(address token => uint256)) public ghostClaimedAway;
+    /// @notice Where a blocked recipient pulls its claims when it does not pull to itself.
+    address public rescue = makeAddr("rescue");
+    /// @notice Honest `relayCommand`s that reverted (to blocked recipients included): a stuck path.
+    uint256 public ghostCommandReverts;
+    /// @notice `claim` calls of a recipient with a claim that reverted, or paid other than its claim.
+    uint256 public ghostClaimFailures;
+
+    // ---- under-credit
+    /// @notice Per keccak256(account, chainId, token): the last leaf the hub applied equalled the
+    /// vault's state at delivery (balance and seq), and nothing raised the vault balance behind the
+    /// hub's back since (deposits clear it; so does an applied REJECT the hub did not credit back).
+    mapping(bytes32 => bool) public leafCurrent;
+    /// @notice Keys excluded from `invariant_noUnderCredit` because a REJECT that raced a SEIZE of the
+    /// same key (not credited back, by design) returned an amount at the vault.
+    uint256 public ghostRaceExcluded;
+    /// @notice Same, for a REJECT not credited back because 8 credited rejects were already queued.
+    uint256 public ghostRejectCapExcluded;
+
+    // ---- liquidation economics
+    /// @notice Drained liquidations after which the owner's holdings of a token (wallet + vault
+    /// balance + pending + claimable) exceeded what it held before minus what went to others.
+    uint256 public ghostLiquidationProfit;
+    /// @notice Liquidations whose `seizedUsd` exceeded `owedUsd`, or differed from the value of the
+    /// debt shares ordered to the settlement address by more than rounding.
+    uint256 public ghostCoverageMismatch;
+
+    // ---- routes
+    /// @notice Routes that carried a request or an accepted batch (the hub's `RouteInUse` rule).
+    mapping(uint32 => bool) public routeUsed;
+    /// @notice `setVault` calls that re-pointed a used route.
+    uint256 public ghostRouteReplaced;
+    /// @notice `setVault` calls that reverted with another error than `RouteInUse` (or at all on an unused route).
+    uint256 public ghostSetVaultWrongError;
 
     constructor(World memory w) RelayQueues(w) {}
 
@@ -71,6 +113,7 @@ contract CrossChainHandler is RelayQueues {
         address actor = _trader(actorSeed);
         uint32 chainId = _chain(chainSeed);
         address token = tokensOn[chainId][tokenSeed % tokensOn[chainId].length];
+        if (_isBlocked(token, actor)) return _bump("deposit.blocked");
         uint256 unit = 10 ** MockERC20(token).decimals();
         amount = _fund(actor, token, _bound(amount, unit / 100, maxUnits[token] * unit));
         CollateralVault v = vaultOn[chainId];
@@ -80,7 +123,36 @@ contract CrossChainHandler is RelayQueues {
         v.deposit(token, amount);
         vm.stopPrank();
         ghostDeposited[chainId][token] += amount;
+        leafCurrent[_key(actor, chainId, token)] = false;
         _bump("deposit");
+        _syncSeqs();
+    }
+
+    /// @notice A trader pays a deposit credited to ANOTHER trader (`depositFor`); a third of them is
+    /// the 1-wei "poke" that bumps the victim's seq (a newer leaf the hub must not mis-read).
+    function depositFor(uint256 payerSeed, uint256 shift, uint256 chainSeed, uint256 tokenSeed, uint256 amount)
+        external
+        onHub
+    {
+        address payer = _trader(payerSeed);
+        address account = _trader(payerSeed % TRADER_COUNT + 1 + shift % (TRADER_COUNT - 1));
+        uint32 chainId = _chain(chainSeed);
+        address token = tokensOn[chainId][tokenSeed % tokensOn[chainId].length];
+        if (_isBlocked(token, payer)) return _bump("depositFor.blocked");
+        uint256 unit = 10 ** MockERC20(token).decimals();
+        bool poke = amount % 3 == 0;
+        amount = _fund(payer, token, poke ? 1 : _bound(amount, unit / 100, maxUnits[token] * unit));
+        if (amount == 0) return _bump("depositFor.nothing");
+        CollateralVault v = vaultOn[chainId];
+        vm.chainId(chainId);
+        vm.startPrank(payer);
+        IERC20(token).approve(address(v), amount);
+        v.depositFor(account, token, amount);
+        vm.stopPrank();
+        ghostDeposited[chainId][token] += amount;
+        leafCurrent[_key(account, chainId, token)] = false;
+        if (poke) _bump("depositFor.poke");
+        else _bump("depositFor");
         _syncSeqs();
     }
 
@@ -180,21 +252,119 @@ contract CrossChainHandler is RelayQueues {
     /// with feeds refreshed first or as they are (a stale collateral counts 0 and is seized last);
     /// the SEIZE packets join their paths' FIFOs and their split is checked.
     function liquidate(uint256 actorSeed, bool viaPerp, bool refresh) external onHub {
+        _liquidateFirst(actorSeed, viaPerp ? 1 : 0, 0, refresh, false);
+    }
+
+    /// @notice `liquidateTo` the first liquidatable trader from `actorSeed` with a recipient picked by
+    /// `recipientSeed`: the liquidator, the liquidated account itself, another trader, a settlement
+    /// address or a fresh one. With `drain` the relayer then applies every queued command at once
+    /// and the owner's holdings are compared with before (`invariant_liquidationEconomics`).
+    /// Three times in four, when nobody is liquidatable, the keeper first moves ETH 25 % against the first
+    /// trader with a position (within the `setPrice` band), so a 64-call run reaches liquidations.
+    function liquidateTo(uint256 actorSeed, uint256 recipientSeed, bool refresh, bool drain) external onHub {
+        if ((recipientSeed >> 24) % 4 != 0) _crashIfNoneLiquidatable(actorSeed);
+        _liquidateFirst(actorSeed, 2, recipientSeed, refresh, drain);
+    }
+
+    function _crashIfNoneLiquidatable(uint256 actorSeed) private {
+        for (uint256 k; k < TRADER_COUNT; ++k) {
+            if (hub.isLiquidatable(traders[k])) return;
+        }
+        (, int256 answer,,,) = ethFeed.latestRoundData();
+        if (answer <= 0) return;
+        for (uint256 k; k < TRADER_COUNT; ++k) {
+            int256 size = perp.position(_trader(actorSeed % TRADER_COUNT + k)).size;
+            if (size == 0) continue;
+            int256 next = size > 0 ? answer * 3 / 4 : answer * 5 / 4;
+            ethFeed.setAnswer(next < 500e8 ? int256(500e8) : next > 8_000e8 ? int256(8_000e8) : next);
+            return _bump("price.crash");
+        }
+    }
+
+    /// @dev `how`: 0 `hub.liquidate`, 1 `perp.liquidate`, 2 `hub.liquidateTo(recipient)`.
+    function _liquidateFirst(uint256 actorSeed, uint256 how, uint256 recipientSeed, bool refresh, bool drain) private {
         if (refresh) _refreshFeeds();
         for (uint256 k; k < TRADER_COUNT; ++k) {
             address actor = _trader(actorSeed % TRADER_COUNT + k);
             if (!hub.isLiquidatable(actor)) continue;
+            address recipient = how == 2 ? _pickRecipient(recipientSeed, actor) : liquidator;
+            uint256[5] memory before = _ownerTotals(actor);
             vm.recordLogs();
             vm.prank(liquidator);
-            if (viaPerp) perp.liquidate(actor);
-            else hub.liquidate(actor);
-            bytes[] memory packets = _queueCommands(vm.getRecordedLogs());
-            _checkSeizeSplit(packets);
-            _bump("liquidate");
+            if (how == 1) perp.liquidate(actor);
+            else if (how == 0) hub.liquidate(actor);
+            else hub.liquidateTo(actor, recipient);
+            Vm.Log[] memory logs = vm.getRecordedLogs();
+            bytes[] memory packets = _queueCommands(logs);
+            (uint256 shareUsd, uint256 slackUsd) = _checkSeizeSplit(packets, recipient);
+            _checkCoverage(logs, shareUsd, slackUsd);
+            if (drain) _checkOwnerLoss(actor, packets, before);
+            if (how == 2) _bump("liquidateTo");
+            else _bump("liquidate");
+            if (recipient == actor) _bump("liquidate.self");
             if (!refresh) _bump("liquidate.asIs");
             return _syncSeqs();
         }
         _bump("liquidate.noneUnhealthy");
+    }
+
+    /// @dev The liquidator, the account itself, another trader, chain A's or chain B's settlement
+    /// address, or a fresh address.
+    function _pickRecipient(uint256 seed, address account) private view returns (address) {
+        uint256 r = seed % 6;
+        if (r == 0) return liquidator;
+        if (r == 1) return account;
+        if (r == 2) {
+            uint256 idx;
+            while (traders[idx] != account) ++idx;
+            return _trader(idx + 1 + (seed >> 8) % (TRADER_COUNT - 1));
+        }
+        if (r == 3) return perp.settlementRecipient(CHAIN_A);
+        if (r == 4) return perp.settlementRecipient(CHAIN_B);
+        return address(uint160(uint256(keccak256(abi.encode("recipient", seed >> 16 & 3)))));
+    }
+
+    /// @dev Per world key (`_keyAt`): `account`'s wallet + vault balance + pending + claimable.
+    function _ownerTotals(address account) private view returns (uint256[5] memory t) {
+        for (uint256 i; i < 5; ++i) {
+            (uint32 chainId, address token) = _keyAt(i);
+            CollateralVault v = vaultOn[chainId];
+            (uint256 balance, uint256 pending,,) = v.accountState(account, token);
+            t[i] = IERC20(token).balanceOf(account) + balance + pending + v.claimable(account, token);
+        }
+    }
+
+    /// @dev Drains every path, then checks per token that the owner holds at most what it held
+    /// before minus what this liquidation's seizes sent to anyone else (the settlement share always
+    /// leaves; on self-liquidation only the bonus comes back).
+    function _checkOwnerLoss(address account, bytes[] memory packets, uint256[5] memory before) private {
+        if (!_drainAll()) return;
+        uint256[5] memory loss;
+        for (uint256 i; i < packets.length; ++i) {
+            MessageCodec.Header memory h = this.decodeHeader(packets[i]);
+            MessageCodec.Seize memory s = this.decodeSeize(packets[i]);
+            if (s.recipient != account) loss[_indexOf(h.dstEid, s.token)] += s.amount;
+        }
+        uint256[5] memory afterwards = _ownerTotals(account);
+        for (uint256 i; i < 5; ++i) {
+            if (afterwards[i] + loss[i] > before[i]) ++ghostLiquidationProfit;
+        }
+        _bump("liquidate.drained");
+    }
+
+    /// @dev `seizedUsd ≤ owedUsd` in the Liquidated event, and `seizedUsd` is, within rounding, the
+    /// value of the debt shares ordered to the settlement addresses: so the shortfall
+    /// `owedUsd − seizedUsd` is reported exactly when the settlement side was not paid.
+    function _checkCoverage(Vm.Log[] memory logs, uint256 shareUsd, uint256 slackUsd) private {
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].emitter != address(hub) || logs[i].topics[0] != IMarginHub.Liquidated.selector) continue;
+            (, uint256 owedUsd, uint256 seizedUsd) = abi.decode(logs[i].data, (address, uint256, uint256));
+            uint256 diff = shareUsd > seizedUsd ? shareUsd - seizedUsd : seizedUsd - shareUsd;
+            if (seizedUsd > owedUsd || diff > slackUsd) ++ghostCoverageMismatch;
+            if (seizedUsd < owedUsd) _bump("liquidate.shortfall");
+            return;
+        }
+        ++ghostCoverageMismatch;
     }
 
     /// @notice Time passes (up to twice the attestation max age), blocks too.
@@ -228,6 +398,7 @@ contract CrossChainHandler is RelayQueues {
             return _unexpected(err);
         }
         ++requestHead[chainId];
+        routeUsed[chainId] = true;
         _queueCommands(vm.getRecordedLogs());
         Command storage answer = _commands[chainId][_commands[chainId].length - 1];
         // The request's figures apply first (a newer seq acknowledges up to its inboundNonce), then
@@ -239,6 +410,9 @@ contract CrossChainHandler is RelayQueues {
             );
         _checkLeafApplied(pre, w.account, chainId, w.token, w.balanceAfter, w.seq, w.inboundNonce, addBack ? w.amount : 0);
         answer.creditedBack = addBack;
+        answer.raced =
+            answer.kind == MessageCodec.REJECT_WITHDRAWAL && _lastSeizeNonce(chainId, w.account, w.token) > w.inboundNonce;
+        if (answer.raced) _bump("reject.racedSeize");
         if (answer.kind == MessageCodec.APPROVE_WITHDRAWAL) {
             IMarginHub.Margin memory m = hub.accountMargin(w.account);
             bool initialOk = m.initialUsd == 0 || m.adjustedUsd >= m.initialUsd;
@@ -256,33 +430,201 @@ contract CrossChainHandler is RelayQueues {
     }
 
     /// @notice Delivers the oldest undelivered hub command of a path to its vault, checking the
-    /// token movement and resulting state against the mirrored vault rule.
+    /// token movement (transferred, or recorded as a claim when the transfer fails) and resulting
+    /// state against the mirrored vault rule.
     function relayCommand(uint256 chainSeed) external onHub {
         uint32 chainId = _chain(chainSeed);
         if (commandHead[chainId] == _commands[chainId].length) chainId = _chain(chainSeed % 2 + 1);
         if (commandHead[chainId] == _commands[chainId].length) return _bump("relayCommand.none");
+        if (_relayOne(chainId)) _bump("relayCommand");
+        _syncSeqs();
+    }
+
+    /// @notice The relayer catches up: every queued command on both paths is delivered in order.
+    function drainCommands() external onHub {
+        _drainAll();
+        _bump("drain");
+        _syncSeqs();
+    }
+
+    /// @dev Delivers every queued command; false when one reverted (the path is stuck).
+    function _drainAll() private returns (bool) {
+        for (uint256 c; c < 2; ++c) {
+            uint32 chainId = chainIds[c];
+            while (commandHead[chainId] < _commands[chainId].length) {
+                if (!_relayOne(chainId)) return false;
+            }
+        }
+        return true;
+    }
+
+    /// @dev What a command delivery is compared with.
+    struct Delivery {
+        KeyState expected;
+        uint256 released;
+        address to;
+        uint256 vaultBefore;
+        uint256 claimBefore;
+        uint256 balanceBefore;
+    }
+
+    /// @dev Delivers the oldest undelivered command of `chainId`; false (and counted) when it reverts.
+    function _relayOne(uint32 chainId) private returns (bool) {
         Command memory c = _commands[chainId][commandHead[chainId]];
         CollateralVault v = vaultOn[chainId];
         bytes memory sigs = _quorum(address(v), chainId, c.packet);
-        (KeyState memory expected, uint256 released) = _mirrorCommand(_keyState(chainId, c.account, c.token), c);
-        uint256 before = IERC20(c.token).balanceOf(address(v));
+        Delivery memory d;
+        KeyState memory pre = _keyState(chainId, c.account, c.token);
+        (d.expected, d.released) = _mirrorCommand(pre, c);
+        d.balanceBefore = pre.balance;
+        d.to = c.kind == MessageCodec.SEIZE ? c.recipient : c.account;
+        d.vaultBefore = IERC20(c.token).balanceOf(address(v));
+        d.claimBefore = v.claimable(d.to, c.token);
         try v.receiveCommand(c.packet, sigs) {}
         catch (bytes memory err) {
-            return _unexpected(err);
+            ++ghostCommandReverts;
+            _unexpected(err);
+            return false;
         }
         ++commandHead[chainId];
-        ghostReleased[chainId][c.token] += released;
+        _afterDelivery(chainId, c, d);
+        return true;
+    }
+
+    function _afterDelivery(uint32 chainId, Command memory c, Delivery memory d) private {
+        CollateralVault v = vaultOn[chainId];
+        uint256 recorded = v.claimable(d.to, c.token) - d.claimBefore;
+        uint256 sent = d.vaultBefore - IERC20(c.token).balanceOf(address(v));
+        ghostReleased[chainId][c.token] += d.released;
+        ghostClaimRecorded[chainId][c.token] += recorded;
+        if (recorded != 0) _bump("release.becameClaim");
         if (c.kind == MessageCodec.SEIZE) {
-            ghostSeizedTo[c.recipient][c.token] += released;
-            if (released != c.amount) ++ghostShortSeizes;
+            ghostSeizedTo[c.recipient][c.token] += d.released;
+            if (d.released != c.amount) ++ghostShortSeizes;
         }
-        if (
-            before - IERC20(c.token).balanceOf(address(v)) != released
-                || !_sameState(_keyState(chainId, c.account, c.token), expected)
-        ) {
+        if (sent + recorded != d.released || !_sameState(_keyState(chainId, c.account, c.token), d.expected)) {
             ++ghostReleaseMismatch;
         }
-        _bump("relayCommand");
+        // A REJECT the hub did not credit back raises the vault balance behind the hub's back.
+        if (c.kind == MessageCodec.REJECT_WITHDRAWAL && !c.creditedBack && d.expected.balance > d.balanceBefore) {
+            bytes32 key = _key(c.account, chainId, c.token);
+            if (leafCurrent[key]) {
+                leafCurrent[key] = false;
+                if (c.raced) ++ghostRaceExcluded;
+                else ++ghostRejectCapExcluded;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ refusing tokens, claims, routes
+
+    /// @notice The issuer blocks or unblocks a trader, the liquidator or the chain's settlement
+    /// address on one plain token: releases to it become claims, its deposits stop. Half the time
+    /// it blocks, at the worst moment, the recipient of the next undelivered APPROVE or SEIZE.
+    function toggleBlocked(uint256 whoSeed, uint256 keySeed) external onHub {
+        if ((whoSeed >> 8) % 2 == 0 && _blockNextRecipient(keySeed)) return _syncSeqs();
+        uint256 i = [uint256(0), 1, 3, 4][keySeed % 4];
+        (uint32 chainId, address token) = _keyAt(i);
+        uint256 w = whoSeed % (TRADER_COUNT + 2);
+        address who = w < TRADER_COUNT ? traders[w] : w == TRADER_COUNT ? liquidator : perp.settlementRecipient(chainId);
+        bool on = !MockERC20(token).blocked(who);
+        MockERC20(token).setBlocked(who, on);
+        if (on) _bump("block.on");
+        else _bump("block.off");
+        _syncSeqs();
+    }
+
+    /// @dev Blocks the recipient of the first undelivered APPROVE / SEIZE of a plain token on the
+    /// path picked by `seed` (else the other); false when there is none.
+    function _blockNextRecipient(uint256 seed) private returns (bool) {
+        for (uint256 p; p < 2; ++p) {
+            uint32 chainId = _chain(seed + p);
+            Command[] storage q = _commands[chainId];
+            for (uint256 i = commandHead[chainId]; i < q.length; ++i) {
+                Command storage c = q[i];
+                if (c.kind == MessageCodec.REJECT_WITHDRAWAL || address(underlyingOf[c.token]) != address(0)) continue;
+                address to = c.kind == MessageCodec.SEIZE ? c.recipient : c.account;
+                if (MockERC20(c.token).blocked(to)) continue;
+                MockERC20(c.token).setBlocked(to, true);
+                _bump("block.nextRecipient");
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// @notice A recipient with a claim (from the seeds) pulls it: to `rescue`, or to itself (the
+    /// issuer unblocking it first when needed). Must pay exactly the claim, never revert.
+    function claim(uint256 seed, bool toRescue) external onHub {
+        address[6] memory who = [traders[0], traders[1], traders[2], liquidator, owner, insuranceB];
+        for (uint256 k; k < 30; ++k) {
+            uint256 idx = (seed + k) % 30;
+            (uint32 chainId, address token) = _keyAt(idx % 5);
+            address r = who[idx / 5];
+            if (vaultOn[chainId].claimable(r, token) == 0) continue;
+            address to = toRescue ? rescue : r;
+            if (!toRescue && _isBlocked(token, r)) {
+                MockERC20(token).setBlocked(r, false);
+                _bump("claim.unblockedFirst");
+            }
+            _claim(chainId, token, r, to);
+            return _syncSeqs();
+        }
+        _bump("claim.none");
+    }
+
+    function _claim(uint32 chainId, address token, address r, address to) private {
+        CollateralVault v = vaultOn[chainId];
+        uint256 amount = v.claimable(r, token);
+        uint256 vaultBefore = IERC20(token).balanceOf(address(v));
+        uint256 toBefore = IERC20(token).balanceOf(to);
+        vm.chainId(chainId);
+        vm.prank(r);
+        try v.claim(token, to) returns (uint256 paid) {
+            if (
+                paid != amount || v.claimable(r, token) != 0 || IERC20(token).balanceOf(to) - toBefore != amount
+                    || vaultBefore - IERC20(token).balanceOf(address(v)) != amount
+            ) ++ghostClaimFailures;
+        } catch (bytes memory err) {
+            ++ghostClaimFailures;
+            return _unexpected(err);
+        }
+        ghostClaimPaid[chainId][token] += amount;
+        if (to != r) ghostClaimedAway[r][token] += amount;
+        if (to == r) _bump("claim.self");
+        else _bump("claim.rescue");
+    }
+
+    /// @notice The PERP's feed (ETH/USD, also the WETH collaterals') lapses: a zero answer or a stale
+    /// one. Requests relayed meanwhile must still be answered (rejected when unpriced), never revert.
+    function perpFeedOutage(uint256 seed) external onHub {
+        if (seed % 2 == 0) {
+            ethFeed.setAnswer(0);
+            _bump("perpFeed.zero");
+        } else {
+            (, int256 answer,,,) = ethFeed.latestRoundData();
+            ethFeed.setRoundData(answer, block.timestamp - HEARTBEAT - 1);
+            _bump("perpFeed.stale");
+        }
+        _syncSeqs();
+    }
+
+    /// @notice The owner tries to re-point a route: a used one must revert `MarginHub_RouteInUse`;
+    /// an unused one is only re-set to its own vault (which must work).
+    function setVaultAttempt(uint256 chainSeed) external onHub {
+        uint32 chainId = _chain(chainSeed);
+        address replacement =
+            routeUsed[chainId] ? address(uint160(uint256(keccak256("replacement-vault")))) : address(vaultOn[chainId]);
+        vm.prank(owner);
+        try hub.setVault(chainId, replacement) {
+            if (routeUsed[chainId]) ++ghostRouteReplaced;
+            _bump("setVault.unusedReset");
+        } catch (bytes memory err) {
+            if (!routeUsed[chainId] || _selector(err) != IMarginHub.MarginHub_RouteInUse.selector) {
+                ++ghostSetVaultWrongError;
+            }
+            _bump("setVault.refused");
+        }
         _syncSeqs();
     }
 
@@ -344,6 +686,7 @@ contract CrossChainHandler is RelayQueues {
             return _batchRejected(b, err);
         }
         b.status = APPLIED;
+        routeUsed[_batchSource(b)] = true;
         if (_expired(b)) ghostExpiredAccepted = true;
         for (uint256 j; j < p.leaves.length; ++j) {
             IMarginHub.Leaf memory l = p.leaves[j];
@@ -360,6 +703,7 @@ contract CrossChainHandler is RelayQueues {
             return false;
         }
         b.status = STORED;
+        routeUsed[_batchSource(b)] = true;
         if (_expired(b)) ghostExpiredAccepted = true;
         _bump("batch.root");
         return true;
@@ -387,6 +731,10 @@ contract CrossChainHandler is RelayQueues {
             return _bump("batch.expiredRejected");
         }
         _unexpected(err);
+    }
+
+    function _batchSource(Batch storage b) private view returns (uint32) {
+        return b.leaves[0].chainId == CHAIN_A ? CHAIN_A : CHAIN_B;
     }
 
     function _expired(Batch storage b) private view returns (bool) {
@@ -418,6 +766,7 @@ contract CrossChainHandler is RelayQueues {
         }
         uint32 eid = SafeCast.toUint32(chainId);
         ghostAckNonce[_key(account, eid, token)] = leafInboundNonce;
+        _markCurrent(eid, account, token, balance, seq, credit);
         HubQueue memory q = _hubQueue(eid, account, token, leafInboundNonce);
         uint256 gross = balance + q.returned;
         uint256 expected = gross > q.seized ? gross - q.seized : 0;
@@ -425,6 +774,18 @@ contract CrossChainHandler is RelayQueues {
         if (q.newest == 0) _bump("leaf.applied");
         else if (q.seized != 0) _bump("leaf.appliedLessQueued");
         else _bump("leaf.appliedPlusQueued");
+    }
+
+    /// @dev Records whether an applied leaf equals the vault's state now; counts credits above a cap.
+    function _markCurrent(uint32 chainId, address account, address token, uint256 balance, uint64 seq, uint256 credit)
+        private
+    {
+        (uint256 vaultBalance,, uint64 vaultSeq,) = vaultOn[chainId].accountState(account, token);
+        bool current = vaultSeq == seq && vaultBalance == balance;
+        leafCurrent[_key(account, chainId, token)] = current;
+        if (current) _bump("leaf.current");
+        uint256 cap = hub.collateralConfig(chainId, token).capPerAccount;
+        if (cap != 0 && credit > cap) _bump("credit.aboveCap");
     }
 
     function _creditView(address account, uint64 chainId, address token) private view returns (CreditView memory v) {
@@ -437,8 +798,13 @@ contract CrossChainHandler is RelayQueues {
 
     /// @dev Checks the SEIZEs of one liquidation: per collateral, first the debt's share to the
     /// perp's settlement address on that chain, then (unless it rounds to 0) the bonus to the
-    /// liquidator with the next nonce, the share being ceil(total·10000/(10000 + bonusBps)).
-    function _checkSeizeSplit(bytes[] memory packets) private {
+    /// liquidation's `recipient` with the next nonce, the share being ceil(total·10000/(10000 + bonusBps)).
+    /// @return shareUsd Σ value of the debt shares at the feeds' answers
+    /// @return slackUsd the rounding allowed between `shareUsd` and the event's `seizedUsd`
+    function _checkSeizeSplit(bytes[] memory packets, address recipient)
+        private
+        returns (uint256 shareUsd, uint256 slackUsd)
+    {
         uint256 i;
         while (i < packets.length) {
             MessageCodec.Header memory h = this.decodeHeader(packets[i]);
@@ -452,21 +818,38 @@ contract CrossChainHandler is RelayQueues {
             if (i < packets.length) {
                 MessageCodec.Header memory hb = this.decodeHeader(packets[i]);
                 MessageCodec.Seize memory b = this.decodeSeize(packets[i]);
-                if (b.recipient == liquidator) {
-                    bool paired = hb.dstEid == h.dstEid && hb.nonce == h.nonce + 1 && b.account == s.account
-                        && b.token == s.token;
-                    if (!paired) ++ghostSeizeSplitMismatch;
+                // The next collateral's debt share may go to the same address when `recipient` is a
+                // settlement address: a bonus is the same key's packet.
+                if (b.recipient == recipient && hb.dstEid == h.dstEid && b.token == s.token && b.account == s.account) {
+                    if (hb.nonce != h.nonce + 1) ++ghostSeizeSplitMismatch;
                     bonus = b.amount;
                     ++i;
                 }
             }
-            uint256 withBonus = 10_000 + hub.collateralConfig(h.dstEid, s.token).liquidationBonusBps;
-            if (s.amount != Math.mulDiv(s.amount + bonus, 10_000, withBonus, Math.Rounding.Ceil)) {
+            IMarginHub.CollateralConfig memory cfg = hub.collateralConfig(h.dstEid, s.token);
+            if (s.amount != Math.mulDiv(s.amount + bonus, 10_000, 10_000 + cfg.liquidationBonusBps, Math.Rounding.Ceil)) {
                 ++ghostSeizeSplitMismatch;
             }
+            (uint256 usd, uint256 unitUsd) = _valueOf(cfg, s.amount);
+            shareUsd += usd;
+            slackUsd += 2 * unitUsd + 10;
             if (bonus == 0) _bump("seize.noBonus");
             else _bump("seize.pair");
         }
+    }
+
+    /// @dev Value of `amount` (and of one token unit) at the collateral feed's answer as it is.
+    function _valueOf(IMarginHub.CollateralConfig memory cfg, uint256 amount)
+        private
+        view
+        returns (uint256 usd, uint256 unitUsd)
+    {
+        MockPriceFeed feed = MockPriceFeed(cfg.feed);
+        (, int256 answer,,,) = feed.latestRoundData();
+        if (answer <= 0) return (0, 0);
+        uint256 p = SafeCast.toUint256(answer);
+        usd = MarginMath.value(amount, cfg.tokenDecimals, p, feed.decimals());
+        unitUsd = MarginMath.value(1, cfg.tokenDecimals, p, feed.decimals()) + 1;
     }
 
     /// @dev The hub's `outstanding` view equals the modeled queue: (Σ queued seizes, newest queued
@@ -517,6 +900,7 @@ contract CrossChainHandler is RelayQueues {
             } else {
                 MessageCodec.WithdrawalDecision memory d = this.decodeDecision(packets[i]);
                 (c.account, c.token, c.amount) = (d.account, d.token, d.amount);
+                ++decisionCount[h.dstEid];
             }
         }
     }
@@ -532,6 +916,24 @@ contract CrossChainHandler is RelayQueues {
         underlying.mint(address(this), amount);
         underlying.approve(token, amount);
         return MockERC4626(token).deposit(amount, actor);
+    }
+
+    /// @dev Whether the issuer blocked `who` on `token` (the ERC-4626 share has no blocklist).
+    function _isBlocked(address token, address who) private view returns (bool) {
+        return address(underlyingOf[token]) == address(0) && MockERC20(token).blocked(who);
+    }
+
+    /// @dev World key `i`: 0..2 chain A's tokens, 3..4 chain B's.
+    function _keyAt(uint256 i) internal view returns (uint32 chainId, address token) {
+        return i < 3 ? (CHAIN_A, tokensOn[CHAIN_A][i]) : (CHAIN_B, tokensOn[CHAIN_B][i - 3]);
+    }
+
+    function _indexOf(uint32 chainId, address token) private view returns (uint256) {
+        for (uint256 i; i < 5; ++i) {
+            (uint32 c, address t) = _keyAt(i);
+            if (c == chainId && t == token) return i;
+        }
+        revert("unknown key");
     }
 
     /// @dev The first (chain, trader, token) from the seeds with a free vault balance.

@@ -9,9 +9,10 @@ import {CrossChainHandler} from "./CrossChainHandler.sol";
 import {ForgeryHandler} from "./ForgeryHandler.sol";
 import {HandlerBase} from "./HandlerBase.sol";
 
-/// @notice The five invariants of DESIGN.md §2 over a hub chain and two vault chains simulated in
-/// one EVM (`vm.chainId` switched per call), driven by an honest handler (traders, relayer,
-/// keeper, time) and an adversarial one (forged quorums, replays, reorders, misroutes).
+/// @notice The five invariants of DESIGN.md §2, plus liveness, no-under-credit and liquidation
+/// economics, over a hub chain and two vault chains simulated in one EVM (`vm.chainId` switched per
+/// call), driven by an honest handler (traders, relayer, keeper, token issuer, owner, time) and an
+/// adversarial one (forged quorums, replays, reorders, misroutes).
 /// @dev Run: `npx forge test --match-path 'test/invariant/*' -vv` (`FOUNDRY_PROFILE=ci` for more runs).
 contract CrossMarginInvariantTest is CrossChainWorld {
     CrossChainHandler internal handler;
@@ -27,8 +28,9 @@ contract CrossMarginInvariantTest is CrossChainWorld {
         // Slots per action (its weight): the relay, trading, price and liquidation paths get two or
         // three, so a 64-call run reaches approvals under a requirement, requests relayed while a
         // feed is stale, liquidations (two seizes per collateral) and leaves read while seizes or
-        // credited rejections are still queued.
-        bytes4[12] memory actions = [
+        // credited rejections are still queued; the newer actions (depositFor pokes, liquidateTo to
+        // any recipient, blocklist toggles and claims) two each, the rarer admin and outage ones one.
+        bytes4[19] memory actions = [
             CrossChainHandler.deposit.selector,
             CrossChainHandler.requestWithdrawal.selector,
             CrossChainHandler.relayRequest.selector,
@@ -40,10 +42,17 @@ contract CrossMarginInvariantTest is CrossChainWorld {
             CrossChainHandler.liquidate.selector,
             CrossChainHandler.closePosition.selector,
             CrossChainHandler.warp.selector,
-            CrossChainHandler.staleFeed.selector
+            CrossChainHandler.staleFeed.selector,
+            CrossChainHandler.depositFor.selector,
+            CrossChainHandler.liquidateTo.selector,
+            CrossChainHandler.toggleBlocked.selector,
+            CrossChainHandler.claim.selector,
+            CrossChainHandler.perpFeedOutage.selector,
+            CrossChainHandler.setVaultAttempt.selector,
+            CrossChainHandler.drainCommands.selector
         ];
-        uint8[12] memory weights = [2, 2, 2, 3, 2, 2, 3, 3, 3, 1, 1, 2];
-        bytes4[] memory honest = new bytes4[](26);
+        uint8[19] memory weights = [2, 2, 2, 3, 2, 2, 3, 3, 2, 1, 1, 2, 2, 2, 2, 2, 1, 1, 1];
+        bytes4[] memory honest = new bytes4[](36);
         uint256 slot;
         for (uint256 a; a < actions.length; ++a) {
             for (uint256 j; j < weights[a]; ++j) {
@@ -53,7 +62,7 @@ contract CrossMarginInvariantTest is CrossChainWorld {
         targetContract(address(handler));
         targetSelector(FuzzSelector({addr: address(handler), selectors: honest}));
 
-        // Four slots each (8 of 34): a full run almost surely attacks (see afterInvariant).
+        // Four slots each (8 of 44): a full run almost surely attacks (see afterInvariant).
         bytes4[] memory adversary = new bytes4[](8);
         for (uint256 i; i < 4; ++i) {
             adversary[2 * i] = ForgeryHandler.forgeQuorum.selector;
@@ -82,7 +91,8 @@ contract CrossMarginInvariantTest is CrossChainWorld {
         }
     }
 
-    /// @dev Each vault's token balance == Σ deposits − Σ released/seized by applied commands; its
+    /// @dev Each vault's token balance == Σ deposits − Σ actually transferred out (releases whose
+    /// transfer went through, claims pulled) == totalDeposited + totalClaimable; its
     /// `inboundNonce()` == the commands delivered (each applied once); every command the hub sent
     /// was captured; no replayed or reordered packet went through.
     function invariant_vaultReleasesOnlyOnCommands() public view {
@@ -91,11 +101,16 @@ contract CrossMarginInvariantTest is CrossChainWorld {
             CollateralVault v = vaultOn[chainId];
             address[] storage tokens = tokensOn[chainId];
             for (uint256 t; t < tokens.length; ++t) {
-                uint256 expected =
-                    handler.ghostDeposited(chainId, tokens[t]) - handler.ghostReleased(chainId, tokens[t]);
-                assertEq(IERC20(tokens[t]).balanceOf(address(v)), expected, "vault token balance");
-                (,, uint256 totalDeposited) = v.tokenConfig(tokens[t]);
-                assertEq(totalDeposited, expected, "vault totalDeposited");
+                address token = tokens[t];
+                // Held for accounts: deposited − released by applied commands (transferred or not).
+                uint256 held = handler.ghostDeposited(chainId, token) - handler.ghostReleased(chainId, token);
+                // Owed to recipients whose transfer failed, not yet pulled.
+                uint256 owed = handler.ghostClaimRecorded(chainId, token) - handler.ghostClaimPaid(chainId, token);
+                (,, uint256 totalDeposited) = v.tokenConfig(token);
+                assertEq(totalDeposited, held, "vault totalDeposited");
+                assertEq(v.totalClaimable(token), owed, "vault totalClaimable");
+                // Σ deposited − Σ actually transferred out (releases that went through + claims paid).
+                assertEq(IERC20(token).balanceOf(address(v)), held + owed, "vault token balance");
             }
             assertEq(v.inboundNonce(), handler.commandHead(chainId), "vault inboundNonce != commands delivered");
             assertEq(hub.outboundNonce(chainId), handler.commandCount(chainId), "hub sent a command the handler missed");
@@ -144,7 +159,8 @@ contract CrossMarginInvariantTest is CrossChainWorld {
 
     /// @dev Every liquidation orders, per collateral, the debt's share (ceil(total·10000/(10000 +
     /// bonus))) to the perp's settlement address on that chain, then the bonus to the liquidator;
-    /// what applied seizes paid is exactly what those addresses hold of each token.
+    /// what applied seizes paid is exactly what those addresses hold of each token (wallet +
+    /// claimable + claims pulled elsewhere).
     function invariant_liquidationsPaySettlementThenLiquidator() public view {
         assertEq(handler.ghostSeizeSplitMismatch(), 0, "a liquidation's seizes were not (debt share, bonus)");
         for (uint256 c; c < 2; ++c) {
@@ -153,17 +169,73 @@ contract CrossMarginInvariantTest is CrossChainWorld {
             address[] storage tokens = tokensOn[chainId];
             for (uint256 t; t < tokens.length; ++t) {
                 assertEq(
-                    IERC20(tokens[t]).balanceOf(settlement),
+                    _received(vaultOn[chainId], settlement, tokens[t]),
                     handler.ghostSeizedTo(settlement, tokens[t]),
                     "settlement address holdings != debt shares seized"
                 );
                 assertEq(
-                    IERC20(tokens[t]).balanceOf(liquidator),
+                    _received(vaultOn[chainId], liquidator, tokens[t]),
                     handler.ghostSeizedTo(liquidator, tokens[t]),
                     "liquidator holdings != bonuses seized"
                 );
             }
         }
+    }
+
+    /// @dev What `recipient` got of `token` from vault `vault`: wallet + claimable + claims it pulled elsewhere.
+    function _received(CollateralVault vault, address recipient, address token) private view returns (uint256) {
+        return IERC20(token).balanceOf(recipient) + vault.claimable(recipient, token)
+            + handler.ghostClaimedAway(recipient, token);
+    }
+
+    /// @dev Liveness: every command the hub ordered is applied by its vault whatever the token or
+    /// recipient does — no honest `relayCommand` reverted (blocked recipients included; the release
+    /// becomes a claim), every claim pulled paid exactly the claim, every request the hub received got
+    /// exactly one answer (APPROVE or REJECT) and the vaults never ran ahead of the hub.
+    /// `afterInvariant` drains every queue and checks nothing is left stuck.
+    function invariant_liveness() public view {
+        assertEq(handler.ghostCommandReverts(), 0, "an honest command delivery reverted: path stuck");
+        assertEq(handler.ghostClaimFailures(), 0, "a claim reverted or paid other than the claim");
+        for (uint256 c; c < 2; ++c) {
+            uint32 chainId = chainIds[c];
+            assertEq(handler.decisionCount(chainId), handler.requestHead(chainId), "a relayed request got no answer");
+            assertLe(vaultOn[chainId].inboundNonce(), hub.outboundNonce(chainId), "vault applied unsent commands");
+        }
+        assertEq(handler.ghostRouteReplaced(), 0, "setVault re-pointed a route that carried traffic");
+        assertEq(handler.ghostSetVaultWrongError(), 0, "setVault failed other than RouteInUse");
+    }
+
+    /// @dev No under-credit: for each key whose last applied leaf equalled the vault's state when
+    /// delivered (and no deposit since), credit ≥ vault balance − Σ SEIZEs of the key not yet applied
+    /// (queued credited REJECTs may only add). One accepted exception, excluded by the handler and
+    /// counted (`ghostRaceExcluded`): a request racing a seize of the same key is not credited back
+    /// until a leaf shows the returned amount (likewise a REJECT past the 8-queued-rejects limit).
+    function invariant_noUnderCredit() public view {
+        for (uint256 c; c < 2; ++c) {
+            uint32 chainId = chainIds[c];
+            address[] storage tokens = tokensOn[chainId];
+            for (uint256 t; t < tokens.length; ++t) {
+                for (uint256 a; a < TRADER_COUNT; ++a) {
+                    address account = traders[a];
+                    if (!handler.leafCurrent(keccak256(abi.encode(account, chainId, tokens[t])))) continue;
+                    (uint256 credit,) = hub.creditedBalance(account, chainId, tokens[t]);
+                    (uint256 balance,,,) = vaultOn[chainId].accountState(account, tokens[t]);
+                    assertGe(
+                        credit + handler.unappliedSeizes(chainId, account, tokens[t]), balance, "hub under-credits"
+                    );
+                }
+            }
+        }
+    }
+
+    /// @dev Liquidation economics: once its seizes are applied, a liquidation never increases the
+    /// liquidated owner's holdings of any token (wallet + vault balance + pending + claimable), and
+    /// lowers them by at least what went to others (self-liquidation: only the bonus comes back);
+    /// `seizedUsd ≤ owedUsd` and `seizedUsd` is the value of the debt shares sent to the settlement
+    /// address within rounding, so a shortfall always shows as `owedUsd − seizedUsd`.
+    function invariant_liquidationEconomics() public view {
+        assertEq(handler.ghostLiquidationProfit(), 0, "a liquidation left the owner with more than it should");
+        assertEq(handler.ghostCoverageMismatch(), 0, "seizedUsd does not match the debt shares paid");
     }
 
     /// @dev Every forged quorum (below threshold, wrong domain, high-s, duplicate, unsorted,
@@ -182,8 +254,9 @@ contract CrossMarginInvariantTest is CrossChainWorld {
 
     /// @dev At the end of each run: every adversary call attempted at least one submission and a
     /// full-depth run (≥ 64 calls; shrunk replays are shorter) attacked at all — P(no adversary call
-    /// in 64 at weight 8/34) ≈ 4e-8. Logs what the run did (counters reset with every run).
-    function afterInvariant() public view {
+    /// in 64 at weight 8/44) ≈ 3e-6. Logs what the run did (counters reset with every run). Then,
+    /// for liveness, the relayer drains every command queue: nothing may stay stuck or revert.
+    function afterInvariant() public {
         assertGe(forger.attempts(), forger.calls(), "an adversary call attempted nothing");
         if (handler.calls() + forger.calls() >= 64) assertGt(forger.attempts(), 0, "no forgery attempted");
         console.log("run summary: %d honest calls, %d adversary calls", handler.calls(), forger.calls());
@@ -195,6 +268,25 @@ contract CrossMarginInvariantTest is CrossChainWorld {
         _line(handler, "  seizes", "seize.pair", "seize.noBonus", "liquidate.asIs", "batch.expiredRejected");
         _line(handler, "  prices", "feed.stale", "feed.nonPositive", "request.unusableFeed", "reject.addBack");
         _line(handler, "  idle", "open.noMargin", "close.none", "liquidate.noneUnhealthy", "snapshot.nothing");
+        _line(handler, "  poke/cap", "depositFor", "depositFor.poke", "credit.aboveCap", "leaf.current");
+        _line(handler, "  liqTo", "liquidateTo", "liquidate.self", "liquidate.drained", "liquidate.shortfall");
+        _line(handler, "  blocklist", "block.on", "block.nextRecipient", "release.becameClaim", "deposit.blocked");
+        _line(handler, "  claims", "claim.self", "claim.rescue", "claim.unblockedFirst", "claim.none");
+        _line(handler, "  outages", "perpFeed.zero", "perpFeed.stale", "reject.racedSeize", "drain");
+        _line(handler, "  routes", "setVault.refused", "setVault.unusedReset", "depositFor.blocked", "price.crash");
+        console.log(
+            "  excluded: raced rejects=%d, capped rejects=%d", handler.ghostRaceExcluded(), handler.ghostRejectCapExcluded()
+        );
+        // Liveness, end of run: the relayer drains every queue; nothing may be left stuck.
+        handler.drainCommands();
+        for (uint256 c; c < 2; ++c) {
+            uint32 chainId = chainIds[c];
+            assertEq(handler.commandHead(chainId), handler.commandCount(chainId), "a command is stuck");
+            assertEq(vaultOn[chainId].inboundNonce(), hub.outboundNonce(chainId), "vault behind the hub after drain");
+        }
+        assertEq(handler.ghostCommandReverts(), 0, "a command reverted while draining");
+        assertEq(handler.ghostReleaseMismatch(), 0, "a drained command moved other amounts than the vault rules say");
+        assertEq(handler.ghostShortSeizes(), 0, "a drained seize found less than the hub counted");
         _line(forger, "  quorums", "forge.belowThreshold", "forge.wrongChainId", "forge.highS", "forge.retiredSigner");
         _line(forger, "  replays", "replay.request", "replay.command", "replay.batch", "reorder.command");
         _line(forger, "  other", "reorder.request", "misroute.command", "tamper.leaf", "forge.duplicateSigner");

@@ -34,6 +34,9 @@ abstract contract RelayQueues is HandlerBase {
         uint256 amount;
         address recipient;
         bool creditedBack;
+        /// @dev A REJECT not credited back because a SEIZE of the key was ordered after the request's
+        /// `inboundNonce` (the request raced a seize): the accepted under-credit of `invariant_noUnderCredit`.
+        bool raced;
     }
 
     /// @dev The hub's queue of one key as the README's credit rule sees it: the commands it must
@@ -67,6 +70,8 @@ abstract contract RelayQueues is HandlerBase {
     /// @notice Commands delivered (applied) on each path.
     mapping(uint32 chainId => uint256) public commandHead;
     mapping(uint32 chainId => bytes[]) internal _requests;
+    /// @notice APPROVE / REJECT commands the hub sent on each path (one per request it received).
+    mapping(uint32 chainId => uint256) public decisionCount;
     /// @notice Requests delivered to the hub from each path.
     mapping(uint32 chainId => uint256) public requestHead;
     Batch[] internal _batches;
@@ -113,6 +118,15 @@ abstract contract RelayQueues is HandlerBase {
             (k.balance, k.pending, k.seizedPending,) = _mirror(c.kind, c.amount, k.balance, k.pending, k.seizedPending);
         }
         return k.balance + k.pending;
+    }
+
+    /// @notice Σ amounts of the SEIZEs of (account, token) sent on `chainId` and not yet applied by its vault.
+    function unappliedSeizes(uint32 chainId, address account, address token) external view returns (uint256 sum) {
+        Command[] storage q = _commands[chainId];
+        for (uint256 i = commandHead[chainId]; i < q.length; ++i) {
+            Command storage c = q[i];
+            if (c.kind == MessageCodec.SEIZE && c.account == account && c.token == token) sum += c.amount;
+        }
     }
 
     /// @dev The vault's current figures of (account, token) on `chainId`.
