@@ -392,9 +392,10 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
         if (changed) emit BalanceCredited(account, chainId, token, credited, seq, sourceBlock);
     }
 
-    /// @dev A rejected request's amount returns to pending at the vault: count it again when
-    /// `HubCredit.creditRejected` finds that safe (no seize outstanding or since the request), so
-    /// the account stays seizable; emits BalanceCredited with the stored seq and source block 0.
+    /// @dev A rejected request's amount returns to balance at the vault: count it again (and queue
+    /// the REJECT) when `HubCredit.creditRejected` finds that safe (every seize of the key applied
+    /// before the request), so the account stays seizable; emits BalanceCredited with the stored
+    /// seq and source block 0.
     function _creditRejected(MessageCodec.WithdrawalRequest memory w, uint32 srcEid, uint64 rejectNonce) private {
         HubCredit.Credit storage c = _credits[w.account][srcEid][w.token];
         (bool credited, uint256 newBalance) = c.creditRejected(w.amount, w.inboundNonce, rejectNonce);

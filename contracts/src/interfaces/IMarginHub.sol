@@ -136,10 +136,11 @@ interface IMarginHub {
 
     /// @notice Receive a quorum-attested WITHDRAWAL_REQUEST from a vault, in nonce order, and answer
     /// it with an APPROVE_WITHDRAWAL or REJECT_WITHDRAWAL command packet to that vault.
-    /// @dev The request's post-request figures are applied as a leaf first (BalanceCredited with
-    /// sourceBlock 0 when they change the credit). On a rejection the amount is credited again
-    /// (a second BalanceCredited, same seq, sourceBlock 0) when no seize is outstanding for the key
-    /// and every seize ever ordered for it was applied before the request (its inboundNonce);
+    /// @dev Never reverts for want of a price: what cannot be approved safely is rejected. The
+    /// request's post-request figures are applied as a leaf first (BalanceCredited with sourceBlock
+    /// 0 when they change the credit). On a rejection the amount is credited again and the REJECT
+    /// queued until a leaf acknowledges it (a second BalanceCredited, same seq, sourceBlock 0) when
+    /// every seize ever ordered for the key was applied before the request (its inboundNonce);
     /// otherwise the credit stays at the conservative post-request figure until a later leaf.
     function receiveWithdrawalRequest(bytes calldata packet, bytes calldata signatures) external;
 
@@ -164,7 +165,8 @@ interface IMarginHub {
 
     function creditedBalance(address account, uint64 chainId, address token) external view returns (uint256 balance, uint64 seq);
 
-    /// @notice Seize amounts ordered but possibly not yet applied at the vault, and the last command nonce.
+    /// @notice Σ queued SEIZE amounts (ordered, not yet acknowledged by a leaf) and the newest
+    /// queued command nonce (a SEIZE or a credited REJECT); (0, 0) when nothing is queued.
     function outstanding(address account, uint64 chainId, address token) external view returns (uint256 amount, uint64 lastCommandNonce);
 
     /// @notice Oracle value and haircut-adjusted value of the account's counted collateral (stale prices are used as they are).
