@@ -37,7 +37,7 @@ const logs: Record<string, unknown>[] = [];
 let honest: BalanceBatchClaim;
 /** The same leaf with a balance the vault never held. */
 let forged: BalanceBatchClaim;
-/** An honest batch at the head: not final yet. */
+/** An honest batch claimed past the head: not final yet. */
 let early: BalanceBatchClaim;
 
 async function leafAt(account: Address, token: Address, block: bigint): Promise<BalanceLeaf> {
@@ -121,8 +121,20 @@ beforeAll(async () => {
   const leaf = await leafAt(trader.address, usdc, blockNumber);
   honest = await batchAt([leaf], blockNumber);
   forged = await batchAt([{ ...leaf, balance: leaf.balance * 2n }], blockNumber);
+  // A claim 1,000 blocks past the head: not final however many blocks anything mines meanwhile
+  // (with a depth of 2, two stray blocks used to make a head claim final).
   const head = await vaultA.publicClient.getBlockNumber();
-  early = await batchAt([await leafAt(trader.address, usdc, head)], head);
+  const ahead = head + 1_000n;
+  const { timestamp } = await vaultA.publicClient.getBlock({ blockNumber: head });
+  early = buildBatchClaim({
+    srcChainId: vaultA.chain.chainId,
+    hubChainId: net.hub.chain.chainId,
+    sender: vaultA.chain.contracts.vault,
+    receiver: hub,
+    leaves: [{ ...(await leafAt(trader.address, usdc, head)), sourceBlock: ahead }],
+    sourceBlock: ahead,
+    sourceTimestamp: timestamp,
+  });
 
   const stream = { write: (line: string) => void logs.push(JSON.parse(line)) };
   server = await startAttesterServer({

@@ -284,6 +284,9 @@ contract CrossChainHandler is RelayQueues {
     /// @dev `how`: 0 `hub.liquidate`, 1 `perp.liquidate`, 2 `hub.liquidateTo(recipient)`.
     function _liquidateFirst(uint256 actorSeed, uint256 how, uint256 recipientSeed, bool refresh, bool drain) private {
         if (refresh) _refreshFeeds();
+        // Commands queued earlier (another liquidation's bonus to this owner, say) apply first, so
+        // the owner's holdings before and after differ by this liquidation alone.
+        if (drain && !_drainAll()) drain = false;
         for (uint256 k; k < TRADER_COUNT; ++k) {
             address actor = _trader(actorSeed % TRADER_COUNT + k);
             if (!hub.isLiquidatable(actor)) continue;
