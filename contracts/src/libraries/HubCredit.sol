@@ -214,19 +214,21 @@ library HubCredit {
     /// @dev Drops the leading entries with `nonce ≤ inboundNonce` (commands apply in nonce order)
     /// and sums what the rest will still change at the vault.
     function _dropAcknowledged(Credit storage c, uint64 inboundNonce) private returns (uint256 seized, uint256 returned) {
-        uint256 head = c.head;
+        uint256 first = c.head;
+        uint256 head = first;
         uint256 tail = c.tail;
         uint256 droppedRejects;
-        while (head < tail && uint64(c.entries[head]) <= inboundNonce) {
-            if ((c.entries[head] >> 64) & 1 == KIND_REJECT) ++droppedRejects;
-            ++head;
+        for (; head < tail; ++head) {
+            uint256 e = c.entries[head];
+            if (uint64(e) > inboundNonce) break;
+            if ((e >> 64) & 1 == KIND_REJECT) ++droppedRejects;
         }
         for (uint256 i = head; i < tail; ++i) {
             uint256 e = c.entries[i];
             if ((e >> 64) & 1 == KIND_SEIZE) seized += e >> 128;
             else returned += e >> 128;
         }
-        if (head != c.head) {
+        if (head != first) {
             // head ≤ tail fits in uint64; droppedRejects ≤ queuedRejects.
             c.head = uint64(head);
             c.queuedRejects -= uint64(droppedRejects);
