@@ -12,9 +12,9 @@ import { marginHubAbi } from "../shared/abis/generated.js";
 import type { BalanceLeaf } from "../shared/merkle/balanceLeaf.js";
 import { fullBatchProof } from "../shared/merkle/fullBatchProof.js";
 import { leafProof } from "../shared/merkle/leafProof.js";
-import { anvilKey, type StartAnvilReturnType, startAnvil } from "../test/utils/anvil.js";
-import { attestBalanceBatch } from "../test/utils/attestBalanceBatch.js";
-import { deployHub } from "../test/utils/deployHub.js";
+import { anvilKey, type StartAnvilReturnType, startAnvil } from "../test/kit/anvil.js";
+import { attestBalanceBatch } from "../test/kit/attestBalanceBatch.js";
+import { deployHub } from "../test/kit/deployHub.js";
 import type { Benchmark } from "./types.js";
 
 const HUB_CHAIN_ID = 31337;

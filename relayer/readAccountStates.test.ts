@@ -9,16 +9,12 @@ import {
   BaseError as ViemBaseError,
 } from "viem";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { freePort } from "../scripts/devnet/freePort.js";
 import { bulkDepositorAbi, bulkDepositorBytecode, collateralVaultAbi } from "../shared/abis/generated.js";
-import { deriveAccount } from "../test/utils/deriveAccount.js";
-import { freePort } from "../test/utils/freePort.js";
-import { writeAndWait } from "../test/utils/writeAndWait.js";
-import { revertDeploylessCalls } from "./attester/testing/revertDeploylessCalls.js";
-import {
-  type AttesterDevnet,
-  startAttesterDevnet,
-  type TestChain,
-} from "./attester/testing/startAttesterDevnet.js";
+import { deriveAccount } from "../test/kit/deriveAccount.js";
+import { revertDeploylessCalls } from "../test/kit/revertDeploylessCalls.js";
+import { type AttesterDevnet, startAttesterDevnet, type TestChain } from "../test/kit/startAttesterDevnet.js";
+import { writeAndWait } from "../test/kit/writeAndWait.js";
 import { ACCOUNT_STATES_PER_CALL, type AccountStateKey, readAccountStates } from "./readAccountStates.js";
 
 let net: AttesterDevnet;

@@ -5,13 +5,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseUnits } from "viem";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { chainClients, tokenAddress } from "../indexer/testing/chainClients.js";
-import { depositCollateral } from "../indexer/testing/depositCollateral.js";
-import { pollUntil } from "../indexer/testing/pollUntil.js";
 import { marginHubAbi } from "../shared/abis/generated.js";
 import { hubChain } from "../shared/config/hubChain.js";
 import { parseConfig } from "../shared/config/parseConfig.js";
 import { vaultChains } from "../shared/config/vaultChains.js";
+import { chainClients, tokenAddress } from "./kit/chainClients.js";
+import { depositCollateral } from "./kit/depositCollateral.js";
+import { pollUntil } from "./kit/pollUntil.js";
 
 // `npm run dev` as a user runs it (in a directory and on ports of its own): chains, indexer,
 // Redis, relayer and attesters, then a deposit crosses to the hub, then Ctrl-C stops it all.

@@ -9,8 +9,8 @@
  */
 import { Agent, request } from "node:http";
 import { connect, type Socket } from "node:net";
-import { seededRandom } from "../../test/relayer/seededRandom.js";
-import { deriveAccount } from "../../test/utils/deriveAccount.js";
+import { deriveAccount } from "../../test/kit/deriveAccount.js";
+import { seededRandom } from "../../test/kit/seededRandom.js";
 import type { EndpointLatency, EndpointSpec, LoadJob, LoadResult } from "./loadTypes.js";
 import { summarizeLatencies } from "./summarizeLatencies.js";
 

@@ -1,7 +1,7 @@
 import { type Address, keccak256, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { collateralVaultAbi } from "../../shared/abis/generated.js";
-import { deriveAccount } from "../../test/utils/deriveAccount.js";
+import { deriveAccount } from "../../test/kit/deriveAccount.js";
 import { type BenchChain, FUNDER_KEY } from "./startBenchNet.js";
 
 /**

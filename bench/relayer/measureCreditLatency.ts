@@ -1,6 +1,6 @@
 import { type Address, type Hex, keccak256, parseUnits, toHex } from "viem";
 import { marginHubAbi } from "../../shared/abis/generated.js";
-import { deriveAccount } from "../../test/utils/deriveAccount.js";
+import { deriveAccount } from "../../test/kit/deriveAccount.js";
 import { estimateDepositGas } from "./estimateDepositGas.js";
 import { percentile } from "./percentile.js";
 import { sendDeposits } from "./sendDeposits.js";

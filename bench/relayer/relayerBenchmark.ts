@@ -1,5 +1,5 @@
 import { keccak256, toHex } from "viem";
-import { deriveAccount } from "../../test/utils/deriveAccount.js";
+import { deriveAccount } from "../../test/kit/deriveAccount.js";
 import type { Benchmark } from "../types.js";
 import { measureCreditLatency } from "./measureCreditLatency.js";
 import { renderRelayerSection } from "./renderRelayerSection.js";

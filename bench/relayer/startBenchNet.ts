@@ -18,6 +18,11 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import type { DevnetManifest } from "../../scripts/devnet/buildManifest.js";
 import { startDevnet } from "../../scripts/devnet/startDevnet.js";
+import {
+  dropPostgresSchema,
+  type StartIndexerReturnType,
+  startIndexer,
+} from "../../scripts/devnet/startIndexer.js";
 import { writeManifest } from "../../scripts/devnet/writeManifest.js";
 import { mockErc20Abi } from "../../shared/abis/generated.js";
 import { defineLocalChain } from "../../shared/chains/defineLocalChain.js";
@@ -25,11 +30,6 @@ import { hubChain } from "../../shared/config/hubChain.js";
 import { parseConfig } from "../../shared/config/parseConfig.js";
 import type { ChainConfig, Config } from "../../shared/config/schema.js";
 import { vaultChains } from "../../shared/config/vaultChains.js";
-import {
-  dropPostgresSchema,
-  type StartIndexerReturnType,
-  startIndexer,
-} from "../../test/utils/startIndexer.js";
 
 /**
  * Anvil's default account 9 (a public test key no devnet role uses): mints the mock tokens to

@@ -8,7 +8,7 @@ import { type Relayer, startRelayer } from "../../relayer/pipeline/startRelayer.
 import type { DeliverJobData, DeliverJobResult } from "../../relayer/types.js";
 import { hubChain } from "../../shared/config/hubChain.js";
 import type { Config, RelayerConfig } from "../../shared/config/schema.js";
-import { clearRedisPrefix } from "../../test/relayer/clearRedisPrefix.js";
+import { clearRedisPrefix } from "../../test/kit/clearRedisPrefix.js";
 
 /** One delivered claim, from the hub's completed delivery jobs. */
 export type DeliveryRecord = {

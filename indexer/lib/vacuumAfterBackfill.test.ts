@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { pollUntil } from "../testing/pollUntil.js";
+import { pollUntil } from "../../test/kit/pollUntil.js";
 import { type MaintenanceLogger, vacuumAfterBackfill } from "./vacuumAfterBackfill.js";
 
 /*

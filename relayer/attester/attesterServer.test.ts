@@ -3,14 +3,20 @@ import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { type Address, parseUnits } from "viem";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { freePort } from "../../scripts/devnet/freePort.js";
 import { collateralVaultAbi, mockErc20Abi } from "../../shared/abis/generated.js";
 import { attestationDomain } from "../../shared/eip712/attestationDomain.js";
 import { recoverAttester } from "../../shared/eip712/recoverAttester.js";
 import { ConfigError } from "../../shared/errors/BaseError.js";
 import { isRetryable } from "../../shared/errors/isRetryable.js";
 import type { BalanceLeaf } from "../../shared/merkle/balanceLeaf.js";
-import { freePort } from "../../test/utils/freePort.js";
-import { writeAndWait } from "../../test/utils/writeAndWait.js";
+import { buildBatchClaim } from "../../test/kit/buildBatchClaim.js";
+import {
+  type AttesterDevnet,
+  startAttesterDevnet,
+  type TestChain,
+} from "../../test/kit/startAttesterDevnet.js";
+import { writeAndWait } from "../../test/kit/writeAndWait.js";
 import type { BalanceBatchClaim } from "../types.js";
 import { type StartAttesterServerReturnType, startAttesterServer } from "./attesterServer.js";
 import { createRemoteAttester } from "./createRemoteAttester.js";
@@ -21,8 +27,6 @@ import {
   AttesterUnavailableError,
 } from "./errors.js";
 import { runAttester } from "./runAttester.js";
-import { buildBatchClaim } from "./testing/buildBatchClaim.js";
-import { type AttesterDevnet, startAttesterDevnet, type TestChain } from "./testing/startAttesterDevnet.js";
 import type { AttestErrorResponse, AttestResponse } from "./types.js";
 
 const FINALITY_DEPTH = 2;

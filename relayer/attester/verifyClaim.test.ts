@@ -25,17 +25,21 @@ import { isRetryable } from "../../shared/errors/isRetryable.js";
 import type { BalanceLeaf } from "../../shared/merkle/balanceLeaf.js";
 import { buildBalanceTree } from "../../shared/merkle/buildBalanceTree.js";
 import { fullBatchProof } from "../../shared/merkle/fullBatchProof.js";
-import { deriveAccount } from "../../test/utils/deriveAccount.js";
-import { writeAndWait } from "../../test/utils/writeAndWait.js";
+import { type BuildBatchClaimParameters, buildBatchClaim } from "../../test/kit/buildBatchClaim.js";
+import { deriveAccount } from "../../test/kit/deriveAccount.js";
+import { revertDeploylessCalls } from "../../test/kit/revertDeploylessCalls.js";
+import { sentPacketClaims } from "../../test/kit/sentPacketClaims.js";
+import {
+  type AttesterDevnet,
+  startAttesterDevnet,
+  type TestChain,
+} from "../../test/kit/startAttesterDevnet.js";
+import { writeAndWait } from "../../test/kit/writeAndWait.js";
 import { createPublicClients } from "../createPublicClients.js";
 import { leafFromJson } from "../leafJson.js";
 import type { BalanceBatchClaim, Claim, SentPacketClaim } from "../types.js";
 import { createLocalAttester } from "./createLocalAttester.js";
 import { AttestationNotFinalError, AttestationRefusedError, RpcUnavailableError } from "./errors.js";
-import { type BuildBatchClaimParameters, buildBatchClaim } from "./testing/buildBatchClaim.js";
-import { revertDeploylessCalls } from "./testing/revertDeploylessCalls.js";
-import { sentPacketClaims } from "./testing/sentPacketClaims.js";
-import { type AttesterDevnet, startAttesterDevnet, type TestChain } from "./testing/startAttesterDevnet.js";
 import type { Attester } from "./types.js";
 import { verifyClaim } from "./verifyClaim.js";
 

@@ -13,9 +13,9 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { mockErc20Abi, mockErc20Bytecode } from "../../shared/abis/generated.js";
-import { anvilKey, type StartAnvilReturnType, startAnvil } from "../../test/utils/anvil.js";
-import { deploy } from "../../test/utils/deploy.js";
-import { writeAndWait } from "../../test/utils/writeAndWait.js";
+import { anvilKey, type StartAnvilReturnType, startAnvil } from "../../test/kit/anvil.js";
+import { deploy } from "../../test/kit/deploy.js";
+import { writeAndWait } from "../../test/kit/writeAndWait.js";
 import { createLock } from "../pipeline/createLock.js";
 import { DeliveryRevertedError, NonceTakenError, TransactionStuckError } from "./errors.js";
 import { type DeliveryRequest, type SentTransactions, sendWithReplacement } from "./sendWithReplacement.js";

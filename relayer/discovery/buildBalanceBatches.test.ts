@@ -1,11 +1,11 @@
 import { Redis } from "ioredis";
 import { parseUnits } from "viem";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { tokenAddress } from "../../indexer/testing/chainClients.js";
-import { depositCollateral } from "../../indexer/testing/depositCollateral.js";
-import { clearRedisPrefix } from "../../test/relayer/clearRedisPrefix.js";
+import { tokenAddress } from "../../test/kit/chainClients.js";
+import { clearRedisPrefix } from "../../test/kit/clearRedisPrefix.js";
+import { depositCollateral } from "../../test/kit/depositCollateral.js";
+import { type AttesterDevnet, startAttesterDevnet } from "../../test/kit/startAttesterDevnet.js";
 import { createLocalAttester } from "../attester/createLocalAttester.js";
-import { type AttesterDevnet, startAttesterDevnet } from "../attester/testing/startAttesterDevnet.js";
 import { deliverClaim } from "../deliver/deliverClaim.js";
 import { gatherSignatures } from "../pipeline/gatherSignatures.js";
 import { buildBalanceBatches } from "./buildBalanceBatches.js";

@@ -2,11 +2,15 @@ import { Writable } from "node:stream";
 import { Queue } from "bullmq";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
+import {
+  createTestRedisPrefix,
+  TEST_REDIS_URL,
+  type TestRedisPrefix,
+} from "../../test/kit/testRedisPrefix.js";
 import { type RelayerHttpServer, startRelayerHttpServer } from "./createHttpServer.js";
 import { createLogger } from "./createLogger.js";
 import { getQueueDepths } from "./getQueueDepths.js";
 import { createRelayerMetrics } from "./metrics.js";
-import { createTestRedisPrefix, TEST_REDIS_URL, type TestRedisPrefix } from "./testRedisPrefix.js";
 
 describe("startRelayerHttpServer", () => {
   let redis: TestRedisPrefix;

@@ -4,14 +4,14 @@ import { join } from "node:path";
 import { createPublicClient, createWalletClient, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../scripts/devnet/freePort.js";
 import { type StartDevnetReturnType, startDevnet } from "../../scripts/devnet/startDevnet.js";
+import { type StartIndexerReturnType, startIndexer } from "../../scripts/devnet/startIndexer.js";
 import { collateralVaultAbi, mockErc20Abi } from "../../shared/abis/generated.js";
 import { defineLocalChain } from "../../shared/chains/defineLocalChain.js";
 import type { Config } from "../../shared/config/schema.js";
-import { freePort } from "../../test/utils/freePort.js";
-import { type StartIndexerReturnType, startIndexer } from "../../test/utils/startIndexer.js";
+import { createTestRedisPrefix, type TestRedisPrefix } from "../../test/kit/testRedisPrefix.js";
 import { formatRelayerStatus, getRelayerStatus, type RelayerStatus } from "./getRelayerStatus.js";
-import { createTestRedisPrefix, type TestRedisPrefix } from "./testRedisPrefix.js";
 
 /** A base port with the next one free too (hub + one vault chain). */
 async function twoFreePorts(): Promise<number> {

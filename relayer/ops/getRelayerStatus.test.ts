@@ -1,15 +1,19 @@
 import { Queue, Worker } from "bullmq";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { freePort } from "../../scripts/devnet/freePort.js";
 import { exampleConfig } from "../../shared/config/exampleConfig.js";
 import { parseConfig } from "../../shared/config/parseConfig.js";
 import type { Config } from "../../shared/config/schema.js";
-import { freePort } from "../../test/utils/freePort.js";
+import {
+  createTestRedisPrefix,
+  TEST_REDIS_URL,
+  type TestRedisPrefix,
+} from "../../test/kit/testRedisPrefix.js";
 import type { DeadLetterJobData } from "../types.js";
 import { startRelayerHttpServer } from "./createHttpServer.js";
 import { createLogger } from "./createLogger.js";
 import { formatRelayerStatus, getRelayerStatus } from "./getRelayerStatus.js";
 import { createRelayerMetrics } from "./metrics.js";
-import { createTestRedisPrefix, TEST_REDIS_URL, type TestRedisPrefix } from "./testRedisPrefix.js";
 
 const connection = { url: TEST_REDIS_URL };
 

@@ -3,9 +3,13 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { exampleConfig } from "../../shared/config/exampleConfig.js";
 import { parseConfig } from "../../shared/config/parseConfig.js";
 import type { Config } from "../../shared/config/schema.js";
+import {
+  createTestRedisPrefix,
+  TEST_REDIS_URL,
+  type TestRedisPrefix,
+} from "../../test/kit/testRedisPrefix.js";
 import type { DeadLetterJobData, DeliverJobData } from "../types.js";
 import { retryJob } from "./retryJob.js";
-import { createTestRedisPrefix, TEST_REDIS_URL, type TestRedisPrefix } from "./testRedisPrefix.js";
 
 const connection = { url: TEST_REDIS_URL };
 

@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { startIndexer } from "../../test/utils/startIndexer.js";
 import type { DevService } from "./services.js";
+import { startIndexer } from "./startIndexer.js";
 import { writeManifest } from "./writeManifest.js";
 
 /** The indexer's port under `npm run dev` (Ponder's usual one; it moves up if taken). */

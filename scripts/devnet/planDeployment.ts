@@ -94,7 +94,11 @@ export function planDeployment(params: PlanDeploymentParameters): PlanDeployment
     const drafts = [
       ...(chain.role === "hub" ? hubDrafts(hub.chainId, params) : []),
       ...collateralDrafts(chain.chainId, hub.chainId, params.accounts),
-      ...governanceDrafts(chain.chainId, chain.role === "hub" ? ["hub", "perp", "vault"] : ["vault"], params.accounts),
+      ...governanceDrafts(
+        chain.chainId,
+        chain.role === "hub" ? ["hub", "perp", "vault"] : ["vault"],
+        params.accounts,
+      ),
     ];
     // Within a level, deployments go first: their order fixes their addresses.
     const ordered = drafts
@@ -353,7 +357,11 @@ const OWNED_ABI = { hub: marginHubAbi, perp: perpMarketAbi, vault: collateralVau
  * with delay 0 (levels 4, 5) and, in the same operation, raises its own delay to
  * `DEVNET_TIMELOCK_DELAY`, so every later owner action waits. The deployer stays proposer and executor.
  */
-function governanceDrafts(chainId: number, owned: (keyof typeof OWNED_ABI)[], { deployer }: DevnetAccounts): Draft[] {
+function governanceDrafts(
+  chainId: number,
+  owned: (keyof typeof OWNED_ABI)[],
+  { deployer }: DevnetAccounts,
+): Draft[] {
   const at = (name: string) => (book: AddressBook) => addressOf(book, chainId, name);
   const operation = (book: AddressBook) => {
     const timelock = addressOf(book, chainId, "timelock");
@@ -414,7 +422,11 @@ function governanceDrafts(chainId: number, owned: (keyof typeof OWNED_ABI)[], { 
       abi: crossmarginTimelockAbi,
       to: at("timelock"),
       data: (book) =>
-        encodeFunctionData({ abi: crossmarginTimelockAbi, functionName: "executeBatch", args: operation(book) }),
+        encodeFunctionData({
+          abi: crossmarginTimelockAbi,
+          functionName: "executeBatch",
+          args: operation(book),
+        }),
     },
   ];
 }

@@ -1,8 +1,8 @@
 import { readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { freePort } from "../../test/utils/freePort.js";
 import { PortInUseError } from "./errors.js";
+import { freePort } from "./freePort.js";
 import { type StartAnvilReturnType, startAnvil } from "./startAnvil.js";
 
 /** A chain id no other test uses, so nothing else could answer for it by accident. */

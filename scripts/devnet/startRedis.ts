@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { Redis } from "ioredis";
-import { freePort } from "../../test/utils/freePort.js";
+import { freePort } from "./freePort.js";
 
 /** A Redis the devnet started for itself. */
 export type StartedRedis = { url: string; stop: () => Promise<void>; exited: Promise<number | null> };

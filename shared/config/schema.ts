@@ -81,7 +81,9 @@ export const contractsSchema = z
       perpMarket: addressField().optional().describe("The example PerpMarket consumer (hub chain only)"),
       timelock: addressField()
         .optional()
-        .describe("The TimelockController that owns this chain's crossmargin contracts (owner actions wait its delay)"),
+        .describe(
+          "The TimelockController that owns this chain's crossmargin contracts (owner actions wait its delay)",
+        ),
     },
     { error: "expected an object with the contract addresses (vault, hub?, perpMarket?, timelock?)" },
   )

@@ -2,12 +2,12 @@ import fc from "fast-check";
 import { type Address, bytesToHex, getAddress, numberToHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ANVIL_KEYS, anvilKey, type StartAnvilReturnType, startAnvil } from "../../test/utils/anvil.js";
-import { attestBalanceBatch } from "../../test/utils/attestBalanceBatch.js";
-import { type CallOutcome, callOutcome } from "../../test/utils/contractRevert.js";
-import { deploy } from "../../test/utils/deploy.js";
-import { deployHub } from "../../test/utils/deployHub.js";
-import { writeAndWait } from "../../test/utils/writeAndWait.js";
+import { ANVIL_KEYS, anvilKey, type StartAnvilReturnType, startAnvil } from "../../test/kit/anvil.js";
+import { attestBalanceBatch } from "../../test/kit/attestBalanceBatch.js";
+import { type CallOutcome, callOutcome } from "../../test/kit/contractRevert.js";
+import { deploy } from "../../test/kit/deploy.js";
+import { deployHub } from "../../test/kit/deployHub.js";
+import { writeAndWait } from "../../test/kit/writeAndWait.js";
 import {
   marginHubAbi,
   mockPriceFeedAbi,

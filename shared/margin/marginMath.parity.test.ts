@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import type { Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type StartAnvilReturnType, startAnvil } from "../../test/utils/anvil.js";
-import { type CallOutcome, type ContractRevert, callOutcome } from "../../test/utils/contractRevert.js";
-import { deploy } from "../../test/utils/deploy.js";
+import { type StartAnvilReturnType, startAnvil } from "../../test/kit/anvil.js";
+import { type CallOutcome, type ContractRevert, callOutcome } from "../../test/kit/contractRevert.js";
+import { deploy } from "../../test/kit/deploy.js";
 import { marginMathHarnessAbi, marginMathHarnessBytecode } from "../abis/generated.js";
 import { MarginMathOverflowError } from "./errors.js";
 import {

@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { type Address, bytesToHex, getAddress, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ANVIL_KEYS, type StartAnvilReturnType, startAnvil } from "../../test/utils/anvil.js";
-import { attestBalanceBatch } from "../../test/utils/attestBalanceBatch.js";
-import { type CallOutcome, callOutcome } from "../../test/utils/contractRevert.js";
-import { type DeployHubReturnType, deployHub } from "../../test/utils/deployHub.js";
-import { writeAndWait } from "../../test/utils/writeAndWait.js";
+import { ANVIL_KEYS, type StartAnvilReturnType, startAnvil } from "../../test/kit/anvil.js";
+import { attestBalanceBatch } from "../../test/kit/attestBalanceBatch.js";
+import { type CallOutcome, callOutcome } from "../../test/kit/contractRevert.js";
+import { type DeployHubReturnType, deployHub } from "../../test/kit/deployHub.js";
+import { writeAndWait } from "../../test/kit/writeAndWait.js";
 import { marginHubAbi } from "../abis/generated.js";
 import type { BalanceLeaf } from "./balanceLeaf.js";
 import type { BalanceTree } from "./buildBalanceTree.js";

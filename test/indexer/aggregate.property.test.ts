@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { assertEveryMarginField } from "../../indexer/testing/assertEveryMarginField.js";
+import { mockPriceFeedAbi } from "../../shared/abis/generated.js";
+import { assertEveryMarginField } from "../kit/assertEveryMarginField.js";
 import {
   COLLATERAL_SYMBOLS,
   type CollateralSymbol,
@@ -8,10 +9,9 @@ import {
   type MarginAction,
   type MarginActionState,
   runMarginAction,
-} from "../../indexer/testing/runMarginAction.js";
-import { type IndexedDevnet, startIndexedDevnet } from "../../indexer/testing/startIndexedDevnet.js";
-import { waitForIndexedHeads } from "../../indexer/testing/waitForIndexedHeads.js";
-import { mockPriceFeedAbi } from "../../shared/abis/generated.js";
+} from "../kit/runMarginAction.js";
+import { type IndexedDevnet, startIndexedDevnet } from "../kit/startIndexedDevnet.js";
+import { waitForIndexedHeads } from "../kit/waitForIndexedHeads.js";
 
 /*
  * The aggregate (`account_margin`) uses the math in `shared/` and must equal a recomputation from

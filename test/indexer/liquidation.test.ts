@@ -2,13 +2,6 @@ import { type Address, type Hex, parseEventLogs, parseUnits } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { AccountMarginView } from "../../indexer/lib/api/accountMarginView.js";
 import { lowerHex } from "../../indexer/lib/indexerConfig.js";
-import { assertCreditedMatchesHub } from "../../indexer/testing/assertMargins.js";
-import { creditHub } from "../../indexer/testing/creditHub.js";
-import { depositCollateral } from "../../indexer/testing/depositCollateral.js";
-import { getJson, graphqlQuery } from "../../indexer/testing/indexerApi.js";
-import { pollUntil } from "../../indexer/testing/pollUntil.js";
-import { relayPacket } from "../../indexer/testing/relayPacket.js";
-import { type IndexedDevnet, startIndexedDevnet } from "../../indexer/testing/startIndexedDevnet.js";
 import {
   collateralVaultAbi,
   marginHubAbi,
@@ -16,7 +9,14 @@ import {
   mockPriceFeedAbi,
   perpMarketAbi,
 } from "../../shared/abis/generated.js";
-import { writeAndWait } from "../utils/writeAndWait.js";
+import { assertCreditedMatchesHub } from "../kit/assertMargins.js";
+import { creditHub } from "../kit/creditHub.js";
+import { depositCollateral } from "../kit/depositCollateral.js";
+import { getJson, graphqlQuery } from "../kit/indexerApi.js";
+import { pollUntil } from "../kit/pollUntil.js";
+import { relayPacket } from "../kit/relayPacket.js";
+import { type IndexedDevnet, startIndexedDevnet } from "../kit/startIndexedDevnet.js";
+import { writeAndWait } from "../kit/writeAndWait.js";
 
 // Ports of this file only: 24545–24547. PGlite in a temp directory.
 const BASE_PORT = 24545;

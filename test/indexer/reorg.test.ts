@@ -4,15 +4,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { AccountMarginView } from "../../indexer/lib/api/accountMarginView.js";
 import { lowerHex } from "../../indexer/lib/indexerConfig.js";
 import * as schema from "../../indexer/ponder.schema.js";
-import { assertAggregateMatchesRows } from "../../indexer/testing/assertMargins.js";
-import { type ChainClients, tokenAddress } from "../../indexer/testing/chainClients.js";
-import { depositCollateral } from "../../indexer/testing/depositCollateral.js";
-import { getJson } from "../../indexer/testing/indexerApi.js";
-import { pollUntil } from "../../indexer/testing/pollUntil.js";
-import type { IndexedDevnet } from "../../indexer/testing/startIndexedDevnet.js";
-import { startIndexedDevnet } from "../../indexer/testing/startIndexedDevnet.js";
-import { waitForIndexedHeads } from "../../indexer/testing/waitForIndexedHeads.js";
 import { collateralVaultAbi } from "../../shared/abis/generated.js";
+import { assertAggregateMatchesRows } from "../kit/assertMargins.js";
+import { type ChainClients, tokenAddress } from "../kit/chainClients.js";
+import { depositCollateral } from "../kit/depositCollateral.js";
+import { getJson } from "../kit/indexerApi.js";
+import { pollUntil } from "../kit/pollUntil.js";
+import type { IndexedDevnet } from "../kit/startIndexedDevnet.js";
+import { startIndexedDevnet } from "../kit/startIndexedDevnet.js";
+import { waitForIndexedHeads } from "../kit/waitForIndexedHeads.js";
 
 // Ports of this file only: 25545–25547. PGlite in a temp directory.
 const BASE_PORT = 25545;

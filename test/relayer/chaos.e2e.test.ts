@@ -5,8 +5,6 @@ import { Redis } from "ioredis";
 import { type Logger, pino } from "pino";
 import { parseEther, parseUnits } from "viem";
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
-import { pollUntil } from "../../indexer/testing/pollUntil.js";
-import { type IndexedDevnet, startIndexedDevnet } from "../../indexer/testing/startIndexedDevnet.js";
 import { createLocalAttester } from "../../relayer/attester/createLocalAttester.js";
 import { createPublicClients } from "../../relayer/createPublicClients.js";
 import { resolveKeys } from "../../relayer/pipeline/resolveKeys.js";
@@ -18,17 +16,19 @@ import {
   startRedis,
 } from "../../scripts/devnet/startRedis.js";
 import type { Config } from "../../shared/config/schema.js";
-import { type RpcProxy, startRpcProxy } from "../utils/rpcProxy.js";
-import { type RelayerProcess, startRelayerProcess } from "../utils/startRelayerProcess.js";
-import { approveVault } from "./approveVault.js";
-import { clearRedisPrefix } from "./clearRedisPrefix.js";
-import { type CompareCreditsReturnType, compareCredits } from "./compareCredits.js";
-import type { PlannedDeposit } from "./depositForMany.js";
-import { gateAttesters } from "./gateAttesters.js";
-import { planDeposits } from "./planDeposits.js";
-import { readBalanceCredits } from "./readBalanceCredits.js";
-import { runDepositWaves } from "./runDepositWaves.js";
-import { randomInt, seededRandom } from "./seededRandom.js";
+import { approveVault } from "../kit/approveVault.js";
+import { clearRedisPrefix } from "../kit/clearRedisPrefix.js";
+import { type CompareCreditsReturnType, compareCredits } from "../kit/compareCredits.js";
+import type { PlannedDeposit } from "../kit/depositForMany.js";
+import { gateAttesters } from "../kit/gateAttesters.js";
+import { planDeposits } from "../kit/planDeposits.js";
+import { pollUntil } from "../kit/pollUntil.js";
+import { readBalanceCredits } from "../kit/readBalanceCredits.js";
+import { type RpcProxy, startRpcProxy } from "../kit/rpcProxy.js";
+import { runDepositWaves } from "../kit/runDepositWaves.js";
+import { randomInt, seededRandom } from "../kit/seededRandom.js";
+import { type IndexedDevnet, startIndexedDevnet } from "../kit/startIndexedDevnet.js";
+import { type RelayerProcess, startRelayerProcess } from "../kit/startRelayerProcess.js";
 
 // End-to-end tests 3, 4 and 6 of the relayer: SIGKILLs, a flushed Redis, a flaky RPC. One devnet
 // (hub + two vault chains, automine) and one PGlite indexer for the file; each test deposits for

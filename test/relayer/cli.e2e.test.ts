@@ -5,11 +5,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import {
-  type AttesterDevnet,
-  startAttesterDevnet,
-} from "../../relayer/attester/testing/startAttesterDevnet.js";
-import { type RelayerProcess, startRelayerProcess } from "../utils/startRelayerProcess.js";
+import { type AttesterDevnet, startAttesterDevnet } from "../kit/startAttesterDevnet.js";
+import { type RelayerProcess, startRelayerProcess } from "../kit/startRelayerProcess.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const PREFIX = `cmcli${process.pid}`;

@@ -9,14 +9,14 @@ import { type Relayer, startRelayer } from "../../relayer/pipeline/startRelayer.
 import { runDemo } from "../../scripts/demo/runDemo.js";
 import type { DemoSummary } from "../../scripts/demo/types.js";
 import { type StartDevnetReturnType, startDevnet } from "../../scripts/devnet/startDevnet.js";
+import { type StartIndexerReturnType, startIndexer } from "../../scripts/devnet/startIndexer.js";
 import { writeManifest } from "../../scripts/devnet/writeManifest.js";
 import { collateralVaultAbi, marginHubAbi, mockErc20Abi } from "../../shared/abis/generated.js";
 import { defineLocalChain } from "../../shared/chains/defineLocalChain.js";
 import { hubChain } from "../../shared/config/hubChain.js";
 import { parseConfig } from "../../shared/config/parseConfig.js";
 import type { ChainConfig, Config } from "../../shared/config/schema.js";
-import { type StartIndexerReturnType, startIndexer } from "../utils/startIndexer.js";
-import { clearRedisPrefix } from "./clearRedisPrefix.js";
+import { clearRedisPrefix } from "../kit/clearRedisPrefix.js";
 
 /*
  * `npm run demo` end to end: a devnet like `npm run dev` makes it (three anvils with 1 s blocks,

@@ -2,29 +2,29 @@ import { writeFileSync } from "node:fs";
 import { type Hex, parseEventLogs, parseUnits } from "viem";
 import { generatePrivateKey } from "viem/accounts";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { type ChainClients, tokenAddress } from "../../indexer/testing/chainClients.js";
-import { depositCollateral } from "../../indexer/testing/depositCollateral.js";
-import { type IndexedDevnet, startIndexedDevnet } from "../../indexer/testing/startIndexedDevnet.js";
 import {
   type StartAttesterServerReturnType,
   startAttesterServer,
 } from "../../relayer/attester/attesterServer.js";
 import { resolveKeys } from "../../relayer/pipeline/resolveKeys.js";
 import { type Relayer, startRelayer } from "../../relayer/pipeline/startRelayer.js";
+import { freePort } from "../../scripts/devnet/freePort.js";
 import { collateralVaultAbi, marginHubAbi, perpMarketAbi } from "../../shared/abis/generated.js";
 import { fullBatchProof } from "../../shared/merkle/fullBatchProof.js";
-import { attestBalanceBatch } from "../utils/attestBalanceBatch.js";
-import { freePort } from "../utils/freePort.js";
-import { writeAndWait } from "../utils/writeAndWait.js";
-import { captureLogs } from "./captureLogs.js";
-import { clearRedisPrefix } from "./clearRedisPrefix.js";
-import { findDeliveredCall } from "./findDeliveredCall.js";
-import { flowsDevnet } from "./flowsDevnet.js";
-import { mineBlocks, pollWhileMining } from "./pollWhileMining.js";
-import { isSynced, type KeyState } from "./readKeyState.js";
-import { readMetric } from "./readMetric.js";
-import { recoverSigners } from "./recoverSigners.js";
-import { type RelayedCall, submitRejected } from "./submitRejected.js";
+import { attestBalanceBatch } from "../kit/attestBalanceBatch.js";
+import { captureLogs } from "../kit/captureLogs.js";
+import { type ChainClients, tokenAddress } from "../kit/chainClients.js";
+import { clearRedisPrefix } from "../kit/clearRedisPrefix.js";
+import { depositCollateral } from "../kit/depositCollateral.js";
+import { findDeliveredCall } from "../kit/findDeliveredCall.js";
+import { flowsDevnet } from "../kit/flowsDevnet.js";
+import { mineBlocks, pollWhileMining } from "../kit/pollWhileMining.js";
+import { isSynced, type KeyState } from "../kit/readKeyState.js";
+import { readMetric } from "../kit/readMetric.js";
+import { recoverSigners } from "../kit/recoverSigners.js";
+import { type IndexedDevnet, startIndexedDevnet } from "../kit/startIndexedDevnet.js";
+import { type RelayedCall, submitRejected } from "../kit/submitRejected.js";
+import { writeAndWait } from "../kit/writeAndWait.js";
 
 // End-to-end tests 1, 2 and 7 of the relayer: real anvil chains (ports 27645–27647 of this file
 // only), the Ponder indexer on PGlite, real Redis (queue prefixes of this file only), real

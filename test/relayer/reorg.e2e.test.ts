@@ -2,19 +2,19 @@ import { Queue } from "bullmq";
 import { pino } from "pino";
 import { parseUnits } from "viem";
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
-import { type ChainClients, tokenAddress } from "../../indexer/testing/chainClients.js";
-import { pollUntil } from "../../indexer/testing/pollUntil.js";
-import { type IndexedDevnet, startIndexedDevnet } from "../../indexer/testing/startIndexedDevnet.js";
-import { waitForIndexedHeads } from "../../indexer/testing/waitForIndexedHeads.js";
 import { ATTEST_QUEUE, deliverQueueName } from "../../relayer/jobIds.js";
 import { resolveKeys } from "../../relayer/pipeline/resolveKeys.js";
 import { type Relayer, startRelayer } from "../../relayer/pipeline/startRelayer.js";
 import { collateralVaultAbi, marginHubAbi } from "../../shared/abis/generated.js";
 import type { Config } from "../../shared/config/schema.js";
-import { writeAndWait } from "../utils/writeAndWait.js";
-import { approveVault } from "./approveVault.js";
-import { clearRedisPrefix } from "./clearRedisPrefix.js";
-import { readBalanceCredits } from "./readBalanceCredits.js";
+import { approveVault } from "../kit/approveVault.js";
+import { type ChainClients, tokenAddress } from "../kit/chainClients.js";
+import { clearRedisPrefix } from "../kit/clearRedisPrefix.js";
+import { pollUntil } from "../kit/pollUntil.js";
+import { readBalanceCredits } from "../kit/readBalanceCredits.js";
+import { type IndexedDevnet, startIndexedDevnet } from "../kit/startIndexedDevnet.js";
+import { waitForIndexedHeads } from "../kit/waitForIndexedHeads.js";
+import { writeAndWait } from "../kit/writeAndWait.js";
 
 // End-to-end test 5 of the relayer: a reorg of a vault chain before finality. One devnet (hub +
 // two vault chains, automine), one PGlite indexer and one in-process relayer for the file.

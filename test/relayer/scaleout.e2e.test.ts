@@ -1,13 +1,13 @@
 import { pino } from "pino";
 import { type Address, parseUnits } from "viem";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { tokenAddress } from "../../indexer/testing/chainClients.js";
-import { depositCollateral } from "../../indexer/testing/depositCollateral.js";
-import { pollUntil } from "../../indexer/testing/pollUntil.js";
-import { type IndexedDevnet, startIndexedDevnet } from "../../indexer/testing/startIndexedDevnet.js";
 import { type Relayer, startRelayer } from "../../relayer/pipeline/startRelayer.js";
 import { collateralVaultAbi, marginHubAbi } from "../../shared/abis/generated.js";
-import { clearRedisPrefix } from "./clearRedisPrefix.js";
+import { tokenAddress } from "../kit/chainClients.js";
+import { clearRedisPrefix } from "../kit/clearRedisPrefix.js";
+import { depositCollateral } from "../kit/depositCollateral.js";
+import { pollUntil } from "../kit/pollUntil.js";
+import { type IndexedDevnet, startIndexedDevnet } from "../kit/startIndexedDevnet.js";
 
 // Two relayer processes' worth of relayers (in one test process) on one Redis and one queue prefix.
 const PREFIX = `cmscale${process.pid}`;

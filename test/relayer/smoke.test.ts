@@ -1,13 +1,13 @@
 import { pino } from "pino";
 import { parseUnits } from "viem";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { tokenAddress } from "../../indexer/testing/chainClients.js";
-import { depositCollateral } from "../../indexer/testing/depositCollateral.js";
-import { pollUntil } from "../../indexer/testing/pollUntil.js";
-import { type IndexedDevnet, startIndexedDevnet } from "../../indexer/testing/startIndexedDevnet.js";
 import { resolveKeys } from "../../relayer/pipeline/resolveKeys.js";
 import { type Relayer, startRelayer } from "../../relayer/pipeline/startRelayer.js";
 import { marginHubAbi } from "../../shared/abis/generated.js";
+import { tokenAddress } from "../kit/chainClients.js";
+import { depositCollateral } from "../kit/depositCollateral.js";
+import { pollUntil } from "../kit/pollUntil.js";
+import { type IndexedDevnet, startIndexedDevnet } from "../kit/startIndexedDevnet.js";
 
 let net: IndexedDevnet;
 let relayer: Relayer;

@@ -1,6 +1,6 @@
 import { GraphQLObjectType, GraphQLSchema, GraphQLString, graphql } from "graphql";
 import { describe, expect, test } from "vitest";
-import { MARGIN_QUERY } from "../../testing/marginQuery.js";
+import { MARGIN_QUERY } from "../../../test/kit/marginQuery.js";
 import type { AccountMarginView } from "./accountMarginView.js";
 import type { ReadMarginParameters } from "./createMarginReader.js";
 import { addQueryFields, marginGraphqlField } from "./marginGraphqlField.js";

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { mockPriceFeedAbi, mockPriceFeedBytecode } from "../../../shared/abis/generated.js";
-import { type StartAnvilReturnType, startAnvil } from "../../../test/utils/anvil.js";
-import { deploy } from "../../../test/utils/deploy.js";
-import { writeAndWait } from "../../../test/utils/writeAndWait.js";
+import { type StartAnvilReturnType, startAnvil } from "../../../test/kit/anvil.js";
+import { deploy } from "../../../test/kit/deploy.js";
+import { writeAndWait } from "../../../test/kit/writeAndWait.js";
 import { readFeed, readFeedDecimals } from "./readFeed.js";
 
 let anvil: StartAnvilReturnType;

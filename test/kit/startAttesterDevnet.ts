@@ -2,15 +2,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PublicClient } from "viem";
-import { type ChainClients, chainClients } from "../../../indexer/testing/chainClients.js";
-import type { DevnetAccounts } from "../../../scripts/devnet/accounts.js";
-import { PortInUseError } from "../../../scripts/devnet/errors.js";
-import { type StartDevnetReturnType, startDevnet } from "../../../scripts/devnet/startDevnet.js";
-import { hubChain } from "../../../shared/config/hubChain.js";
-import type { Config } from "../../../shared/config/schema.js";
-import { vaultChains } from "../../../shared/config/vaultChains.js";
-import { freePort } from "../../../test/utils/freePort.js";
-import { createPublicClients } from "../../createPublicClients.js";
+import { createPublicClients } from "../../relayer/createPublicClients.js";
+import type { DevnetAccounts } from "../../scripts/devnet/accounts.js";
+import { PortInUseError } from "../../scripts/devnet/errors.js";
+import { freePort } from "../../scripts/devnet/freePort.js";
+import { type StartDevnetReturnType, startDevnet } from "../../scripts/devnet/startDevnet.js";
+import { hubChain } from "../../shared/config/hubChain.js";
+import type { Config } from "../../shared/config/schema.js";
+import { vaultChains } from "../../shared/config/vaultChains.js";
+import { type ChainClients, chainClients } from "./chainClients.js";
 
 /** Test clients of one devnet chain (the indexer tests' {@link ChainClients}). */
 export type TestChain = ChainClients;

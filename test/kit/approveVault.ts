@@ -1,7 +1,7 @@
 import { type Hex, maxUint256 } from "viem";
-import { type ChainClients, tokenAddress } from "../../indexer/testing/chainClients.js";
 import { mockErc20Abi } from "../../shared/abis/generated.js";
-import { writeAndWait } from "../utils/writeAndWait.js";
+import { type ChainClients, tokenAddress } from "./chainClients.js";
+import { writeAndWait } from "./writeAndWait.js";
 
 /**
  * Lets the chain's vault pull any amount of each token from each payer (so `depositFor` needs

@@ -1,6 +1,6 @@
 import type { Address } from "viem";
-import type { ChainClients } from "../../indexer/testing/chainClients.js";
 import { marginHubAbi } from "../../shared/abis/generated.js";
+import type { ChainClients } from "./chainClients.js";
 
 /** One `BalanceCredited` event of the hub. */
 export type BalanceCredit = {

@@ -1,11 +1,11 @@
 import type { Address, Hex } from "viem";
-import { batchNonce } from "../../../shared/codec/batchNonce.js";
-import { encodeBalanceBatch } from "../../../shared/codec/encodeMessage.js";
-import { encodePacket } from "../../../shared/codec/encodePacket.js";
-import type { BalanceLeaf } from "../../../shared/merkle/balanceLeaf.js";
-import { buildBalanceTree } from "../../../shared/merkle/buildBalanceTree.js";
-import { leafToJson } from "../../leafJson.js";
-import type { BalanceBatchClaim } from "../../types.js";
+import { leafToJson } from "../../relayer/leafJson.js";
+import type { BalanceBatchClaim } from "../../relayer/types.js";
+import { batchNonce } from "../../shared/codec/batchNonce.js";
+import { encodeBalanceBatch } from "../../shared/codec/encodeMessage.js";
+import { encodePacket } from "../../shared/codec/encodePacket.js";
+import type { BalanceLeaf } from "../../shared/merkle/balanceLeaf.js";
+import { buildBalanceTree } from "../../shared/merkle/buildBalanceTree.js";
 
 /** Parameters of {@link buildBatchClaim}: an honest batch, and optional forgeries of its fields. */
 export type BuildBatchClaimParameters = {

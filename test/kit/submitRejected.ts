@@ -1,6 +1,6 @@
 import { type Address, BaseError, decodeErrorResult, encodeFunctionData, type Hex } from "viem";
-import type { ChainClients } from "../../indexer/testing/chainClients.js";
 import { collateralVaultAbi, marginHubAbi } from "../../shared/abis/generated.js";
+import type { ChainClients } from "./chainClients.js";
 
 /** `IMarginHub.Leaf` as viem encodes it. */
 export type LeafArg = {

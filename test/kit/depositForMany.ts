@@ -1,7 +1,7 @@
 import type { Address, Hex, TransactionReceipt } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import type { ChainClients } from "../../indexer/testing/chainClients.js";
 import { collateralVaultAbi } from "../../shared/abis/generated.js";
+import type { ChainClients } from "./chainClients.js";
 
 /** One `depositFor` call: `amount` of `token`, paid by a payer, credited to `account`. */
 export type PlannedDeposit = { chainId: number; account: Address; token: Address; amount: bigint };

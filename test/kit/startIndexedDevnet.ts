@@ -4,13 +4,13 @@ import { join } from "node:path";
 import type { Hex } from "viem";
 import type { DevnetAccounts } from "../../scripts/devnet/accounts.js";
 import { type StartDevnetReturnType, startDevnet } from "../../scripts/devnet/startDevnet.js";
-import { hubChain } from "../../shared/config/hubChain.js";
-import { vaultChains } from "../../shared/config/vaultChains.js";
 import {
   dropPostgresSchema,
   type StartIndexerReturnType,
   startIndexer,
-} from "../../test/utils/startIndexer.js";
+} from "../../scripts/devnet/startIndexer.js";
+import { hubChain } from "../../shared/config/hubChain.js";
+import { vaultChains } from "../../shared/config/vaultChains.js";
 import { type ChainClients, chainClients } from "./chainClients.js";
 
 /** Parameters of {@link startIndexedDevnet}. */

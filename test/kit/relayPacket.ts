@@ -5,8 +5,8 @@ import { decodePacket } from "../../shared/codec/decodePacket.js";
 import { attestationDomain } from "../../shared/eip712/attestationDomain.js";
 import { signAttestation } from "../../shared/eip712/signAttestation.js";
 import { sortSignatures } from "../../shared/eip712/sortSignatures.js";
-import { writeAndWait } from "../../test/utils/writeAndWait.js";
 import type { ChainClients } from "./chainClients.js";
+import { writeAndWait } from "./writeAndWait.js";
 
 /** Parameters of {@link relayPacket}. */
 export type RelayPacketParameters = {

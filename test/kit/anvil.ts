@@ -13,9 +13,9 @@ import {
   type WalletClient,
 } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
+import { freePort } from "../../scripts/devnet/freePort.js";
 import { startAnvil as startAnvilProcess } from "../../scripts/devnet/startAnvil.js";
 import { defineLocalChain } from "../../shared/chains/defineLocalChain.js";
-import { freePort } from "./freePort.js";
 
 /** Anvil's default mnemonic (a public test mnemonic; its accounts never hold value). */
 export const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";

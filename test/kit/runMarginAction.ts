@@ -13,12 +13,12 @@ import {
   mockPriceFeedAbi,
   perpMarketAbi,
 } from "../../shared/abis/generated.js";
-import { writeAndWait } from "../../test/utils/writeAndWait.js";
 import { type ChainClients, tokenAddress } from "./chainClients.js";
 import { creditHub } from "./creditHub.js";
 import { depositCollateral } from "./depositCollateral.js";
 import { relayPacket } from "./relayPacket.js";
 import type { IndexedDevnet } from "./startIndexedDevnet.js";
+import { writeAndWait } from "./writeAndWait.js";
 
 /** The devnet's collateral symbols (deployed on every chain). */
 export const COLLATERAL_SYMBOLS = ["USDC", "wstETH", "sUSDe", "UNI-V2"] as const;

@@ -1,6 +1,6 @@
 import { decodeFunctionData, type Hex } from "viem";
-import type { ChainClients } from "../../indexer/testing/chainClients.js";
 import { collateralVaultAbi, marginHubAbi } from "../../shared/abis/generated.js";
+import type { ChainClients } from "./chainClients.js";
 import type { RelayedCall } from "./submitRejected.js";
 
 /**

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { clearRedisPrefix } from "../../test/relayer/clearRedisPrefix.js";
+import { clearRedisPrefix } from "./clearRedisPrefix.js";
 
 /** Redis used by the ops tests. */
 export const TEST_REDIS_URL = "redis://127.0.0.1:6379";

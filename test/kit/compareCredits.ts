@@ -1,6 +1,6 @@
 import type { Address } from "viem";
-import type { ChainClients } from "../../indexer/testing/chainClients.js";
 import { collateralVaultAbi, marginHubAbi } from "../../shared/abis/generated.js";
+import type { ChainClients } from "./chainClients.js";
 import type { PlannedDeposit } from "./depositForMany.js";
 
 /** A (balance, seq) pair. */

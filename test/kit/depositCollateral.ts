@@ -1,7 +1,7 @@
 import type { Address, Hex, TransactionReceipt } from "viem";
 import { collateralVaultAbi, mockErc20Abi } from "../../shared/abis/generated.js";
-import { writeAndWait } from "../../test/utils/writeAndWait.js";
 import type { ChainClients } from "./chainClients.js";
+import { writeAndWait } from "./writeAndWait.js";
 
 /** Parameters of {@link depositCollateral}. */
 export type DepositCollateralParameters = {

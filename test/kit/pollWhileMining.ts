@@ -1,5 +1,5 @@
-import type { ChainClients } from "../../indexer/testing/chainClients.js";
-import { type PollUntilParameters, pollUntil } from "../../indexer/testing/pollUntil.js";
+import type { ChainClients } from "./chainClients.js";
+import { type PollUntilParameters, pollUntil } from "./pollUntil.js";
 
 /**
  * Mines `blocks` blocks on every chain of `chains` (in parallel). The devnet automines only on

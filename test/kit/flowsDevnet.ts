@@ -1,7 +1,4 @@
 import { type Address, type Hex, parseEventLogs } from "viem";
-import type { ChainClients } from "../../indexer/testing/chainClients.js";
-import { depositCollateral } from "../../indexer/testing/depositCollateral.js";
-import type { IndexedDevnet } from "../../indexer/testing/startIndexedDevnet.js";
 import {
   collateralVaultAbi,
   marginHubAbi,
@@ -9,9 +6,12 @@ import {
   mockPriceFeedAbi,
 } from "../../shared/abis/generated.js";
 import type { Config, RelayerConfig } from "../../shared/config/schema.js";
-import { writeAndWait } from "../utils/writeAndWait.js";
+import type { ChainClients } from "./chainClients.js";
+import { depositCollateral } from "./depositCollateral.js";
 import { mineBlocks, pollWhileMining } from "./pollWhileMining.js";
 import { isSynced, type KeyState, readKeyState } from "./readKeyState.js";
+import type { IndexedDevnet } from "./startIndexedDevnet.js";
+import { writeAndWait } from "./writeAndWait.js";
 
 /** Options of {@link flowsDevnet}. */
 export type FlowsDevnetOptions = {

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import type { Address } from "viem";
-import type { AccountMarginView } from "../lib/api/accountMarginView.js";
+import type { AccountMarginView } from "../../indexer/lib/api/accountMarginView.js";
 import { MARGIN_QUERY } from "./marginQuery.js";
 import { pollUntil } from "./pollUntil.js";
 

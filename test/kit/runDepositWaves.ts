@@ -1,5 +1,5 @@
 import type { Hex } from "viem";
-import type { ChainClients } from "../../indexer/testing/chainClients.js";
+import type { ChainClients } from "./chainClients.js";
 import { depositForMany, type PlannedDeposit } from "./depositForMany.js";
 
 /** Parameters of {@link runDepositWaves}. */

@@ -1,5 +1,5 @@
 import { type GraphQLObjectType, getNamedType, isObjectType } from "graphql";
-import { marginViewType } from "../lib/api/marginGraphqlField.js";
+import { marginViewType } from "../../indexer/lib/api/marginGraphqlField.js";
 
 /**
  * The selection of every field of an object type, nested objects included (the types must not

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { type AccountLines, parseAccountLines } from "../lib/accountLines.js";
+import { type AccountLines, parseAccountLines } from "../../indexer/lib/accountLines.js";
 import type { AccountRows } from "./readAccountRows.js";
 
 /**

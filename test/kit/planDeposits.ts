@@ -1,5 +1,5 @@
 import { type Address, getAddress, keccak256, slice, toHex } from "viem";
-import { type ChainClients, tokenAddress } from "../../indexer/testing/chainClients.js";
+import { type ChainClients, tokenAddress } from "./chainClients.js";
 import type { PlannedDeposit } from "./depositForMany.js";
 import { randomInt } from "./seededRandom.js";
 

@@ -1,7 +1,7 @@
 import { createClient, eq } from "@ponder/client";
 import type { Address } from "viem";
-import { lowerHex } from "../lib/indexerConfig.js";
-import * as schema from "../ponder.schema.js";
+import { lowerHex } from "../../indexer/lib/indexerConfig.js";
+import * as schema from "../../indexer/ponder.schema.js";
 
 /** Every raw row the margin of one account is computed from, read over SQL (`@ponder/client`). */
 export type AccountRows = {

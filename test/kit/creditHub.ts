@@ -2,9 +2,9 @@ import type { Address, Hex, TransactionReceipt } from "viem";
 import { collateralVaultAbi, marginHubAbi } from "../../shared/abis/generated.js";
 import type { BalanceLeaf } from "../../shared/merkle/balanceLeaf.js";
 import { fullBatchProof } from "../../shared/merkle/fullBatchProof.js";
-import { attestBalanceBatch } from "../../test/utils/attestBalanceBatch.js";
-import { writeAndWait } from "../../test/utils/writeAndWait.js";
+import { attestBalanceBatch } from "./attestBalanceBatch.js";
 import type { ChainClients } from "./chainClients.js";
+import { writeAndWait } from "./writeAndWait.js";
 
 /** Parameters of {@link creditHub}. */
 export type CreditHubParameters = {

@@ -1,6 +1,6 @@
 import { parseEventLogs, type TransactionReceipt } from "viem";
-import { collateralVaultAbi } from "../../../shared/abis/generated.js";
-import type { SentPacketClaim, SentPacketKind } from "../../types.js";
+import type { SentPacketClaim, SentPacketKind } from "../../relayer/types.js";
+import { collateralVaultAbi } from "../../shared/abis/generated.js";
 
 /**
  * The claims for every `PacketSent` in a receipt (vault or hub), as the relayer would build them
