@@ -1,4 +1,5 @@
 import type { PublicClient } from "viem";
+import { isFinal } from "../../shared/chains/finality.js";
 import type { ChainConfig } from "../../shared/config/schema.js";
 import { callRpc } from "./callRpc.js";
 import { AttestationNotFinalError } from "./errors.js";
@@ -14,7 +15,7 @@ export type AssertBlockFinalParameters = {
 };
 
 /**
- * Checks that a block is final on this attester's own RPC: `head − finalityDepth ≥ block`.
+ * Checks that a block is final on this attester's own RPC (`isFinal`: `block ≤ max(head − finalityDepth, 0)`).
  *
  * @param parameters client, chain and block
  * @returns the head it compared against
@@ -26,7 +27,7 @@ export async function assertBlockFinal(parameters: AssertBlockFinalParameters): 
   const head = await callRpc({ chainId: chain.chainId, what: "eth_blockNumber" }, () =>
     parameters.client.getBlockNumber({ cacheTime: 0 }),
   );
-  if (head - BigInt(chain.finalityDepth) < blockNumber) {
+  if (!isFinal({ block: blockNumber, head, finalityDepth: chain.finalityDepth })) {
     throw new AttestationNotFinalError({
       chainId: chain.chainId,
       blockNumber,

@@ -44,7 +44,7 @@ export type AttestationNotFinalErrorParameters = {
 };
 
 /**
- * The claimed block is not final yet on this attester's RPC (`head − finalityDepth < block`).
+ * The claimed block is not final yet on this attester's RPC (`isFinal` is false: `head − finalityDepth < block`).
  * Retry later: it will be once the chain has moved on.
  */
 export class AttestationNotFinalError extends RetryableError {

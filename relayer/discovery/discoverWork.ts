@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { PublicClient } from "viem";
+import { finalBlock } from "../../shared/chains/finality.js";
 import { hubChain } from "../../shared/config/hubChain.js";
 import type { Config } from "../../shared/config/schema.js";
 import { vaultChains } from "../../shared/config/vaultChains.js";
@@ -114,7 +115,7 @@ export async function discoverWork(parameters: DiscoverWorkParameters): Promise<
   return { batches, leaves, packets: pending.packets.length, routes: pending.routes, finalBlocks };
 }
 
-/** Every chain's newest final block: head − finalityDepth (never below 0). */
+/** Every chain's newest final block from the relayer's own RPC (`finalBlock`). */
 async function readFinalBlocks(
   config: Config,
   clients: ReadonlyMap<number, PublicClient>,
@@ -124,8 +125,7 @@ async function readFinalBlocks(
       const client = clients.get(chain.chainId);
       if (client === undefined) throw new Error(`no RPC client for chain ${chain.chainId}`);
       const head = await client.getBlockNumber({ cacheTime: 0 });
-      const final = head - BigInt(chain.finalityDepth);
-      return [chain.chainId, final < 0n ? 0n : final] as const;
+      return [chain.chainId, finalBlock({ head, finalityDepth: chain.finalityDepth })] as const;
     }),
   );
   return new Map(entries);
