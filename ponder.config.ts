@@ -1,6 +1,5 @@
 import { createConfig } from "ponder";
 import { buildPonderSources } from "./indexer/lib/buildPonderSources.js";
-import { configureV8 } from "./indexer/lib/configureV8.js";
 import { indexerConfig } from "./indexer/lib/indexerConfig.js";
 import { readPerpFeeds } from "./indexer/lib/readPerpFeeds.js";
 import {
@@ -16,8 +15,6 @@ import {
  * selects Postgres, else PGlite in `$CROSSMARGIN_PGLITE_DIR`). Run it with
  * `ponder start --root indexer --config ../ponder.config.ts --schema <name>`; see indexer/README.md.
  */
-// First, before Ponder indexes or serves: no allocation-site pretenuring (indexer/lib/configureV8.ts).
-configureV8();
 const { config } = indexerConfig();
 const sources = buildPonderSources({ config, perpFeeds: await readPerpFeeds(config) });
 
@@ -34,6 +31,6 @@ export default createConfig({
     PriceFeed: { abi: mockPriceFeedAbi, chain: sources.feeds },
   },
   blocks: {
-    Finality: { chain: sources.finality },
+    ChainHead: { chain: sources.heads },
   },
 });

@@ -1,4 +1,16 @@
-import { index, onchainTable, primaryKey, relations } from "ponder";
+import {
+  bigint,
+  boolean,
+  hex,
+  index,
+  integer,
+  onchainTable,
+  onchainView,
+  primaryKey,
+  relations,
+  text,
+} from "ponder";
+import { accountMarginSql, collateralLineSql, requirementLineSql } from "./lib/marginSql.js";
 
 /*
  * The crossmargin indexer's tables. Addresses, hashes and packets are lowercase hex; token
@@ -26,15 +38,12 @@ export const collateralBalance = onchainTable(
     sourceBlock: t.bigint().notNull(),
     sourceTimestamp: t.bigint().notNull(),
     sourceTxHash: t.hex().notNull(),
-    /** `sourceBlock ≤ head − finalityDepth` of the vault chain (set by the Finality block handler). */
-    final: t.boolean().notNull(),
   }),
   (table) => ({
     // Account first: every read is by account (the REST answer, GraphQL's `balances` page, the recomputation).
     pk: primaryKey({ columns: [table.account, table.chainId, table.token] }),
     // Holders of a collateral (a price move or a re-configuration recomputes them).
     collateralIdx: index().on(table.chainId, table.token),
-    finalIdx: index().on(table.chainId, table.final),
   }),
 );
 
@@ -136,79 +145,6 @@ export const position = onchainTable(
   }),
 );
 
-/**
- * An account's cross-chain margin, recomputed with `shared/margin` whenever one of its rows or a
- * price it depends on changes. `collateralUsd`…`healthFactor` price the vault balances (free
- * balance, every chain, at once); `credited*` price what the hub has credited.
- */
-export const accountMargin = onchainTable("account_margin", (t) => ({
-  account: t.hex().primaryKey(),
-  collateralUsd: t.bigint().notNull(),
-  adjustedUsd: t.bigint().notNull(),
-  liquidationUsd: t.bigint().notNull(),
-  initialUsd: t.bigint().notNull(),
-  maintenanceUsd: t.bigint().notNull(),
-  /** 18 decimals; 2^256 − 1 without a maintenance requirement. */
-  healthFactor: t.bigint().notNull(),
-  /** `adjustedUsd ≥ initialUsd`. */
-  healthy: t.boolean().notNull(),
-  /** `liquidationUsd < maintenanceUsd`. */
-  liquidatable: t.boolean().notNull(),
-  creditedCollateralUsd: t.bigint().notNull(),
-  creditedAdjustedUsd: t.bigint().notNull(),
-  creditedLiquidationUsd: t.bigint().notNull(),
-  creditedHealthFactor: t.bigint().notNull(),
-  /** `collateralUsd − creditedCollateralUsd` (signed: a credit may briefly exceed a vault balance being withdrawn). */
-  uncreditedUsd: t.bigint().notNull(),
-  /** Chains where the account has a balance or pending withdrawal. */
-  chainCount: t.integer().notNull(),
-  lastChangeChainId: t.integer().notNull(),
-  lastChangeBlock: t.bigint().notNull(),
-  lastChangeTimestamp: t.bigint().notNull(),
-  /**
-   * The account's lines: one per raw row it has, with the figures its margin is computed from, so
-   * that an event recomputes the account from this row and its own change instead of reading the
-   * account's other rows (in live indexing each such read is a database round trip). Written with
-   * every change of the raw rows, in the same handler, so a reorg reverts them together. Text, not
-   * json (reading a text field of a cached row does not copy the row): space-separated
-   * `"<chainId>:<token>:<balance>:<pending>"` of its `collateral_balance` rows…
-   */
-  balanceLines: t.text().notNull(),
-  /** …`"<chainId>:<token>:<balance>"` of its `hub_credit` rows… */
-  creditLines: t.text().notNull(),
-  /** …and `"<market>:<size>:<entryPriceWad>:<debtUsd>"` of its `position` rows (size signed). */
-  positionLines: t.text().notNull(),
-}));
-
-/**
- * Accounts whose margin could not be computed (a value beyond uint256, where the hub's own math
- * would revert), as of their last failed recomputation; their `account_margin` row, if any, keeps
- * its last figures.
- */
-export const marginError = onchainTable("margin_error", (t) => ({
-  account: t.hex().primaryKey(),
-  error: t.text().notNull(),
-  chainId: t.integer().notNull(),
-  block: t.bigint().notNull(),
-  timestamp: t.bigint().notNull(),
-}));
-
-/**
- * The indexer's own bookkeeping, one row (`id` 0), reverted with everything else on a reorg.
- * `riskStamp` changes with every write to `collateral`, `price` or `perp_market`: the handlers and
- * the REST API keep those tables in memory and read them again only when it moved (stamps are
- * unique per indexer process and write, and mean nothing beyond that). `heldKeys` lists, space-
- * separated, the collaterals (`"<chainId>:<token>"`) and markets that have at least one account
- * row, so that a price move or a configuration nobody is exposed to costs no SQL.
- * `marginErrors` is set once `margin_error` has a row.
- */
-export const indexerState = onchainTable("indexer_state", (t) => ({
-  id: t.integer().primaryKey(),
-  riskStamp: t.text().notNull(),
-  heldKeys: t.text().notNull(),
-  marginErrors: t.boolean().notNull(),
-}));
-
 /** Every vault deposit. */
 export const deposit = onchainTable(
   "deposit",
@@ -303,8 +239,6 @@ export const relayMessage = onchainTable(
     sourceTxHash: t.hex(),
     sourceBlock: t.bigint(),
     sourceTimestamp: t.bigint(),
-    /** `sourceBlock ≤ head − finalityDepth` of the source chain: safe for the relayer to carry. */
-    sourceFinal: t.boolean().notNull(),
     destinationTxHash: t.hex(),
     destinationBlock: t.bigint(),
     destinationTimestamp: t.bigint(),
@@ -313,7 +247,7 @@ export const relayMessage = onchainTable(
   }),
   (table) => ({
     routeIdx: index().on(table.route, table.status),
-    statusIdx: index().on(table.status, table.sourceFinal),
+    statusIdx: index().on(table.status),
     accountIdx: index().on(table.account),
   }),
 );
@@ -384,32 +318,95 @@ export const seizure = onchainTable(
   (table) => ({ accountIdx: index().on(table.account) }),
 );
 
-export const accountMarginRelations = relations(accountMargin, ({ many }) => ({
-  balances: many(collateralBalance),
-  credits: many(hubCredit),
-  positions: many(position),
-  withdrawals: many(withdrawal),
-  deposits: many(deposit),
-}));
-
-export const collateralBalanceRelations = relations(collateralBalance, ({ one }) => ({
-  margin: one(accountMargin, { fields: [collateralBalance.account], references: [accountMargin.account] }),
-}));
-
-export const hubCreditRelations = relations(hubCredit, ({ one }) => ({
-  margin: one(accountMargin, { fields: [hubCredit.account], references: [accountMargin.account] }),
-}));
-
 export const positionRelations = relations(position, ({ one }) => ({
-  margin: one(accountMargin, { fields: [position.account], references: [accountMargin.account] }),
   market: one(perpMarket, { fields: [position.market], references: [perpMarket.address] }),
 }));
 
-export const depositRelations = relations(deposit, ({ one }) => ({
-  margin: one(accountMargin, { fields: [deposit.account], references: [accountMargin.account] }),
-}));
-
 export const withdrawalRelations = relations(withdrawal, ({ one }) => ({
-  margin: one(accountMargin, { fields: [withdrawal.account], references: [accountMargin.account] }),
   requestMessage: one(relayMessage, { fields: [withdrawal.requestGuid], references: [relayMessage.guid] }),
 }));
+
+/*
+ * Margin, priced at read time from the rows above and the newest indexed prices (SQL in
+ * lib/marginSql.ts). USD amounts have 18 decimals; a figure beyond uint256 reads as null.
+ */
+const marginTables = { collateralBalance, hubCredit, collateral, price, position, perpMarket };
+
+/** Per account and (chain, token) with a vault balance or a hub credit: both, and their value. */
+export const collateralLine = onchainView("collateral_line", {
+  account: hex("account").notNull(),
+  chainId: integer("chain_id").notNull(),
+  token: hex("token").notNull(),
+  /** Whether the hub configured the collateral (an unconfigured token counts 0). */
+  registered: boolean("registered").notNull(),
+  symbol: text("symbol"),
+  tokenDecimals: integer("token_decimals").notNull(),
+  balance: bigint("balance").notNull(),
+  pending: bigint("pending").notNull(),
+  /** The vault's seq (0 without a vault row) and the credited leaf's seq (null without a credit). */
+  seq: bigint("seq").notNull(),
+  credited: bigint("credited").notNull(),
+  creditedSeq: bigint("credited_seq"),
+  /** `max(0, balance − credited)`. */
+  uncredited: bigint("uncredited").notNull(),
+  feed: hex("feed"),
+  price: bigint("price").notNull(),
+  feedDecimals: integer("feed_decimals").notNull(),
+  haircutBps: integer("haircut_bps").notNull(),
+  liquidationThresholdBps: integer("liquidation_threshold_bps").notNull(),
+  valueUsd: bigint("value_usd"),
+  adjustedUsd: bigint("adjusted_usd"),
+  liquidationUsd: bigint("liquidation_usd"),
+  creditedValueUsd: bigint("credited_value_usd"),
+  creditedAdjustedUsd: bigint("credited_adjusted_usd"),
+  creditedLiquidationUsd: bigint("credited_liquidation_usd"),
+  /** `valueUsd − creditedValueUsd` (null when negative). */
+  uncreditedUsd: bigint("uncredited_usd"),
+  rawValueUsd: bigint("raw_value_usd"),
+  rawCreditedValueUsd: bigint("raw_credited_value_usd"),
+}).as(collateralLineSql(marginTables));
+
+/** Per account and perp market with a position or debt: the requirement at the newest price. */
+export const requirementLine = onchainView("requirement_line", {
+  account: hex("account").notNull(),
+  market: hex("market").notNull(),
+  symbol: text("symbol"),
+  size: bigint("size").notNull(),
+  entryPriceWad: bigint("entry_price_wad").notNull(),
+  debtUsd: bigint("debt_usd").notNull(),
+  /** The price used: the feed's newest positive answer, else the entry price. */
+  priceWad: bigint("price_wad"),
+  initialUsd: bigint("initial_usd"),
+  maintenanceUsd: bigint("maintenance_usd"),
+  rawInitialUsd: bigint("raw_initial_usd"),
+  rawMaintenanceUsd: bigint("raw_maintenance_usd"),
+}).as(requirementLineSql(marginTables));
+
+/**
+ * Per account: `MarginHub.accountMargin` over the vault balances (`collateralUsd`…`healthFactor`,
+ * as if the hub had credited them all) and over the hub's credits (`credited*`, the hub's view).
+ */
+export const accountMargin = onchainView("account_margin", {
+  account: hex("account").notNull(),
+  collateralUsd: bigint("collateral_usd"),
+  adjustedUsd: bigint("adjusted_usd"),
+  liquidationUsd: bigint("liquidation_usd"),
+  initialUsd: bigint("initial_usd"),
+  maintenanceUsd: bigint("maintenance_usd"),
+  /** 18 decimals; 2^256 − 1 without a maintenance requirement. */
+  healthFactor: bigint("health_factor"),
+  /** `adjustedUsd ≥ initialUsd`. */
+  healthy: boolean("healthy").notNull(),
+  /** `liquidationUsd < maintenanceUsd`. */
+  liquidatable: boolean("liquidatable").notNull(),
+  creditedCollateralUsd: bigint("credited_collateral_usd"),
+  creditedAdjustedUsd: bigint("credited_adjusted_usd"),
+  creditedLiquidationUsd: bigint("credited_liquidation_usd"),
+  creditedHealthFactor: bigint("credited_health_factor"),
+  /** `collateralUsd − creditedCollateralUsd` (signed: a credit may briefly exceed a balance being withdrawn). */
+  uncreditedUsd: bigint("uncredited_usd").notNull(),
+  /** Chains where the account has a balance or pending withdrawal of a configured collateral. */
+  chainCount: integer("chain_count").notNull(),
+  /** False where a figure exceeds uint256 (the hub's math would revert); those figures are null. */
+  computable: boolean("computable").notNull(),
+}).as(accountMarginSql({ collateralLine, requirementLine }));

@@ -1,4 +1,4 @@
-import { MARGIN_QUERY } from "../../test/kit/marginQuery.js";
+import { MARGIN_QUERY } from "../../test/kit/indexerApi.js";
 import type { EndpointSpec } from "./loadTypes.js";
 
 /**

@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PRETENURING_ENV } from "../../indexer/lib/configureV8.js";
+
+const PRETENURING_ENV = "CROSSMARGIN_V8_PRETENURING";
+
 import { createDatabase } from "./createDatabase.js";
 import { parseMetrics } from "./parseMetrics.js";
 import { prepareBareRoot } from "./prepareBareRoot.js";

@@ -1,5 +1,4 @@
 import { createConfig } from "ponder";
-import { configureV8 } from "../../indexer/lib/configureV8.js";
 import { collateralVaultAbi } from "../../shared/abis/generated.js";
 import { loadConfig } from "../../shared/config/loadConfig.js";
 import { vaultChains } from "../../shared/config/vaultChains.js";
@@ -10,8 +9,6 @@ import { vaultChains } from "../../shared/config/vaultChains.js";
  * root), read from the same config (`$CROSSMARGIN_CONFIG`; `DATABASE_URL` = Postgres, else PGlite
  * in `$CROSSMARGIN_PGLITE_DIR`), with handlers that only insert the raw event.
  */
-// The same V8 settings as the real indexer, so that the ratio compares handlers, not heaps.
-configureV8();
 const config = loadConfig();
 const chains = vaultChains(config);
 const pgliteDir = process.env.CROSSMARGIN_PGLITE_DIR;

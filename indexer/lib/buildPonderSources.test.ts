@@ -32,7 +32,7 @@ describe("buildPonderSources", () => {
       "0x0000000000000000000000000000000000000050",
       PERP_FEED,
     ]);
-    expect(sources.finality).toEqual({
+    expect(sources.heads).toEqual({
       hub: { startBlock: "latest", interval: 1 },
       "vault-a": { startBlock: "latest", interval: 1 },
     });

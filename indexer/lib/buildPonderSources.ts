@@ -35,8 +35,8 @@ export type PonderSources = {
   perpMarket: Record<string, PonderContractChain>;
   /** Price feeds (collateral feeds and perp feeds) on the hub chain. */
   feeds: Record<string, PonderContractChain>;
-  /** One block source per chain, every block from the head at start-up (marks rows final). */
-  finality: Record<string, PonderBlockChain>;
+  /** One block source per chain, every block from the head at start-up (notices reorgs). */
+  heads: Record<string, PonderBlockChain>;
   database: PonderDatabase;
 };
 
@@ -72,12 +72,12 @@ export function buildPonderSources(parameters: BuildPonderSourcesParameters): Po
   const disableCache = config.devnet !== undefined;
   const chains: Record<string, PonderChain> = {};
   const vaults: Record<string, PonderContractChain> = {};
-  const finality: Record<string, PonderBlockChain> = {};
+  const heads: Record<string, PonderBlockChain> = {};
   for (const chain of vaultChains(config)) {
     const pollingInterval = Math.min(Math.max(chain.blockTimeMs, MIN_POLLING_MS), MAX_POLLING_MS);
     chains[chain.name] = { id: chain.chainId, rpc: chain.rpcUrl, pollingInterval, disableCache };
     vaults[chain.name] = { address: chain.contracts.vault, startBlock: chain.deploymentBlock };
-    finality[chain.name] = { startBlock: "latest", interval: 1 };
+    heads[chain.name] = { startBlock: "latest", interval: 1 };
   }
   const at = (address: Address | Address[]) => ({
     [hub.name]: { address, startBlock: hub.deploymentBlock },
@@ -92,7 +92,7 @@ export function buildPonderSources(parameters: BuildPonderSourcesParameters): Po
     hub: at(hub.contracts.hub),
     perpMarket: hub.contracts.perpMarket === undefined ? {} : at(hub.contracts.perpMarket),
     feeds: feeds.length === 0 ? {} : at(feeds),
-    finality,
+    heads,
     database: databaseOf(config, env),
   };
 }

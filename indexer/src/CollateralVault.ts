@@ -6,7 +6,6 @@ import { commandGuid } from "../lib/commandGuid.js";
 import { tryDescribePacket } from "../lib/describePacket.js";
 import { indexerConfig, lower } from "../lib/indexerConfig.js";
 import type { ChangeAt, IndexerDb } from "../lib/store/context.js";
-import { recomputeMargin } from "../lib/store/recomputeMargin.js";
 import { settleWithdrawal } from "../lib/store/settleWithdrawal.js";
 import { upsertCollateralBalance } from "../lib/store/upsertCollateralBalance.js";
 import { upsertRelayMessage } from "../lib/store/upsertRelayMessage.js";
@@ -15,8 +14,7 @@ import { upsertWithdrawal } from "../lib/store/upsertWithdrawal.js";
 
 /*
  * CollateralVault (every chain, the hub chain included). Every account event carries the
- * (account, token) post-state, so `collateral_balance` follows from events alone; each change
- * recomputes the account's `account_margin`.
+ * (account, token) post-state, so `collateral_balance` follows from events alone.
  */
 
 type EventMeta = { block: { number: bigint; timestamp: bigint }; transaction: { hash: Hex } };
@@ -66,11 +64,6 @@ ponder.on("CollateralVault:Deposited", async ({ event, context }) => {
     timestamp: block.timestamp,
     txHash,
   });
-  await recomputeMargin(context.db, {
-    account,
-    at: { chainId, block: block.number, timestamp: block.timestamp },
-    touched: { balance: { chainId, token, balance, pending } },
-  });
 });
 
 ponder.on("CollateralVault:WithdrawalRequested", async ({ event, context }) => {
@@ -95,8 +88,6 @@ ponder.on("CollateralVault:WithdrawalRequested", async ({ event, context }) => {
     requestBlock: at.block,
     requestTimestamp: at.timestamp,
   });
-  const touched = { balance: { chainId: at.chainId, token, balance, pending } };
-  await recomputeMargin(context.db, { account, at, touched });
 });
 
 ponder.on("CollateralVault:WithdrawalReleased", async ({ event, context }) => {
@@ -218,8 +209,6 @@ async function applyCommand(
     destinationTimestamp: at.timestamp,
   });
   if (kind !== "seize") await settleWithdrawal(context.db, command);
-  const touched = { balance: { chainId: at.chainId, token, balance, pending } };
-  await recomputeMargin(context.db, { account, at, touched });
   return guid;
 }
 

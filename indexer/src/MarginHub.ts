@@ -4,10 +4,7 @@ import { decodeFunctionData, type Hex } from "viem";
 import { marginHubAbi } from "../../shared/abis/generated.js";
 import { tryDescribePacket } from "../lib/describePacket.js";
 import { collateralKey, indexerConfig, lower, lowerHex } from "../lib/indexerConfig.js";
-import { bumpRiskStamp } from "../lib/store/bumpRiskStamp.js";
 import type { IndexerDb } from "../lib/store/context.js";
-import { recomputeExposed } from "../lib/store/recomputeExposed.js";
-import { recomputeMargin } from "../lib/store/recomputeMargin.js";
 import { settleWithdrawal } from "../lib/store/settleWithdrawal.js";
 import { storeFeedAnswer } from "../lib/store/storeFeedAnswer.js";
 import { upsertRelayMessage } from "../lib/store/upsertRelayMessage.js";
@@ -49,8 +46,6 @@ ponder.on("MarginHub:CollateralConfigured", async ({ event, context }) => {
     .insert(collateral)
     .values({ chainId, token, ...values, registeredBlock: at.block, registeredLogIndex: event.log.logIndex })
     .onConflictDoUpdate(values);
-  await bumpRiskStamp(context.db);
-  await recomputeExposed(context.db, { collaterals: [{ chainId, token }], markets: [], at });
 });
 
 ponder.on("MarginHub:BalanceCredited", async ({ event, context }) => {
@@ -69,8 +64,6 @@ ponder.on("MarginHub:BalanceCredited", async ({ event, context }) => {
     .insert(hubCredit)
     .values({ ...key, ...values })
     .onConflictDoUpdate(values);
-  const credit = { chainId: key.chainId, token: key.token, balance: values.balance };
-  await recomputeMargin(context.db, { account, at, touched: { credit } });
 });
 
 ponder.on("MarginHub:BatchApplied", async ({ event, context }) => {
@@ -143,7 +136,6 @@ ponder.on("MarginHub:SeizeOrdered", async ({ event, context }) => {
   });
   // The hub lowers the credit at once (no BalanceCredited event).
   const credit = await context.db.find(hubCredit, key);
-  let lowered: { chainId: number; token: `0x${string}`; balance: bigint } | undefined;
   if (credit !== null) {
     const balance = credit.balance > amount ? credit.balance - amount : 0n;
     await context.db.update(hubCredit, key).set({
@@ -152,14 +144,7 @@ ponder.on("MarginHub:SeizeOrdered", async ({ event, context }) => {
       hubTimestamp: event.block.timestamp,
       hubTxHash: event.transaction.hash,
     });
-    lowered = { chainId: key.chainId, token: key.token, balance };
   }
-  const at = { chainId: context.chain.id, block: event.block.number, timestamp: event.block.timestamp };
-  await recomputeMargin(context.db, {
-    account: key.account,
-    at,
-    touched: lowered === undefined ? {} : { credit: lowered },
-  });
 });
 
 ponder.on("MarginHub:Liquidated", async ({ event, context }) => {

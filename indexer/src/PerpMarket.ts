@@ -4,7 +4,6 @@ import type { Address } from "viem";
 import { lower } from "../lib/indexerConfig.js";
 import type { IndexerClient, IndexerDb } from "../lib/store/context.js";
 import { ensurePerpMarket } from "../lib/store/ensurePerpMarket.js";
-import { recomputeMargin } from "../lib/store/recomputeMargin.js";
 
 /*
  * PerpMarket (hub chain): positions and debt, the requirement side of every account's margin.
@@ -44,18 +43,6 @@ async function changePosition(
   };
   if (existing === null) await context.db.insert(position).values({ ...key, ...values });
   else await context.db.update(position, key).set(values);
-  await recomputeMargin(context.db, {
-    account: key.account,
-    at: { chainId: context.chain.id, block, timestamp },
-    touched: {
-      position: {
-        market: key.market,
-        size: values.size,
-        entryPriceWad: values.entryPriceWad,
-        debtUsd: values.debtUsd,
-      },
-    },
-  });
 }
 
 ponder.on("PerpMarket:PositionOpened", async ({ event, context }) => {

@@ -1,6 +1,6 @@
 import { type Address, type Hex, parseEventLogs, parseUnits } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import type { AccountMarginView } from "../../indexer/lib/api/accountMarginView.js";
+import type { MarginAnswer } from "../../indexer/lib/api/marginAnswer.js";
 import { lowerHex } from "../../indexer/lib/indexerConfig.js";
 import {
   collateralVaultAbi,
@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 const marginOf = (account: Address) =>
-  getJson<AccountMarginView>(`${net.indexer.url}/accounts/${account}/margin`).then((r) => r.body);
+  getJson<MarginAnswer>(`${net.indexer.url}/accounts/${account}/margin`).then((r) => r.body);
 const onHub = (key: Hex) => ({ publicClient: net.hub.publicClient, walletClient: net.hub.walletFor(key) });
 
 type Seizure = {
@@ -93,7 +93,7 @@ describe("liquidation on the devnet, indexed on PGlite", () => {
       },
     );
     expect(unhealthy.totals.maintenanceUsd).toBe((1_060n * WAD).toString());
-    expect(BigInt(unhealthy.health.healthFactor)).toBeLessThan(WAD);
+    expect(BigInt(String(unhealthy.health.healthFactor))).toBeLessThan(WAD);
     await assertCreditedMatchesHub(net.indexer.url, net.hub, trader.address);
 
     const liquidator = net.accounts.liquidator;

@@ -1,7 +1,7 @@
 import { and, createClient, eq } from "@ponder/client";
 import { type Address, parseUnits } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import type { AccountMarginView } from "../../indexer/lib/api/accountMarginView.js";
+import type { MarginAnswer } from "../../indexer/lib/api/marginAnswer.js";
 import { lowerHex } from "../../indexer/lib/indexerConfig.js";
 import * as schema from "../../indexer/ponder.schema.js";
 import { collateralVaultAbi } from "../../shared/abis/generated.js";
@@ -17,8 +17,7 @@ import { waitForIndexedHeads } from "../kit/waitForIndexedHeads.js";
 // Ports of this file only: 25545–25547. PGlite in a temp directory.
 const BASE_PORT = 25545;
 /**
- * Every chain's finality depth here: deeper than the 4-block reorg below, so the reorged rows were
- * never final and the surviving row is still not final right after the reorg.
+ * Every chain's finality depth here: deeper than the 4-block reorg below.
  */
 const FINALITY_DEPTH = 5;
 const WAD = 10n ** 18n;
@@ -70,7 +69,7 @@ const depositsOf = (account: Address) =>
     .orderBy(schema.deposit.blockNumber);
 
 const marginOf = (account: Address) =>
-  getJson<AccountMarginView>(`${net.indexer.url}/accounts/${account}/margin`).then((r) => r.body);
+  getJson<MarginAnswer>(`${net.indexer.url}/accounts/${account}/margin`).then((r) => r.body);
 
 /** Waits until every chain is indexed up to its head (the hub's rows price the collaterals); returns the heads. */
 const indexedUpToHead = () =>
@@ -102,8 +101,8 @@ function reorgLogs(chainId: number): { number: number }[] {
 
 // ------------------------------------------------------------------ tests
 
-describe("reorgs and finality on the devnet, indexed on PGlite", () => {
-  test("a deposit that a reorg removes disappears from the balance, the deposits and the aggregate; rows turn final only past the finality depth", async () => {
+describe("reorgs on the devnet, indexed on PGlite", () => {
+  test("a deposit that a reorg removes disappears from the balance, the deposits and the aggregate", async () => {
     const trader = net.accounts.traders[0]!;
     const other = net.accounts.traders[1]!;
     const chainX = net.vaults[0];
@@ -112,7 +111,7 @@ describe("reorgs and finality on the devnet, indexed on PGlite", () => {
     const amountB = parseUnits("500", 6);
     const amountC = parseUnits("250", 6);
 
-    // A: mined and indexed; not final yet (no block above it).
+    // A: mined and indexed.
     const receiptA = await depositCollateral(chainX, {
       key: trader.privateKey,
       token: usdc,
@@ -126,7 +125,6 @@ describe("reorgs and finality on the devnet, indexed on PGlite", () => {
       seq: 1n,
       sourceBlock: receiptA.blockNumber,
       sourceTxHash: receiptA.transactionHash,
-      final: false,
     });
     const { rows: afterA } = await assertAggregateMatchesRows(net.indexer.url, trader.address);
     expect(afterA.stored?.collateralUsd).toBe(usd(1_000n));
@@ -146,7 +144,6 @@ describe("reorgs and finality on the devnet, indexed on PGlite", () => {
       seq: 2n,
       sourceBlock: receiptB.blockNumber,
       // 1 block deep, finality depth 5: the relayer would not have carried it.
-      final: false,
     });
     expect((await depositsOf(trader.address)).map((d) => d.amount)).toEqual([amountA, amountB]);
     const { rows: withB } = await assertAggregateMatchesRows(net.indexer.url, trader.address);
@@ -183,7 +180,7 @@ describe("reorgs and finality on the devnet, indexed on PGlite", () => {
       [amountA, receiptA.transactionHash, 1n],
     ]);
     const { rows: afterReorg } = await assertAggregateMatchesRows(net.indexer.url, trader.address);
-    // The aggregate is exactly the row it was after A (last change included).
+    // The aggregate is exactly what it was after A.
     expect(afterReorg.stored).toEqual(afterA.stored);
     expect(afterReorg.stored).toMatchObject({
       collateralUsd: usd(1_000n),
@@ -197,54 +194,7 @@ describe("reorgs and finality on the devnet, indexed on PGlite", () => {
         chainId: chainX.chain.chainId,
         balance: amountA.toString(),
         seq: "1",
-        final: false,
       }),
     ]);
-
-    // finalityDepth more blocks: A's row turns final.
-    await chainX.testClient.mine({ blocks: FINALITY_DEPTH });
-    await indexedUpToHead();
-    expect(await balanceRow(chainX, trader.address, usdc)).toMatchObject({
-      seq: 1n,
-      sourceBlock: receiptA.blockNumber,
-      final: true,
-    });
-
-    // C: a newer, shallow deposit (another account) is not final; A stays final.
-    const receiptC = await depositCollateral(chainX, { key: other.privateKey, token: usdc, amount: amountC });
-    await indexedUpToHead();
-    expect(await balanceRow(chainX, other.address, usdc)).toMatchObject({
-      balance: amountC,
-      sourceBlock: receiptC.blockNumber,
-      final: false,
-    });
-    // What the relayer reads: the chain's final rows only.
-    const finalRows = await sql()
-      .select()
-      .from(schema.collateralBalance)
-      .where(
-        and(
-          eq(schema.collateralBalance.chainId, chainX.chain.chainId),
-          eq(schema.collateralBalance.final, true),
-        ),
-      );
-    expect(finalRows.map((r) => [r.account, r.balance, r.seq])).toEqual([
-      [lowerHex(trader.address), amountA, 1n],
-    ]);
-    expect((await marginOf(trader.address)).collaterals).toEqual([
-      expect.objectContaining({ balance: amountA.toString(), final: true }),
-    ]);
-    expect((await marginOf(other.address)).collaterals).toEqual([
-      expect.objectContaining({ balance: amountC.toString(), final: false }),
-    ]);
-
-    // C turns final after finalityDepth more blocks as well.
-    await chainX.testClient.mine({ blocks: FINALITY_DEPTH });
-    const finalC = await pollUntil(
-      () => balanceRow(chainX, other.address, usdc),
-      (row) => row?.final === true,
-      { what: "C's row to turn final" },
-    );
-    expect(finalC?.sourceBlock).toBe(receiptC.blockNumber);
   });
 });

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { Address } from "viem";
-import type { AccountMarginView } from "../../indexer/lib/api/accountMarginView.js";
-import { MARGIN_QUERY } from "./marginQuery.js";
+import { type MarginAnswer, marginAnswer } from "../../indexer/lib/api/marginAnswer.js";
+import { accountMargin, collateralLine, requirementLine } from "../../indexer/ponder.schema.js";
 import { pollUntil } from "./pollUntil.js";
 
 /** A GraphQL answer with errors. */
@@ -50,10 +50,40 @@ export async function graphqlQuery<T = unknown>(
   return body.data;
 }
 
+const LINE_FIELDS =
+  "account chainId token registered symbol tokenDecimals balance pending seq credited creditedSeq uncredited feed price feedDecimals haircutBps liquidationThresholdBps valueUsd adjustedUsd liquidationUsd creditedValueUsd creditedAdjustedUsd creditedLiquidationUsd uncreditedUsd rawValueUsd rawCreditedValueUsd";
+const MARGIN_FIELDS =
+  "account collateralUsd adjustedUsd liquidationUsd initialUsd maintenanceUsd healthFactor healthy liquidatable creditedCollateralUsd creditedAdjustedUsd creditedLiquidationUsd creditedHealthFactor uncreditedUsd chainCount computable";
+const REQUIREMENT_FIELDS =
+  "account market symbol size entryPriceWad debtUsd priceWad initialUsd maintenanceUsd rawInitialUsd rawMaintenanceUsd";
+
+/** The margin views of one account over Ponder's GraphQL (the views REST reads). */
+export const MARGIN_QUERY = `query Margin($account: String!) {
+  accountMargins(where: { account: $account }) { items { ${MARGIN_FIELDS} } }
+  collateralLines(where: { account: $account }, orderBy: "chainId", limit: 1000) { items { ${LINE_FIELDS} } }
+  requirementLines(where: { account: $account }, orderBy: "market", limit: 1000) { items { ${REQUIREMENT_FIELDS} } }
+}`;
+
+type GraphqlRows = Record<
+  "accountMargins" | "collateralLines" | "requirementLines",
+  { items: Record<string, unknown>[] }
+>;
+
+/** GraphQL's BigInt strings back to bigints, for the columns that are bigints in the schema. */
+function typed<T>(item: Record<string, unknown>, table: object): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(item)) {
+    const column = (table as Record<string, { columnType?: string } | undefined>)[key];
+    out[key] = column?.columnType === "PgEvmBigint" ? (value === null ? null : BigInt(String(value))) : value;
+  }
+  return out as T;
+}
+
 /**
- * Reads an account's margin over REST and over GraphQL's `margin(account:)` (every field
- * selected), until both answers are equal: they differ only when a block is indexed between the
- * two reads, so a pair that never agrees within the timeout fails the caller.
+ * Reads an account's margin over REST and builds the same answer from GraphQL's rows of the
+ * margin views, until both are equal (they differ only when a block is indexed between the two
+ * reads). Open withdrawals come from the `withdrawal` table, not the views: GraphQL's answer takes
+ * REST's.
  *
  * @param baseUrl the indexer's URL
  * @param account the account
@@ -65,15 +95,35 @@ export async function readMarginBothWays(
   baseUrl: string,
   account: Address,
   chainId: number | null = null,
-): Promise<{ rest: AccountMarginView; gql: AccountMarginView }> {
+): Promise<{ rest: MarginAnswer; gql: MarginAnswer }> {
   const query = chainId === null ? "" : `?chainId=${chainId}`;
   return pollUntil(
-    async () => ({
-      rest: (await getJson<AccountMarginView>(`${baseUrl}/accounts/${account}/margin${query}`)).body,
-      gql: (await graphqlQuery<{ margin: AccountMarginView }>(baseUrl, MARGIN_QUERY, { account, chainId }))
-        .margin,
-    }),
+    async () => {
+      const rest = (await getJson<MarginAnswer>(`${baseUrl}/accounts/${account}/margin${query}`)).body;
+      const data = await graphqlQuery<GraphqlRows>(baseUrl, MARGIN_QUERY, { account: account.toLowerCase() });
+      const lines = data.collateralLines.items
+        .map((i) => typed<typeof collateralLine.$inferSelect>(i, collateralLine))
+        .sort((a, b) => a.chainId - b.chainId || a.token.localeCompare(b.token));
+      const margin = data.accountMargins.items[0];
+      const gql = marginAnswer({
+        account: account.toLowerCase() as Address,
+        rows: {
+          margin:
+            margin === undefined
+              ? undefined
+              : typed<typeof accountMargin.$inferSelect>(margin, accountMargin),
+          lines,
+          requirements: data.requirementLines.items.map((i) =>
+            typed<typeof requirementLine.$inferSelect>(i, requirementLine),
+          ),
+          withdrawals: [],
+        },
+        chainNames: new Map(rest.collaterals.map((c) => [c.chainId, c.chain ?? ""])),
+        chainId: chainId ?? undefined,
+      });
+      return { rest, gql: { ...gql, pendingWithdrawals: rest.pendingWithdrawals } as MarginAnswer };
+    },
     (both) => isDeepStrictEqual(both.rest, both.gql),
-    { what: `GraphQL margin(account: ${account}${chainId === null ? "" : `, chainId: ${chainId}`}) = REST` },
+    { what: `GraphQL's margin views for ${account}${chainId === null ? "" : ` (chain ${chainId})`} = REST` },
   );
 }

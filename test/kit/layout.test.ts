@@ -16,8 +16,16 @@ function productionFiles(): string[] {
   return files.filter((f) => /\.(ts|js|mjs)$/.test(f) && !/\.test\.ts$/.test(f));
 }
 
-function offenders(pattern: RegExp): string[] {
-  return productionFiles().filter((file) => pattern.test(readFileSync(`${ROOT}/${file}`, "utf8")));
+function offenders(pattern: RegExp, files = productionFiles()): string[] {
+  return files.filter((file) => pattern.test(readFileSync(`${ROOT}/${file}`, "utf8")));
+}
+
+/** Every tracked TypeScript file but this one (whose patterns would match themselves). */
+function everyFile(): string[] {
+  return execFileSync("git", ["ls-files", "*.ts"], { cwd: ROOT, encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .filter((f) => f !== "test/kit/layout.test.ts");
 }
 
 describe("repository layout", () => {
@@ -27,5 +35,11 @@ describe("repository layout", () => {
 
   it("production code imports nothing from the test kit", () => {
     expect(offenders(/from\s+["'][^"']*\/test\/(kit|utils|relayer)\//)).toEqual([]);
+  });
+
+  it("no file imports Ponder's internals or reads its globals", () => {
+    const internals =
+      /(from\s+|import\()\s*["'][^"']*ponder\/(dist|src)|globalThis\.PONDER|PONDER_COMMON|PONDER_DATABASE/;
+    expect(offenders(internals, everyFile())).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@ export type AccountRows = {
   collaterals: (typeof schema.collateral.$inferSelect)[];
   prices: (typeof schema.price.$inferSelect)[];
   markets: (typeof schema.perpMarket.$inferSelect)[];
-  /** The stored aggregate (undefined before the account's first change). */
+  /** The `account_margin` view's row (undefined for an account without rows). */
   stored: typeof schema.accountMargin.$inferSelect | undefined;
 };
 

@@ -6,9 +6,10 @@ import type { relayMessage } from "../../ponder.schema.js";
  *
  * @param row the message
  * @param now now, in seconds
+ * @param final whether the source block is final on its chain (null: unknown)
  * @returns the JSON body
  */
-export function messageView(row: typeof relayMessage.$inferSelect, now: bigint) {
+export function messageView(row: typeof relayMessage.$inferSelect, now: bigint, final: boolean | null) {
   const text = (value: bigint | null) => (value === null ? null : value.toString());
   return {
     guid: row.guid,
@@ -30,7 +31,7 @@ export function messageView(row: typeof relayMessage.$inferSelect, now: bigint) 
       txHash: row.sourceTxHash,
       block: text(row.sourceBlock),
       timestamp: text(row.sourceTimestamp),
-      final: row.sourceFinal,
+      final,
     },
     destination: {
       txHash: row.destinationTxHash,

@@ -1,5 +1,4 @@
 import { describe, expect, test } from "vitest";
-import { finalCutoff } from "../store/markFinal.js";
 import { messageView } from "./messageView.js";
 import { parseAddress, parseChainFilter, parseGuid } from "./parseRequest.js";
 import { configuredRoutes, routesView } from "./routesView.js";
@@ -83,7 +82,7 @@ describe("routesView", () => {
   });
 });
 
-describe("messageView and finality", () => {
+describe("messageView", () => {
   test("bigints as strings, age while in flight", () => {
     const view = messageView(
       {
@@ -105,13 +104,13 @@ describe("messageView and finality", () => {
         sourceTxHash: "0x02",
         sourceBlock: 7n,
         sourceTimestamp: 990n,
-        sourceFinal: false,
         destinationTxHash: null,
         destinationBlock: null,
         destinationTimestamp: null,
         latencySeconds: null,
       },
       1_000n,
+      false,
     );
     expect(view).toMatchObject({
       nonce: "1",
@@ -119,11 +118,5 @@ describe("messageView and finality", () => {
       ageSeconds: 10,
       source: { block: "7", final: false },
     });
-  });
-
-  test("the final cutoff is head − depth, none while the chain is shorter", () => {
-    expect(finalCutoff(10n, 2)).toBe(8n);
-    expect(finalCutoff(10n, 0)).toBe(10n);
-    expect(finalCutoff(1n, 2)).toBeUndefined();
   });
 });

@@ -2,7 +2,6 @@ import type { Address } from "viem";
 import { perpMarketAbi } from "../../../shared/abis/generated.js";
 import { perpMarket } from "../../ponder.schema.js";
 import { lower } from "../indexerConfig.js";
-import { bumpRiskStamp } from "./bumpRiskStamp.js";
 import type { IndexerClient, IndexerDb } from "./context.js";
 import { storeFeedAnswer } from "./storeFeedAnswer.js";
 
@@ -51,6 +50,5 @@ export async function ensurePerpMarket(
     initialMarginBps,
     maintenanceMarginBps,
   });
-  await bumpRiskStamp(context.db);
   return row;
 }

@@ -2,7 +2,7 @@ import { sql } from "ponder";
 import * as schema from "../../ponder.schema.js";
 import type { IndexerDb } from "./context.js";
 
-/** Every onchain table of the schema with one of its columns (relations are not tables). */
+/** Every onchain table of the schema with one of its columns (views and relations are not tables). */
 const TABLES = [
   [schema.collateralBalance, schema.collateralBalance.chainId],
   [schema.hubCredit, schema.hubCredit.account],
@@ -10,15 +10,12 @@ const TABLES = [
   [schema.price, schema.price.feed],
   [schema.perpMarket, schema.perpMarket.address],
   [schema.position, schema.position.market],
-  [schema.accountMargin, schema.accountMargin.account],
   [schema.deposit, schema.deposit.id],
   [schema.withdrawal, schema.withdrawal.requestGuid],
   [schema.relayMessage, schema.relayMessage.guid],
   [schema.liquidation, schema.liquidation.id],
   [schema.seizure, schema.seizure.guid],
   [schema.claimable, schema.claimable.chainId],
-  [schema.marginError, schema.marginError.account],
-  [schema.indexerState, schema.indexerState.id],
 ] as const;
 
 /**

@@ -1,8 +1,6 @@
 import type { Address, Hex } from "viem";
 import { collateralBalance } from "../../ponder.schema.js";
 import type { IndexerDb } from "./context.js";
-import { finalAtWrite } from "./finalAtWrite.js";
-import { notePending } from "./finalityHint.js";
 
 /** The post-state a vault event carries, and where it happened. */
 export type CollateralBalanceUpdate = {
@@ -22,15 +20,12 @@ export type CollateralBalanceUpdate = {
 
 /**
  * Writes an (account, token) vault state from the post-state of a vault event (every vault event
- * carries balance, pending and seq). The row is final at once when its block is already
- * `finalityDepth` deep ({@link finalAtWrite}: a backfill's rows), else when the Finality block
- * handler sees it that deep.
+ * carries balance, pending and seq).
  *
  * @param db the handler's `context.db`
  * @param update the post-state (addresses lowercase)
  */
 export async function upsertCollateralBalance(db: IndexerDb, update: CollateralBalanceUpdate): Promise<void> {
-  const final = await finalAtWrite().isFinal(update.chainId, update.block);
   const row = {
     account: update.account,
     chainId: update.chainId,
@@ -43,7 +38,6 @@ export async function upsertCollateralBalance(db: IndexerDb, update: CollateralB
     sourceBlock: update.block,
     sourceTimestamp: update.timestamp,
     sourceTxHash: update.txHash,
-    final,
   };
   if (update.seq === 1n) {
     // The vault bumps seq on every change of (account, token), so seq 1 is the key's first event:
@@ -57,5 +51,4 @@ export async function upsertCollateralBalance(db: IndexerDb, update: CollateralB
         : row;
     await db.insert(collateralBalance).values(row).onConflictDoUpdate(set);
   }
-  if (!final) notePending(update.chainId, "balances", update.block);
 }

@@ -3,8 +3,6 @@ import { relayMessage } from "../../ponder.schema.js";
 import type { RelayKind } from "../describePacket.js";
 import { lowerHex } from "../indexerConfig.js";
 import type { IndexerDb } from "./context.js";
-import { finalAtWrite } from "./finalAtWrite.js";
-import { notePending } from "./finalityHint.js";
 
 type RelayRow = typeof relayMessage.$inferSelect;
 
@@ -59,10 +57,6 @@ export async function upsertRelayMessage(db: IndexerDb, update: RelayMessageUpda
     merged.destinationTimestamp !== null && merged.sourceTimestamp !== null
       ? merged.destinationTimestamp - merged.sourceTimestamp
       : null;
-  if (merged.sourceBlock !== null && !merged.sourceFinal) {
-    merged.sourceFinal = await finalAtWrite().isFinal(merged.srcEid, merged.sourceBlock);
-    if (!merged.sourceFinal) notePending(merged.srcEid, "messages", merged.sourceBlock);
-  }
   if (existing === null) return db.insert(relayMessage).values(merged);
   const { guid: _key, ...rest } = merged;
   return db.update(relayMessage, { guid }).set(rest);
@@ -88,7 +82,6 @@ function emptyRow(update: RelayMessageUpdate): RelayRow {
     sourceTxHash: null,
     sourceBlock: null,
     sourceTimestamp: null,
-    sourceFinal: false,
     destinationTxHash: null,
     destinationBlock: null,
     destinationTimestamp: null,
