@@ -1,0 +1,44 @@
+import type { RelayerObserver } from "../pipeline/relayerObserver.js";
+import type { HealthReport } from "./createHttpServer.js";
+
+/** Parameters of {@link observeHealth}. */
+export type ObserveHealthParameters = {
+  /** The relayer's Redis connection (`status` is ioredis's, `"ready"` when usable). */
+  redis: { readonly status: string };
+  /** Addresses of the attesters the relayer asks. */
+  attesters: readonly { address: string }[];
+};
+
+/**
+ * The relayer's `/healthz` check, kept from its events: healthy while Redis is ready and the last
+ * discovery round did not fail (`roundCompleted` clears a `roundFailed`).
+ *
+ * @param observer the relayer's events
+ * @param parameters Redis and the attesters (shown in the details)
+ * @returns the health check for `startRelayerHttpServer`
+ * @example
+ * const health = observeHealth(observer, { redis, attesters });
+ * await startRelayerHttpServer({ port, metrics, queues, logger, health });
+ */
+export function observeHealth(
+  observer: RelayerObserver,
+  parameters: ObserveHealthParameters,
+): () => HealthReport {
+  let lastDiscovery: { at: number; error?: string } = { at: 0 };
+  observer.on((event) => {
+    if (event.type === "roundCompleted") lastDiscovery = { at: event.at };
+    if (event.type === "roundFailed") lastDiscovery = { at: event.at, error: event.error };
+  });
+  return () => {
+    const { redis } = parameters;
+    return {
+      ok: redis.status === "ready" && lastDiscovery.error === undefined,
+      details: {
+        redis: redis.status,
+        lastDiscoveryAt: lastDiscovery.at,
+        lastDiscoveryError: lastDiscovery.error ?? null,
+        attesters: parameters.attesters.map((a) => a.address),
+      },
+    };
+  };
+}

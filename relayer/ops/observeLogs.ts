@@ -1,0 +1,94 @@
+import type { Logger } from "pino";
+import { RECONCILE_QUEUE } from "../jobIds.js";
+import type { RelayerEvent, RelayerObserver } from "../pipeline/relayerObserver.js";
+
+/**
+ * Writes the relayer's log lines from its events, in the house style (`{ at, ...context }, msg`):
+ * start and stop, rounds that enqueued work or failed, deliveries (`"delivered"`, with `status`
+ * `delivered` or `already`), retries, dead letters, worker errors; sends and fee bumps at debug.
+ *
+ * @param observer the relayer's events
+ * @param logger where the lines go
+ * @returns the unsubscribe function
+ * @example
+ * observeLogs(observer, createLogger({ name: "crossmargin-relayer" }));
+ */
+export function observeLogs(observer: RelayerObserver, logger: Logger): () => void {
+  return observer.on((event) => logEvent(logger, event));
+}
+
+function logEvent(logger: Logger, event: RelayerEvent): void {
+  switch (event.type) {
+    case "started": {
+      const { url, chains, attesters, prefix } = event;
+      logger.info({ at: "relayer.start", url, chains, attesters, prefix }, "relayer running");
+      return;
+    }
+    case "stopped":
+      logger.info({ at: "relayer.stop" }, "relayer stopped");
+      return;
+    case "roundCompleted": {
+      const { batches, leaves, packets } = event;
+      if (batches > 0 || packets > 0)
+        logger.info({ at: "relayer.reconcile", batches, leaves, packets }, "work enqueued");
+      return;
+    }
+    case "roundFailed": {
+      const stack =
+        logger.isLevelEnabled("debug") && event.cause instanceof Error ? event.cause.stack : undefined;
+      logger.warn(
+        { at: "relayer.discover", err: event.error, ...(stack === undefined ? {} : { stack }) },
+        "discovery round failed; will retry",
+      );
+      return;
+    }
+    case "transactionSent": {
+      const { chainId, route, kind, guid, nonce, hash, sent } = event;
+      logger.debug(
+        { at: "relayer.deliver", chainId, route, kind, guid, nonce, txHash: hash, sent },
+        sent > 1 ? "transaction replaced (fee bumped)" : "transaction sent",
+      );
+      return;
+    }
+    case "delivered":
+    case "alreadyDelivered": {
+      const { route, kind, guid } = event;
+      const status = event.type === "delivered" ? "delivered" : "already";
+      const txHash = event.type === "delivered" ? event.txHash : undefined;
+      logger.info({ at: "relayer.deliver", route, kind, guid, status, txHash }, "delivered");
+      return;
+    }
+    case "attemptFailed": {
+      const { queue, jobId, attempt } = event;
+      logger.warn(
+        { at: "relayer.retry", queue, jobId, attempt, err: event.error },
+        "attempt failed; will retry",
+      );
+      return;
+    }
+    case "deadLettered": {
+      const { queue, jobId, reason } = event;
+      logger.error({ at: "relayer.deadLetter", queue, jobId, reason }, event.message);
+      return;
+    }
+    case "workerError":
+      logWorkerError(logger, event.queue, event.error);
+      return;
+    default:
+      return;
+  }
+}
+
+function logWorkerError(logger: Logger, queue: string, error: string): void {
+  if (queue === RECONCILE_QUEUE) {
+    logger.error({ at: "relayer.reconcile", err: error }, "reconcile worker error");
+    return;
+  }
+  // After Redis lost a job under a worker's feet (a flush), BullMQ reports "Missing key"; the
+  // work comes back from the indexer at the next round, so it is worth a warning, not an error.
+  const lost = error.includes("Missing key");
+  logger[lost ? "warn" : "error"](
+    { at: "relayer.worker", queue, err: error },
+    lost ? "a job vanished from Redis (flushed?)" : "worker error",
+  );
+}

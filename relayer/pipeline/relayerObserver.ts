@@ -1,0 +1,174 @@
+import type { Hex } from "viem";
+import type { RouteBacklog } from "../discovery/findPendingWork.js";
+import type { Claim } from "../types.js";
+
+/**
+ * What the relayer did, as typed events (Hyperlane's `RelayerObserver` pattern): the processors
+ * emit them, and metrics, logs and health subscribe. `route` is `"<src>-><dst>"` (`routeLabel`).
+ */
+export type RelayerEvent =
+  | {
+      type: "started";
+      /** Base URL of the HTTP server. */
+      url: string;
+      chains: number[];
+      attesters: number;
+      prefix: string;
+    }
+  | { type: "stopped" }
+  | {
+      /** A discovery round finished (the reconcile job, a trigger, or `relayer.reconcile()`). */
+      type: "roundCompleted";
+      /** When it finished (ms since epoch). */
+      at: number;
+      batches: number;
+      leaves: number;
+      packets: number;
+      /** What waits per route. */
+      routes: ReadonlyMap<string, RouteBacklog>;
+    }
+  | {
+      /** A triggered discovery round failed; the next trigger runs another. */
+      type: "roundFailed";
+      at: number;
+      /** First line of the error's message. */
+      error: string;
+      cause: unknown;
+    }
+  | {
+      /** A quorum signed the claim; it is queued for delivery. */
+      type: "attested";
+      route: string;
+      kind: Claim["kind"];
+      guid: Hex;
+      /** Discovery → quorum. */
+      latencySeconds: number;
+    }
+  | {
+      /** A delivery transaction (or a replacement of it with higher fees) went out. */
+      type: "transactionSent";
+      chainId: number;
+      route: string;
+      kind: Claim["kind"];
+      guid: Hex;
+      nonce: number;
+      hash: Hex;
+      /** Transactions this delivery has sent so far: more than one means its fee was bumped. */
+      sent: number;
+    }
+  | {
+      /** This job's transaction applied the claim on its destination. */
+      type: "delivered";
+      chainId: number;
+      route: string;
+      kind: Claim["kind"];
+      guid: Hex;
+      txHash: Hex | undefined;
+      gasUsed: bigint;
+      /** Updates applied: a batch's leaves, else 1. */
+      updates: number;
+      /** Quorum → receipt. */
+      latencySeconds: number;
+      /** Source block time → receipt, when the source time is known. */
+      creditLatencySeconds: number | undefined;
+    }
+  | {
+      /** The claim was applied on its destination already (another relayer, an earlier try). */
+      type: "alreadyDelivered";
+      chainId: number;
+      route: string;
+      kind: Claim["kind"];
+      guid: Hex;
+    }
+  | {
+      /** A job attempt failed with a retryable error; BullMQ retries it after a backoff. */
+      type: "attemptFailed";
+      queue: string;
+      jobId: string | undefined;
+      /** This attempt's number (1 = the first). */
+      attempt: number;
+      /** The error's name. */
+      reason: string;
+      /** First line of the error's message. */
+      error: string;
+    }
+  | {
+      /** A job failed for good and went to the dead-letter queue. */
+      type: "deadLettered";
+      queue: string;
+      jobId: string | undefined;
+      /** A decoded revert name, else the error's name. */
+      reason: string;
+      message: string;
+    }
+  | {
+      /** A BullMQ worker reported an error outside any job (Redis trouble, a vanished job). */
+      type: "workerError";
+      queue: string;
+      error: string;
+    };
+
+/** One of the {@link RelayerEvent} types. */
+export type RelayerEventType = RelayerEvent["type"];
+
+/** A subscriber; called synchronously, in subscription order. */
+export type RelayerListener = (event: RelayerEvent) => void;
+
+/** Parameters of {@link createRelayerObserver}. */
+export type CreateRelayerObserverParameters = {
+  /** Told when a listener throws (or its promise rejects); the other listeners still run. Default: ignored. */
+  onListenerError?: ((error: unknown, event: RelayerEvent) => void) | undefined;
+};
+
+/** Return type of {@link createRelayerObserver}. */
+export type RelayerObserver = {
+  /** Subscribes; returns the unsubscribe function. */
+  on: (listener: RelayerListener) => () => void;
+  /** Tells every listener, in subscription order; never throws. */
+  emit: (event: RelayerEvent) => void;
+};
+
+/**
+ * A typed event bus for the relayer. A listener that throws does not reach the emitter: the
+ * error goes to `onListenerError` and the remaining listeners still run, so a broken metric or
+ * log line can never fail (and so retry or dead-letter) a job whose work is already done.
+ *
+ * @param parameters what to do with a listener's error
+ * @returns `on` and `emit`
+ * @example
+ * const observer = createRelayerObserver({ onListenerError: (err) => logger.warn({ err }, "listener failed") });
+ * observeMetrics(observer, metrics);
+ * observer.emit({ type: "stopped" });
+ */
+export function createRelayerObserver(parameters: CreateRelayerObserverParameters = {}): RelayerObserver {
+  const listeners: RelayerListener[] = [];
+  const report = (error: unknown, event: RelayerEvent) => {
+    try {
+      parameters.onListenerError?.(error, event);
+    } catch {
+      // The error reporter itself failed: nothing sensible is left to tell.
+    }
+  };
+  return {
+    on: (listener) => {
+      // A wrapper per subscription, so the same function subscribed twice unsubscribes once.
+      const entry: RelayerListener = (event) => listener(event);
+      listeners.push(entry);
+      return () => {
+        const index = listeners.indexOf(entry);
+        if (index >= 0) listeners.splice(index, 1);
+      };
+    },
+    emit: (event) => {
+      for (const listener of [...listeners]) {
+        try {
+          // A listener typed `void` may still be async: a rejection is reported, not left unhandled.
+          const result: unknown = listener(event);
+          if (result instanceof Promise) result.catch((error: unknown) => report(error, event));
+        } catch (error) {
+          report(error, event);
+        }
+      }
+    },
+  };
+}
