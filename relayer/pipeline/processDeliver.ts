@@ -1,0 +1,88 @@
+import type { Job } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Account, Chain, PublicClient, Transport, WalletClient } from "viem";
+import type { Config } from "../../shared/config/schema.js";
+import { deliverClaim } from "../deliver/deliverClaim.js";
+import type { SentTransactions } from "../deliver/sendWithReplacement.js";
+import { routeLabel } from "../ops/metrics.js";
+import type { DeliverJobData, DeliverJobResult } from "../types.js";
+import { createLock } from "./createLock.js";
+import type { RelayerObserver } from "./relayerObserver.js";
+import { releaseClaims } from "./releaseClaims.js";
+
+/** Parameters of {@link createDeliverProcessor}. */
+export type CreateDeliverProcessorParameters = {
+  config: Config;
+  /** The destination chain this processor serves (one `deliver-<chainId>` queue each). */
+  chainId: number;
+  publicClient: PublicClient;
+  /** The relayer's wallet on that chain. */
+  walletClient: WalletClient<Transport, Chain, Account>;
+  /** Redis and key prefix, to free a batch's leaf claims when another batch took its guid. */
+  redis: Redis;
+  prefix: string;
+  observer: RelayerObserver;
+};
+
+/**
+ * A `deliver-<chainId>` queue's processor: `deliverClaim` (already applied? → in order? →
+ * simulate → send → record the tx hash in the job → wait, bumping fees), then `delivered` or
+ * `alreadyDelivered`. Deliveries overlap; each takes its nonce under one lock per processor.
+ *
+ * @param parameters config, destination chain and clients, Redis, observer
+ * @returns the processor (wrap it with `guardProcessor`)
+ * @throws from the processor: whatever `deliverClaim` throws (retryable or not, with a `reason`)
+ */
+export function createDeliverProcessor(
+  parameters: CreateDeliverProcessorParameters,
+): (job: Job<DeliverJobData, DeliverJobResult>) => Promise<DeliverJobResult> {
+  const { config, chainId, publicClient, walletClient, redis, prefix, observer } = parameters;
+  const exclusive = createLock();
+  return async (job) => {
+    const { claim } = job.data;
+    const route = routeLabel(claim.srcChainId, claim.dstChainId);
+    const context = { chainId, route, kind: claim.kind, guid: claim.guid } as const;
+    const onSent = async (sent: SentTransactions) => {
+      await job.updateData({ ...job.data, sent });
+      const hash = sent.hashes.at(-1);
+      if (hash !== undefined)
+        observer.emit({
+          type: "transactionSent",
+          ...context,
+          nonce: sent.nonce,
+          hash,
+          sent: sent.hashes.length,
+        });
+    };
+    const result = await deliverClaim({
+      config,
+      publicClient,
+      walletClient,
+      claim,
+      signatures: job.data.signatures,
+      previous: job.data.sent,
+      exclusive,
+      onSent,
+    });
+    if (result.status === "already") {
+      // Someone else's batch with this guid: ours may not be on chain, so let reconcile batch it again.
+      if (claim.kind === "balance_batch") await releaseClaims(redis, prefix, claim);
+      observer.emit({ type: "alreadyDelivered", ...context });
+      return result;
+    }
+    const now = Date.now();
+    observer.emit({
+      type: "delivered",
+      ...context,
+      txHash: result.txHash,
+      gasUsed: BigInt(result.gasUsed ?? 0),
+      updates: claim.kind === "balance_batch" ? claim.leaves.length : 1,
+      latencySeconds: (now - job.data.attestedAt) / 1000,
+      creditLatencySeconds:
+        job.data.sourceTimestamp === undefined
+          ? undefined
+          : Math.max(0, now / 1000 - job.data.sourceTimestamp),
+    });
+    return result;
+  };
+}

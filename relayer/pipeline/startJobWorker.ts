@@ -1,0 +1,51 @@
+import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from "bullmq";
+import type { AttestJobData, DeliverJobData } from "../types.js";
+import { guardProcessor } from "./guardProcessor.js";
+import { cappedBackoff } from "./jobOptions.js";
+import type { RelayerObserver } from "./relayerObserver.js";
+
+/** Parameters of {@link startJobWorker}. */
+export type StartJobWorkerParameters<D extends AttestJobData | DeliverJobData, R> = {
+  queue: string;
+  /** The processor (guarded here with `guardProcessor`). */
+  process: (job: Job<D>) => Promise<R>;
+  concurrency: number;
+  connection: ConnectionOptions;
+  prefix: string;
+  /** Files a job in the dead-letter queue (`deadLetterJob`). */
+  deadLetter: (queue: string, job: Job<D>, error: unknown) => Promise<void>;
+  observer: RelayerObserver;
+};
+
+/**
+ * Starts a BullMQ worker for an `attest` or `deliver-<chainId>` queue: the guarded processor,
+ * capped backoff between attempts, a dead letter for a job that ran out of attempts, and
+ * `workerError` for the worker's own errors.
+ *
+ * @param parameters queue, processor, concurrency, connection, dead-letter step, observer
+ * @returns the running worker (`close()` lets its jobs in progress finish)
+ */
+export function startJobWorker<D extends AttestJobData | DeliverJobData, R>(
+  parameters: StartJobWorkerParameters<D, R>,
+): Worker<D, R> {
+  const { queue, deadLetter, observer } = parameters;
+  const worker = new Worker<D, R>(
+    queue,
+    guardProcessor({ queue, process: parameters.process, deadLetter, observer }),
+    {
+      connection: parameters.connection,
+      prefix: parameters.prefix,
+      concurrency: parameters.concurrency,
+      settings: { backoffStrategy: cappedBackoff },
+    },
+  );
+  worker.on("failed", (job, error) => {
+    if (job === undefined || error instanceof UnrecoverableError || error.name === "UnrecoverableError")
+      return;
+    if (job.attemptsMade >= (job.opts.attempts ?? 1)) void deadLetter(worker.name, job, error);
+  });
+  worker.on("error", (error) =>
+    observer.emit({ type: "workerError", queue: worker.name, error: error.message }),
+  );
+  return worker;
+}
