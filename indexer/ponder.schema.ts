@@ -10,7 +10,13 @@ import {
   relations,
   text,
 } from "ponder";
-import { accountMarginSql, collateralLineSql, requirementLineSql } from "./lib/marginSql.js";
+import {
+  accountMarginSql,
+  collateralLineSql,
+  collateralPriceSql,
+  marketPriceSql,
+  requirementLineSql,
+} from "./lib/marginSql.js";
 
 /*
  * The crossmargin indexer's tables. Addresses, hashes and packets are lowercase hex; token
@@ -332,6 +338,33 @@ export const withdrawalRelations = relations(withdrawal, ({ one }) => ({
  */
 const marginTables = { collateralBalance, hubCredit, collateral, price, position, perpMarket };
 
+/** Per configured collateral: its configuration, newest answer and USD conversion factors. */
+export const collateralPrice = onchainView("collateral_price", {
+  chainId: integer("chain_id").notNull(),
+  token: hex("token").notNull(),
+  symbol: text("symbol"),
+  feed: hex("feed").notNull(),
+  tokenDecimals: integer("token_decimals").notNull(),
+  feedDecimals: integer("feed_decimals").notNull(),
+  haircutBps: integer("haircut_bps").notNull(),
+  liquidationThresholdBps: integer("liquidation_threshold_bps").notNull(),
+  capPerAccount: bigint("cap_per_account").notNull(),
+  /** The feed's newest answer (0 when unknown). */
+  answer: bigint("answer").notNull(),
+  /** USD (18 decimals) of an amount = amount · priceFactor / priceDivisor (0 without a positive answer). */
+  priceFactor: bigint("price_factor").notNull(),
+  priceDivisor: bigint("price_divisor").notNull(),
+}).as(collateralPriceSql(marginTables));
+
+/** Per perp market: its margin parameters and price (WAD; null without a positive answer). */
+export const marketPrice = onchainView("market_price", {
+  address: hex("address").notNull(),
+  symbol: text("symbol").notNull(),
+  initialMarginBps: integer("initial_margin_bps").notNull(),
+  maintenanceMarginBps: integer("maintenance_margin_bps").notNull(),
+  priceWad: bigint("price_wad"),
+}).as(marketPriceSql(marginTables));
+
 /** Per account and (chain, token) with a vault balance or a hub credit: both, and their value. */
 export const collateralLine = onchainView("collateral_line", {
   account: hex("account").notNull(),
@@ -360,11 +393,9 @@ export const collateralLine = onchainView("collateral_line", {
   creditedValueUsd: bigint("credited_value_usd"),
   creditedAdjustedUsd: bigint("credited_adjusted_usd"),
   creditedLiquidationUsd: bigint("credited_liquidation_usd"),
-  /** `valueUsd − creditedValueUsd` (null when negative). */
+  /** `max(0, valueUsd − creditedValueUsd)`. */
   uncreditedUsd: bigint("uncredited_usd"),
-  rawValueUsd: bigint("raw_value_usd"),
-  rawCreditedValueUsd: bigint("raw_credited_value_usd"),
-}).as(collateralLineSql(marginTables));
+}).as(collateralLineSql(marginTables, collateralPrice));
 
 /** Per account and perp market with a position or debt: the requirement at the newest price. */
 export const requirementLine = onchainView("requirement_line", {
@@ -375,12 +406,10 @@ export const requirementLine = onchainView("requirement_line", {
   entryPriceWad: bigint("entry_price_wad").notNull(),
   debtUsd: bigint("debt_usd").notNull(),
   /** The price used: the feed's newest positive answer, else the entry price. */
-  priceWad: bigint("price_wad"),
-  initialUsd: bigint("initial_usd"),
-  maintenanceUsd: bigint("maintenance_usd"),
-  rawInitialUsd: bigint("raw_initial_usd"),
-  rawMaintenanceUsd: bigint("raw_maintenance_usd"),
-}).as(requirementLineSql(marginTables));
+  priceWad: bigint("price_wad").notNull(),
+  initialUsd: bigint("initial_usd").notNull(),
+  maintenanceUsd: bigint("maintenance_usd").notNull(),
+}).as(requirementLineSql(marginTables, marketPrice));
 
 /**
  * Per account: `MarginHub.accountMargin` over the vault balances (`collateralUsd`…`healthFactor`,
@@ -409,4 +438,4 @@ export const accountMargin = onchainView("account_margin", {
   chainCount: integer("chain_count").notNull(),
   /** False where a figure exceeds uint256 (the hub's math would revert); those figures are null. */
   computable: boolean("computable").notNull(),
-}).as(accountMarginSql({ collateralLine, requirementLine }));
+}).as(accountMarginSql(marginTables, collateralPrice, requirementLine));

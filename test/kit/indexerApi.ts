@@ -51,11 +51,11 @@ export async function graphqlQuery<T = unknown>(
 }
 
 const LINE_FIELDS =
-  "account chainId token registered symbol tokenDecimals balance pending seq credited creditedSeq uncredited feed price feedDecimals haircutBps liquidationThresholdBps valueUsd adjustedUsd liquidationUsd creditedValueUsd creditedAdjustedUsd creditedLiquidationUsd uncreditedUsd rawValueUsd rawCreditedValueUsd";
+  "account chainId token registered symbol tokenDecimals balance pending seq credited creditedSeq uncredited feed price feedDecimals haircutBps liquidationThresholdBps valueUsd adjustedUsd liquidationUsd creditedValueUsd creditedAdjustedUsd creditedLiquidationUsd uncreditedUsd";
 const MARGIN_FIELDS =
   "account collateralUsd adjustedUsd liquidationUsd initialUsd maintenanceUsd healthFactor healthy liquidatable creditedCollateralUsd creditedAdjustedUsd creditedLiquidationUsd creditedHealthFactor uncreditedUsd chainCount computable";
 const REQUIREMENT_FIELDS =
-  "account market symbol size entryPriceWad debtUsd priceWad initialUsd maintenanceUsd rawInitialUsd rawMaintenanceUsd";
+  "account market symbol size entryPriceWad debtUsd priceWad initialUsd maintenanceUsd";
 
 /** The margin views of one account over Ponder's GraphQL (the views REST reads). */
 export const MARGIN_QUERY = `query Margin($account: String!) {

@@ -1,6 +1,6 @@
 import { accountMargin, collateralLine, requirementLine, withdrawal } from "ponder:schema";
 import type { Context } from "hono";
-import { and, asc, eq, isNull } from "ponder";
+import { and, asc, eq, isNull, sql } from "ponder";
 import { marginAnswer } from "../../lib/api/marginAnswer.js";
 import { parseAddress, parseChainFilter } from "../../lib/api/parseRequest.js";
 import type { ReadDb } from "./readDb.js";
@@ -17,31 +17,55 @@ import type { ReadDb } from "./readDb.js";
  */
 export function getAccountMargin(db: ReadDb, chainNames: ReadonlyMap<number, string>) {
   const knownChains = new Set(chainNames.keys());
+  // Named prepared statements: on Postgres each connection plans them once, not per request.
+  const account = sql.placeholder("account");
+  const margin = db
+    .select()
+    .from(accountMargin)
+    .where(eq(accountMargin.account, account))
+    .prepare("crossmargin_account_margin");
+  const lines = db
+    .select()
+    .from(collateralLine)
+    .where(eq(collateralLine.account, account))
+    .orderBy(asc(collateralLine.chainId), asc(collateralLine.token))
+    .prepare("crossmargin_collateral_lines");
+  const requirements = db
+    .select()
+    .from(requirementLine)
+    .where(eq(requirementLine.account, account))
+    .orderBy(asc(requirementLine.market))
+    .prepare("crossmargin_requirement_lines");
+  const withdrawals = db
+    .select()
+    .from(withdrawal)
+    .where(and(eq(withdrawal.account, account), isNull(withdrawal.settledBlock)))
+    .orderBy(asc(withdrawal.requestTimestamp), asc(withdrawal.requestGuid))
+    .prepare("crossmargin_open_withdrawals");
   return async (c: Context) => {
     const address = parseAddress(c.req.param("address"), "address");
     if (!address.ok) return c.json(address.bad, 400);
     const chainId = parseChainFilter(c.req.query("chainId"), "chainId", knownChains);
     if (!chainId.ok) return c.json(chainId.bad, 400);
-    const account = address.value;
-    const [margin, lines, requirements, withdrawals] = await Promise.all([
-      db.select().from(accountMargin).where(eq(accountMargin.account, account)),
-      db
-        .select()
-        .from(collateralLine)
-        .where(eq(collateralLine.account, account))
-        .orderBy(asc(collateralLine.chainId), asc(collateralLine.token)),
-      db
-        .select()
-        .from(requirementLine)
-        .where(eq(requirementLine.account, account))
-        .orderBy(asc(requirementLine.market)),
-      db
-        .select()
-        .from(withdrawal)
-        .where(and(eq(withdrawal.account, account), isNull(withdrawal.settledBlock)))
-        .orderBy(asc(withdrawal.requestTimestamp), asc(withdrawal.requestGuid)),
+    const values = { account: address.value };
+    const [rows, lineRows, requirementRows, withdrawalRows] = await Promise.all([
+      margin.execute(values),
+      lines.execute(values),
+      requirements.execute(values),
+      withdrawals.execute(values),
     ]);
-    const rows = { margin: margin[0], lines, requirements, withdrawals };
-    return c.json(marginAnswer({ account, rows, chainNames, chainId: chainId.value }));
+    return c.json(
+      marginAnswer({
+        account: address.value,
+        rows: {
+          margin: rows[0],
+          lines: lineRows,
+          requirements: requirementRows,
+          withdrawals: withdrawalRows,
+        },
+        chainNames,
+        chainId: chainId.value,
+      }),
+    );
   };
 }
