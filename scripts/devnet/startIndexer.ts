@@ -24,8 +24,18 @@ export type StartIndexerParameters = {
   /** The crossmargin config / devnet manifest the indexer reads (`CROSSMARGIN_CONFIG`). */
   configPath: string;
   database: IndexerDatabase;
+  /**
+   * `start` (default): index and serve. `serve`: Ponder's HTTP server alone (`ponder serve`, Postgres
+   * only), reading what a `start` on the same database wrote; `schema` is then the one it reads.
+   */
+  command?: "start" | "serve";
   /** Database schema of this run (≤ 45 characters; unique per test so runs never share tables). */
   schema: string;
+  /**
+   * `start` on Postgres only: once the backfill is done, Ponder publishes a view of every table and
+   * `onchainView` of `schema` in this schema (`--views-schema`); `serve` replicas read it.
+   */
+  viewsSchema?: string;
   /** HTTP port (default: a free one). Ponder moves to the next port if it is taken; `url` tells the real one. */
   port?: number;
   /** Milliseconds to wait for `/ready` (default 90 s). */
@@ -34,12 +44,15 @@ export type StartIndexerParameters = {
   env?: Record<string, string>;
 };
 
-/** Return type of {@link startIndexer}: a running `ponder start`. */
+/** Return type of {@link startIndexer}: a running `ponder start` or `ponder serve`. */
 export type StartIndexerReturnType = {
   /** `http://127.0.0.1:<port>`: GraphQL at `/graphql`, SQL at `/sql`, REST, `/status`. */
   url: string;
   port: number;
+  command: "start" | "serve";
   schema: string;
+  /** The views schema a `start` publishes (undefined without one). */
+  viewsSchema: string | undefined;
   pid: number;
   /** Everything Ponder logged so far (JSON lines, stdout and stderr). */
   logs: () => string;
@@ -49,29 +62,52 @@ export type StartIndexerReturnType = {
   exited: Promise<number | null>;
 };
 
-/** A Ponder process that exited or did not become ready. */
+/** A Ponder process that could not start (parameters Ponder refuses), exited, or did not become ready. */
 export class IndexerStartError extends Error {
   override name = "IndexerStartError";
 }
 
 /**
- * Spawns `ponder start --root indexer --config ../ponder.config.ts --schema <schema>` (from
- * `indexer/`, as `--root .`) as a child process (logs captured as JSON, not printed; read them with `logs()` when a test fails) and
- * waits until `/ready` answers 200, i.e. the backfill is done and live indexing runs.
+ * Spawns `ponder start --root indexer --config ../ponder.config.ts --schema <schema>
+ * [--views-schema <viewsSchema>]`, or `ponder serve` with the same flags minus the views schema (from
+ * `indexer/`, as `--root .`), as a child process (logs captured as JSON, not printed; read them with
+ * `logs()` when a test fails) and waits until `/ready` answers 200. For `start`: the backfill is
+ * done, the views are published and live indexing runs. For `serve` (it exits at once when
+ * `schema` does not exist yet): the writer behind `schema` is ready.
  *
- * @param parameters config path, database, schema, port
+ * @param parameters config path, database, command, schema, views schema, port
  * @returns the API URL, `logs` and `stop`
- * @throws {IndexerStartError} when Ponder exits or is not ready in time (the message ends with its logs)
+ * @throws {IndexerStartError} when Ponder exits or is not ready in time (the message ends with its
+ *   logs), or for a `serve` or `viewsSchema` on PGlite, or a `serve` with a `viewsSchema`
  * @example
- * const indexer = await startIndexer({
+ * const writer = await startIndexer({
  *   configPath: devnet.manifestPath,
- *   database: { kind: "pglite", directory: join(tmp, "pglite") },
+ *   database: { kind: "postgres", url },
  *   schema: `test_${process.pid}`,
+ *   viewsSchema: `test_${process.pid}_views`,
  * });
- * const status = await fetch(`${indexer.url}/status`).then((r) => r.json());
- * await indexer.stop();
+ * const replica = await startIndexer({
+ *   configPath: devnet.manifestPath,
+ *   database: { kind: "postgres", url },
+ *   command: "serve",
+ *   schema: `test_${process.pid}_views`,
+ * });
+ * const status = await fetch(`${replica.url}/status`).then((r) => r.json());
+ * await replica.stop();
+ * await writer.stop();
  */
 export async function startIndexer(parameters: StartIndexerParameters): Promise<StartIndexerReturnType> {
+  const command = parameters.command ?? "start";
+  // Ponder serves and publishes views on Postgres only; a serve replica publishes nothing.
+  if (
+    (command === "serve" || parameters.viewsSchema !== undefined) &&
+    parameters.database.kind !== "postgres"
+  )
+    throw new IndexerStartError(
+      `ponder ${command}${parameters.viewsSchema ? " --views-schema" : ""} needs Postgres`,
+    );
+  if (command === "serve" && parameters.viewsSchema !== undefined)
+    throw new IndexerStartError("ponder serve takes no views schema: pass the views schema as its schema");
   const port = parameters.port ?? (await freePort());
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -82,14 +118,17 @@ export async function startIndexer(parameters: StartIndexerParameters): Promise<
     CROSSMARGIN_PGLITE_DIR: parameters.database.kind === "pglite" ? parameters.database.directory : "",
     ...parameters.env,
   };
+  // Ponder falls back to DATABASE_VIEWS_SCHEMA: views only when asked for.
+  if (parameters.env?.DATABASE_VIEWS_SCHEMA === undefined) delete env.DATABASE_VIEWS_SCHEMA;
   const args = [
-    "start",
+    command,
     "--root",
     ".",
     "--config",
     "../ponder.config.ts",
     "--schema",
     parameters.schema,
+    ...(parameters.viewsSchema === undefined ? [] : ["--views-schema", parameters.viewsSchema]),
     "--port",
     String(port),
     "--log-format",
@@ -130,6 +169,7 @@ export async function startIndexer(parameters: StartIndexerParameters): Promise<
 
   try {
     const actualPort = await waitForReady({
+      command,
       port,
       timeoutMs: parameters.readyTimeoutMs ?? 90_000,
       exited,
@@ -138,7 +178,9 @@ export async function startIndexer(parameters: StartIndexerParameters): Promise<
     return {
       url: `http://127.0.0.1:${actualPort}`,
       port: actualPort,
+      command,
       schema: parameters.schema,
+      viewsSchema: parameters.viewsSchema,
       pid: child.pid ?? -1,
       exited,
       logs: () => output,
@@ -152,7 +194,7 @@ export async function startIndexer(parameters: StartIndexerParameters): Promise<
 
 /**
  * Drops a Postgres schema (and everything in it) with `psql`; for tests that ran the indexer on
- * Postgres with their own `--schema`.
+ * Postgres with their own `--schema` (and `--views-schema`: drop both).
  *
  * @param url the Postgres connection string
  * @param schema the schema to drop
@@ -171,6 +213,7 @@ export async function dropPostgresSchema(url: string, schema: string): Promise<v
 }
 
 async function waitForReady(parameters: {
+  command: string;
   port: number;
   timeoutMs: number;
   exited: Promise<number | null>;
@@ -184,7 +227,7 @@ async function waitForReady(parameters: {
   while (Date.now() < deadline) {
     if (exitCode !== undefined) {
       throw new IndexerStartError(
-        `ponder exited with code ${exitCode} before it was ready:\n${parameters.logs()}`,
+        `ponder ${parameters.command} exited with code ${exitCode} before it was ready:\n${parameters.logs()}`,
       );
     }
     const port = listeningPort(parameters.logs()) ?? parameters.port;
@@ -197,7 +240,7 @@ async function waitForReady(parameters: {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new IndexerStartError(
-    `ponder was not ready within ${parameters.timeoutMs} ms:\n${parameters.logs()}`,
+    `ponder ${parameters.command} was not ready within ${parameters.timeoutMs} ms:\n${parameters.logs()}`,
   );
 }
 
