@@ -21,6 +21,8 @@ export type StartIndexedDevnetParameters = {
   postgresUrl?: string;
   /** Database schema of this run (≤ 45 characters). */
   schema: string;
+  /** Postgres only: the indexer publishes views of its tables here (`--views-schema`) for `ponder serve` replicas. */
+  viewsSchema?: string;
   /**
    * Every chain's `finalityDepth` in the manifest (the devnet's default when absent). Keep it ≤ 30:
    * Ponder treats blocks 30 below the head as final on chain ids it does not know.
@@ -38,7 +40,7 @@ export type IndexedDevnet = {
   vaults: [ChainClients, ChainClients];
   /** Keys of a quorum of attesters. */
   attesterKeys: Hex[];
-  /** Stops the indexer and the devnet, drops the Postgres schema / removes the temp directory. */
+  /** Stops the indexer and the devnet, drops the Postgres schemas / removes the temp directory. */
   stop: () => Promise<void>;
 };
 
@@ -66,6 +68,7 @@ export async function startIndexedDevnet(parameters: StartIndexedDevnetParameter
           ? { kind: "pglite", directory: join(dir, "pglite") }
           : { kind: "postgres", url: parameters.postgresUrl },
       schema: parameters.schema,
+      ...(parameters.viewsSchema === undefined ? {} : { viewsSchema: parameters.viewsSchema }),
     });
   } catch (error) {
     await devnet.stop();
@@ -86,8 +89,11 @@ export async function startIndexedDevnet(parameters: StartIndexedDevnetParameter
     stop: async () => {
       await indexer.stop();
       await devnet.stop();
-      if (parameters.postgresUrl !== undefined)
+      if (parameters.postgresUrl !== undefined) {
+        if (parameters.viewsSchema !== undefined)
+          await dropPostgresSchema(parameters.postgresUrl, parameters.viewsSchema);
         await dropPostgresSchema(parameters.postgresUrl, parameters.schema);
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };
