@@ -13,7 +13,6 @@ import { depositCollateral } from "../kit/depositCollateral.js";
 import { depositForMany } from "../kit/depositForMany.js";
 import { getJson, graphqlQuery, readMarginBothWays } from "../kit/indexerApi.js";
 import { pollUntil } from "../kit/pollUntil.js";
-import { readAccountRows } from "../kit/readAccountRows.js";
 import { relayPacket } from "../kit/relayPacket.js";
 import { type IndexedDevnet, startIndexedDevnet } from "../kit/startIndexedDevnet.js";
 import { writeAndWait } from "../kit/writeAndWait.js";

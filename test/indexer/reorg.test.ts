@@ -9,7 +9,6 @@ import { assertAggregateMatchesRows } from "../kit/assertMargins.js";
 import { type ChainClients, tokenAddress } from "../kit/chainClients.js";
 import { depositCollateral } from "../kit/depositCollateral.js";
 import { getJson } from "../kit/indexerApi.js";
-import { pollUntil } from "../kit/pollUntil.js";
 import type { IndexedDevnet } from "../kit/startIndexedDevnet.js";
 import { startIndexedDevnet } from "../kit/startIndexedDevnet.js";
 import { waitForIndexedHeads } from "../kit/waitForIndexedHeads.js";
@@ -104,12 +103,10 @@ function reorgLogs(chainId: number): { number: number }[] {
 describe("reorgs on the devnet, indexed on PGlite", () => {
   test("a deposit that a reorg removes disappears from the balance, the deposits and the aggregate", async () => {
     const trader = net.accounts.traders[0]!;
-    const other = net.accounts.traders[1]!;
     const chainX = net.vaults[0];
     const usdc = tokenAddress(chainX, "USDC");
     const amountA = parseUnits("1000", 6);
     const amountB = parseUnits("500", 6);
-    const amountC = parseUnits("250", 6);
 
     // A: mined and indexed.
     const receiptA = await depositCollateral(chainX, {
