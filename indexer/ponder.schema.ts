@@ -433,9 +433,9 @@ export const accountMargin = onchainView("account_margin", {
   creditedLiquidationUsd: bigint("credited_liquidation_usd"),
   creditedHealthFactor: bigint("credited_health_factor"),
   /** `collateralUsd − creditedCollateralUsd` (signed: a credit may briefly exceed a balance being withdrawn). */
-  uncreditedUsd: bigint("uncredited_usd").notNull(),
+  uncreditedUsd: bigint("uncredited_usd"),
   /** Chains where the account has a balance or pending withdrawal of a configured collateral. */
   chainCount: integer("chain_count").notNull(),
-  /** False where a figure exceeds uint256 (the hub's math would revert); those figures are null. */
+  /** False where the hub's math would revert (a figure beyond uint256, a pnl beyond int256); the figures are then null. */
   computable: boolean("computable").notNull(),
 }).as(accountMarginSql(marginTables, collateralPrice, requirementLine));

@@ -27,6 +27,7 @@ export type MarginSources = {
 
 const MAX_UINT256 = (2n ** 256n - 1n).toString();
 const TWO_POW_256 = (2n ** 256n).toString();
+const MAX_INT256 = (2n ** 255n - 1n).toString();
 const WAD = "1000000000000000000";
 
 /** `expr` as uint256 (numeric(78,0)), or NULL where it exceeds it; `expr` is evaluated once. */
@@ -49,9 +50,9 @@ function value(amount: string): string {
   return `div(CASE WHEN f.cap_per_account <> 0 AND ${amount} > f.cap_per_account THEN f.cap_per_account ELSE ${amount} END * f.price_factor, f.price_divisor)`;
 }
 
-/** `liquidation · 10^18 / maintenance`, 2^256 − 1 without a maintenance requirement (`healthFactor`). */
-function health(liquidation: string, maintenance: string): string {
-  return u256(`coalesce(div(${liquidation} * ${WAD}, nullif(${maintenance}, 0)), ${MAX_UINT256})`);
+/** `liquidation · 10^18 / maintenance`, 2^256 − 1 without a maintenance requirement (`healthFactor`); unbounded. */
+function healthFactor(liquidation: string): string {
+  return `coalesce(div(${liquidation} * ${WAD}, nullif(s.maintenance, 0)), ${MAX_UINT256})`;
 }
 
 /**
@@ -136,39 +137,47 @@ export function accountMarginSql(t: MarginSources, collateralPrice: unknown, req
   const sides = () =>
     `v.v AS collateral, ${bps("v.v", "10000 - f.haircut_bps")} AS adjusted, ${bps("v.v", "f.liquidation_threshold_bps")} AS liquidation`;
   return sql`SELECT s.account,
-      ${sql.raw(u256("s.collateral"))} AS collateral_usd, ${sql.raw(u256("s.adjusted"))} AS adjusted_usd,
-      ${sql.raw(u256("s.liquidation"))} AS liquidation_usd, ${sql.raw(u256("s.initial"))} AS initial_usd,
-      ${sql.raw(u256("s.maintenance"))} AS maintenance_usd,
-      ${sql.raw(health("s.liquidation", "s.maintenance"))} AS health_factor,
+      CASE WHEN c.ok THEN s.collateral::numeric(78,0) END AS collateral_usd,
+      CASE WHEN c.ok THEN s.adjusted::numeric(78,0) END AS adjusted_usd,
+      CASE WHEN c.ok THEN s.liquidation::numeric(78,0) END AS liquidation_usd,
+      CASE WHEN c.ok THEN s.initial::numeric(78,0) END AS initial_usd,
+      CASE WHEN c.ok THEN s.maintenance::numeric(78,0) END AS maintenance_usd,
+      CASE WHEN c.ok THEN h.hf::numeric(78,0) END AS health_factor,
       s.adjusted >= s.initial AS healthy, s.liquidation < s.maintenance AS liquidatable,
-      ${sql.raw(u256("s.credited_collateral"))} AS credited_collateral_usd,
-      ${sql.raw(u256("s.credited_adjusted"))} AS credited_adjusted_usd,
-      ${sql.raw(u256("s.credited_liquidation"))} AS credited_liquidation_usd,
-      ${sql.raw(health("s.credited_liquidation", "s.maintenance"))} AS credited_health_factor,
-      (s.collateral - s.credited_collateral)::numeric(78,0) AS uncredited_usd, s.chain_count::integer AS chain_count,
-      greatest(s.collateral, s.credited_collateral, s.initial, s.maintenance) <= ${sql.raw(MAX_UINT256)} AS computable
+      CASE WHEN c.ok THEN s.credited_collateral::numeric(78,0) END AS credited_collateral_usd,
+      CASE WHEN c.ok THEN s.credited_adjusted::numeric(78,0) END AS credited_adjusted_usd,
+      CASE WHEN c.ok THEN s.credited_liquidation::numeric(78,0) END AS credited_liquidation_usd,
+      CASE WHEN c.ok THEN h.chf::numeric(78,0) END AS credited_health_factor,
+      CASE WHEN c.ok THEN s.collateral - s.credited_collateral::numeric(78,0) END AS uncredited_usd,
+      s.chain_count::integer AS chain_count, c.ok AS computable
     FROM (SELECT a.account, sum(a.collateral) AS collateral, sum(a.adjusted) AS adjusted, sum(a.liquidation) AS liquidation,
         sum(a.credited_collateral) AS credited_collateral, sum(a.credited_adjusted) AS credited_adjusted,
         sum(a.credited_liquidation) AS credited_liquidation, sum(a.initial) AS initial, sum(a.maintenance) AS maintenance,
-        count(DISTINCT a.active_chain) AS chain_count
+        count(DISTINCT a.active_chain) AS chain_count, bool_and(a.fits) AS fits
       FROM (SELECT b.account, ${sql.raw(sides())}, 0 AS credited_collateral, 0 AS credited_adjusted,
             0 AS credited_liquidation, 0 AS initial, 0 AS maintenance,
-            CASE WHEN b.balance + b.pending > 0 THEN b.chain_id END AS active_chain
+            CASE WHEN b.balance + b.pending > 0 THEN b.chain_id END AS active_chain, true AS fits
           FROM ${t.collateralBalance} b JOIN ${collateralPrice} f ON f.chain_id = b.chain_id AND f.token = b.token
           CROSS JOIN LATERAL (SELECT ${sql.raw(value("b.balance"))} AS v) v
-        UNION ALL SELECT h.account, 0, 0, 0, ${sql.raw(sides())}, 0, 0, NULL
+        UNION ALL SELECT h.account, 0, 0, 0, ${sql.raw(sides())}, 0, 0, NULL, true
           FROM ${t.hubCredit} h JOIN ${collateralPrice} f ON f.chain_id = h.chain_id AND f.token = h.token
           CROSS JOIN LATERAL (SELECT ${sql.raw(value("h.balance"))} AS v) v
-        UNION ALL SELECT r.account, 0, 0, 0, 0, 0, 0, r.initial_usd, r.maintenance_usd, NULL FROM ${requirementLine} r) a
-      GROUP BY a.account) s`;
+        UNION ALL SELECT r.account, 0, 0, 0, 0, 0, 0, r.initial_usd, r.maintenance_usd, NULL, r.initial_usd IS NOT NULL
+          FROM ${requirementLine} r) a
+      GROUP BY a.account) s
+    CROSS JOIN LATERAL (SELECT ${sql.raw(healthFactor("s.liquidation"))} AS hf, ${sql.raw(healthFactor("s.credited_liquidation"))} AS chf) h
+    CROSS JOIN LATERAL (SELECT s.fits AND greatest(s.collateral, s.credited_collateral, s.initial, s.maintenance, h.hf, h.chf)
+        <= ${sql.raw(MAX_UINT256)} AS ok) c`;
 }
 
 /**
  * The requirement of position row `q` in market `m` at price `w.price_wad`: notional · margin bps
- * plus the unrealized loss plus the debt; the debt alone without a position or a known market.
+ * plus the unrealized loss plus the debt; the debt alone without a position or a known market;
+ * NULL where the hub's signed pnl math reverts (a price or size · Δprice beyond int256).
  */
 function requirement(marginBps: string): string {
   return `CASE WHEN q.size = 0 OR m.address IS NULL THEN q.debt_usd
+      WHEN greatest(w.price_wad, q.entry_price_wad, abs(q.size * (w.price_wad - q.entry_price_wad))) > ${MAX_INT256} THEN NULL
       ELSE ${bps(`div(abs(q.size) * w.price_wad, ${WAD})`, `m.${marginBps}`)}
         + greatest(-div(q.size * (w.price_wad - q.entry_price_wad), ${WAD}), 0) + q.debt_usd END`;
 }

@@ -77,7 +77,7 @@ export function marginAnswer(parameters: MarginAnswerParameters) {
       creditedCollateralUsd: text(m === undefined ? 0n : m.creditedCollateralUsd),
       creditedAdjustedUsd: text(m === undefined ? 0n : m.creditedAdjustedUsd),
       creditedLiquidationUsd: text(m === undefined ? 0n : m.creditedLiquidationUsd),
-      uncreditedUsd: (m?.uncreditedUsd ?? 0n).toString(),
+      uncreditedUsd: text(m === undefined ? 0n : m.uncreditedUsd),
     },
     health: {
       healthFactor: text(m === undefined ? MAX_UINT256 : m.healthFactor),
