@@ -14,7 +14,7 @@ import {
   type MarginRequirement,
 } from "../../shared/margin/accountMargin.js";
 import { MarginMathOverflowError } from "../../shared/margin/errors.js";
-import { applyBps, BPS, healthFactor, perpRequirement, priceToWad } from "../../shared/margin/marginMath.js";
+import { applyBps, BPS, perpRequirement, priceToWad } from "../../shared/margin/marginMath.js";
 import { MAX_INT256, MAX_UINT256, MIN_INT256 } from "../../shared/margin/uint256.js";
 import * as schema from "../ponder.schema.js";
 
@@ -177,8 +177,14 @@ const TABLES = `
   CREATE TABLE position (market text NOT NULL, account text NOT NULL, size numeric(78,0) NOT NULL,
     entry_price_wad numeric(78,0) NOT NULL, debt_usd numeric(78,0) NOT NULL, PRIMARY KEY (account, market));`;
 
-/** The views' SQL as Ponder renders it, in declaration order (account_margin reads the other two). */
-const VIEWS = [schema.collateralLine, schema.requirementLine, schema.accountMargin].map((view) => {
+/** The views' SQL as Ponder renders it, in declaration order (later views read earlier ones). */
+const VIEWS = [
+  schema.collateralPrice,
+  schema.marketPrice,
+  schema.collateralLine,
+  schema.requirementLine,
+  schema.accountMargin,
+].map((view) => {
   const config = getViewConfig(view);
   return { name: config.name, ...new PgDialect().sqlToQuery(config.query!) };
 });
@@ -292,7 +298,11 @@ function expectedLine(w: World, h: Holding): Row {
     credited_adjusted_usd: hub.adjusted,
     credited_liquidation_usd: hub.liquidation,
     uncredited_usd:
-      isBigint(own.value) && isBigint(hub.value) && own.value >= hub.value ? own.value - hub.value : null,
+      isBigint(own.value) && isBigint(hub.value)
+        ? own.value > hub.value
+          ? own.value - hub.value
+          : 0n
+        : null,
   };
 }
 
@@ -321,30 +331,18 @@ function expectedRequirement(w: World, p: Position): Row {
     size: p.size,
     entry_price_wad: p.entryPriceWad,
     debt_usd: p.debtUsd,
-    price_wad: priceWad,
-    initial_usd: requirement?.initialUsd ?? null,
-    maintenance_usd: requirement?.maintenanceUsd ?? null,
+    // Unbounded in the view: where the twin overflows, `account_margin` must say not computable.
+    price_wad: priceWad ?? undefined,
+    initial_usd: requirement?.initialUsd,
+    maintenance_usd: requirement?.maintenanceUsd,
   };
 }
 
 /**
- * Σ of figures: null when beyond uint256 (or when a term is, if `nullOverflows`: a sum of
- * non-negative terms is at least each term), undefined when a term is unknown.
- */
-function total(terms: (bigint | null | undefined)[], nullOverflows: boolean): bigint | null | undefined {
-  const known = terms.filter(isBigint);
-  if (terms.some((t) => t === undefined)) return undefined;
-  if (known.length < terms.length) return nullOverflows ? null : undefined;
-  const sum = known.reduce((a, b) => a + b, 0n);
-  return sum > MAX_UINT256 ? null : sum;
-}
-
-/**
  * What `account_margin` must show for one account: `shared/margin`'s margins over the balances
- * and over the credits where they compute; otherwise `computable = false` and the figures the twin
- * can still tell from the (checked) lines and positions.
+ * and over the credits where they compute; otherwise `computable = false` and every figure null.
  */
-function expectedAccount(w: World, account: string, lines: Row[]): Row {
+function expectedAccount(w: World, account: string): Row {
   const registered = (b: Balance) =>
     w.collaterals.some((c) => c.chainId === b.chainId && c.token === b.token);
   const active = w.balances.filter(
@@ -366,45 +364,24 @@ function expectedAccount(w: World, account: string, lines: Row[]): Row {
     known.length < requirements.length ? null : attempt(() => [over(w.balances), over(w.credits)]);
   if (margins !== null) return computableAccount(account, margins[0]!, margins[1]!, chainCount);
 
-  const own = lines.filter((l) => l.account === account);
-  const sum = (column: string, nullOverflows: boolean) =>
-    total(
-      own.map((l) => toBig(l[column])),
-      nullOverflows,
-    );
-  const initial = total(
-    requirements.map((r) => (r === null ? undefined : r.initialUsd)),
-    true,
-  );
-  const maintenance = total(
-    requirements.map((r) => (r === null ? undefined : r.maintenanceUsd)),
-    true,
-  );
-  const health = (liquidation: bigint | null | undefined) => {
-    if (maintenance === 0n) return MAX_UINT256;
-    if (!isBigint(liquidation) || !isBigint(maintenance)) return undefined;
-    return attempt(() => healthFactor(liquidation, maintenance));
-  };
-  const collateral = sum("value_usd", true);
-  const credited = sum("credited_value_usd", true);
+  const unknown = { healthy: undefined, liquidatable: undefined };
+  const figures = [
+    "collateral_usd",
+    "adjusted_usd",
+    "liquidation_usd",
+    "initial_usd",
+    "maintenance_usd",
+    "health_factor",
+    "credited_collateral_usd",
+    "credited_adjusted_usd",
+    "credited_liquidation_usd",
+    "credited_health_factor",
+    "uncredited_usd",
+  ];
   return {
     account,
-    collateral_usd: collateral,
-    adjusted_usd: sum("adjusted_usd", false),
-    liquidation_usd: sum("liquidation_usd", false),
-    initial_usd: initial,
-    maintenance_usd: maintenance,
-    health_factor: health(sum("liquidation_usd", false)),
-    credited_collateral_usd: credited,
-    credited_adjusted_usd: sum("credited_adjusted_usd", false),
-    credited_liquidation_usd: sum("credited_liquidation_usd", false),
-    credited_health_factor: health(sum("credited_liquidation_usd", false)),
-    uncredited_usd:
-      collateral === null || credited === null
-        ? null
-        : isBigint(collateral) && isBigint(credited)
-          ? collateral - credited
-          : undefined,
+    ...Object.fromEntries(figures.map((f) => [f, null])),
+    ...unknown,
     chain_count: chainCount,
     computable: false,
   };
@@ -458,9 +435,12 @@ async function check(w: World): Promise<Awaited<ReturnType<typeof load>>> {
     expectRow(row, expectedRequirement(w, p));
   }
 
-  const owners = new Set([...holdings, ...open].map((x) => x.account));
+  const configured = holdings.filter((h) =>
+    w.collaterals.some((c) => c.chainId === h.chainId && c.token === h.token),
+  );
+  const owners = new Set([...configured, ...open].map((x) => x.account));
   expect(accounts.map((a) => String(a.account)).sort()).toEqual([...owners].sort());
-  for (const row of accounts) expectRow(row, expectedAccount(w, String(row.account), lines));
+  for (const row of accounts) expectRow(row, expectedAccount(w, String(row.account)));
   return { lines, requirements, accounts };
 }
 
@@ -537,7 +517,8 @@ describe("margin views (marginSql.ts) against shared/margin", () => {
       world({ prices: [{ feed: F1, answer: 1n }], balances: [{ ...held(A1, E18, 1, C2), pending: E18 }] }),
     );
     expect(lines).toMatchObject([{ registered: false, value_usd: "0", price: "0", feed: null }]);
-    expect(accounts).toMatchObject([{ collateral_usd: "0", chain_count: 0, computable: true }]);
+    // Nothing configured: no account_margin row (REST answers zeros for such an account).
+    expect(accounts).toEqual([]);
   });
 
   it("require the debt alone for a market never seen or a position of size 0", async () => {
@@ -598,7 +579,7 @@ describe("margin views (marginSql.ts) against shared/margin", () => {
       }),
     );
     expect(accounts).toMatchObject([
-      { collateral_usd: `${2n ** 250n}`, maintenance_usd: "1", health_factor: null, computable: false },
+      { collateral_usd: null, maintenance_usd: null, health_factor: null, computable: false },
     ]);
   });
 

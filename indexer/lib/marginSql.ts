@@ -98,7 +98,8 @@ export function collateralLineSql(t: MarginSources, collateralPrice: unknown): S
       ${sql.raw(u256("v.credited_value_usd"))} AS credited_value_usd,
       ${sql.raw(u256(bps("v.credited_value_usd", "10000 - v.haircut")))} AS credited_adjusted_usd,
       ${sql.raw(u256(bps("v.credited_value_usd", "v.threshold")))} AS credited_liquidation_usd,
-      ${sql.raw(u256("greatest(v.value_usd - v.credited_value_usd, 0)"))} AS uncredited_usd
+      CASE WHEN greatest(v.value_usd, v.credited_value_usd) <= ${sql.raw(MAX_UINT256)}
+        THEN greatest(v.value_usd - v.credited_value_usd, 0)::numeric(78,0) END AS uncredited_usd
     FROM (SELECT u.account, u.chain_id, u.token, sum(u.balance)::numeric(78,0) AS balance,
         sum(u.pending)::numeric(78,0) AS pending, sum(u.seq)::numeric(78,0) AS seq,
         sum(u.credited)::numeric(78,0) AS credited, max(u.credited_seq)::numeric(78,0) AS credited_seq
