@@ -30,6 +30,7 @@ export const indexerService: DevService = {
     writeManifest({ path: devnet.manifestPath, manifest: { ...devnet.manifest, apiUrl: indexer.url } });
     return {
       stop: indexer.stop,
+      kill: indexer.kill,
       summary: [
         `indexer API  ${indexer.url}  (REST /accounts/:address/margin, /messages/:guid, /routes)`,
         `GraphQL      ${indexer.url}/graphql`,

@@ -23,12 +23,14 @@ export const relayerService: DevService = {
   async start(devnet, log) {
     let redisUrl = process.env.REDIS_URL;
     let stopRedis: (() => Promise<void>) | undefined;
+    let killRedis: (() => Promise<void>) | undefined;
     let redisExited: Promise<unknown> | undefined;
     if (redisUrl === undefined || redisUrl === "") {
       if (!hasRedisServer()) throw new Error(`No Redis for the relayer.\n\n${REDIS_HELP}`);
       const redis = await startRedis();
       redisUrl = redis.url;
       stopRedis = redis.stop;
+      killRedis = redis.kill;
       redisExited = redis.exited;
       log(`started redis-server at ${redis.url}`);
     } else {
@@ -70,6 +72,9 @@ export const relayerService: DevService = {
       stop: async () => {
         await relayer.stop();
         await stopRedis?.();
+      },
+      kill: async () => {
+        await killRedis?.();
       },
       summary: [
         `relayer      ${relayer.url}/healthz  ·  metrics ${relayer.url}/metrics`,

@@ -18,6 +18,11 @@ export type DevService = {
 export type RunningDevService = {
   /** Stops the service; called in reverse start order on Ctrl-C. */
   stop: () => Promise<void>;
+  /**
+   * SIGKILLs the service's child processes at once and resolves when they are gone (a second
+   * Ctrl-C, or a stop that takes too long); in-process parts end with the devnet process.
+   */
+  kill: () => Promise<void>;
   /** Lines added to the final summary (e.g. `API: http://127.0.0.1:42069`). */
   summary?: string[];
   /** Resolves if the service dies on its own (with the reason); the whole devnet then stops. */

@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AnvilError, PortInUseError } from "./errors.js";
+import { spawnGroup } from "./spawnGroup.js";
 
 /** Parameters of {@link startAnvil}. */
 export type StartAnvilParameters = {
@@ -51,8 +51,9 @@ const ADDRESS_IN_USE = /address already in use/i;
  * that file exists and the port answers.
  *
  * Runs the platform binary that `@foundry-rs/anvil` installs (falling back to the
- * `node_modules/.bin/anvil` wrapper) in its own process group, so a Ctrl-C in the terminal
- * reaches only the devnet process, which then stops its chains in order.
+ * `node_modules/.bin/anvil` wrapper) in its own process group ({@link spawnGroup}), so a Ctrl-C
+ * in the terminal reaches only the devnet process, which then stops its chains in order; the
+ * group is killed if this process exits first.
  *
  * @param params chain id, port and block time
  * @returns the running anvil
@@ -69,7 +70,8 @@ export async function startAnvil(params: StartAnvilParameters): Promise<StartAnv
   if (params.blockTimeSeconds > 0) args.push("--block-time", String(params.blockTimeSeconds));
   args.push("--silent", "--config-out", readyFile);
 
-  const child = spawn(anvilBinary(), args, { stdio: ["ignore", "ignore", "pipe"], detached: true });
+  const group = spawnGroup(anvilBinary(), args, { stdio: ["ignore", "ignore", "pipe"] });
+  const { child } = group;
   let output = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-OUTPUT_TAIL);
@@ -87,8 +89,8 @@ export async function startAnvil(params: StartAnvilParameters): Promise<StartAnv
     rpcUrl,
     pid: child.pid ?? -1,
     exited,
-    stop: () => stopChild(child, exited),
-    kill: () => signalGroup(child, "SIGKILL"),
+    stop: () => group.stop(5_000),
+    kill: () => group.signal("SIGKILL"),
   };
 
   const early = exited.then((exit) => {
@@ -188,23 +190,5 @@ async function fetchChainId(rpcUrl: string): Promise<number | undefined> {
     return typeof body.result === "string" ? Number(BigInt(body.result)) : undefined;
   } catch {
     return undefined; // not listening yet
-  }
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<AnvilExit>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  signalGroup(child, "SIGTERM");
-  const timer = setTimeout(() => signalGroup(child, "SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** Signals anvil's whole process group (the wrapper and the binary, when the wrapper is used). */
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    child.kill(signal); // the group is gone or not ours: signal the process itself
   }
 }

@@ -38,6 +38,8 @@ export type StartDevnetReturnType = {
   anvils: DevnetAnvil[];
   /** Stops every anvil and removes the lock; safe to call more than once. */
   stop: () => Promise<void>;
+  /** SIGKILLs every anvil at once (a pending `stop` then ends soon); resolves once they are gone. */
+  kill: () => Promise<void>;
   /** Resolves once the devnet has stopped, by `stop()` or because an anvil exited unexpectedly. */
   closed: Promise<DevnetClosed>;
 };
@@ -52,7 +54,8 @@ export const MANIFEST_FILE = "manifest.json";
  * Takes `<dir>/dev.lock` first (a second devnet on the same directory is refused with
  * `DevnetLockedError`; a lock left by a dead process is taken over) and checks every port
  * (`PortInUseError`, also when another process takes a port between the check and anvil's bind). If an anvil exits on its own later, the rest are stopped, `closed`
- * resolves with the error and `log` says so. The anvils are also killed if this process exits.
+ * resolves with the error and `log` says so. Each anvil is also killed if this process exits
+ * (see `spawnGroup`).
  *
  * @param params chain count and ids, ports, block time, finality depth, directory, logging
  * @returns the manifest, its parsed config, `stop` and `closed`
@@ -70,10 +73,8 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<S
   const closed = new Promise<DevnetClosed>((resolve) => {
     resolveClosed = resolve;
   });
-  const onProcessExit = () => {
-    for (const anvil of anvils) anvil.kill();
-    lock.release();
-  };
+  // The anvils kill themselves on exit (spawnGroup); this frees the lock.
+  const onProcessExit = () => lock.release();
   process.on("exit", onProcessExit);
 
   const shutdown = async (why: DevnetClosed) => {
@@ -85,6 +86,10 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<S
     resolveClosed(why);
   };
   const stop = () => shutdown({});
+  const kill = async () => {
+    for (const anvil of anvils) anvil.kill();
+    await shutdown({});
+  };
 
   try {
     const { dead } = await startChains(options, anvils, () => stopping);
@@ -100,7 +105,7 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<S
     const manifestPath = join(options.dir, MANIFEST_FILE);
     if (options.writeManifest) writeManifest({ path: manifestPath, manifest });
     const running = anvils.map(({ chainId, port, rpcUrl, pid }) => ({ chainId, port, rpcUrl, pid }));
-    return { manifest, config, manifestPath, lockPath: lock.path, anvils: running, stop, closed };
+    return { manifest, config, manifestPath, lockPath: lock.path, anvils: running, stop, kill, closed };
   } catch (error) {
     await stop();
     throw error;

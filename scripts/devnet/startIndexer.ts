@@ -1,7 +1,8 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { freePort } from "./freePort.js";
+import { spawnGroup } from "./spawnGroup.js";
 
 /**
  * The indexer's directory. Ponder runs from here with `--root .` (the same as `--root indexer`
@@ -58,6 +59,8 @@ export type StartIndexerReturnType = {
   logs: () => string;
   /** Stops Ponder (SIGTERM, then SIGKILL after 10 s); safe to call more than once. */
   stop: () => Promise<void>;
+  /** SIGKILLs Ponder now (a pending `stop` then ends too); resolves once it has exited. */
+  kill: () => Promise<void>;
   /** Resolves with Ponder's exit code when the process ends (by `stop` or on its own). */
   exited: Promise<number | null>;
 };
@@ -73,10 +76,12 @@ export class IndexerStartError extends Error {
  * `indexer/`, as `--root .`), as a child process (logs captured as JSON, not printed; read them with
  * `logs()` when a test fails) and waits until `/ready` answers 200. For `start`: the backfill is
  * done, the views are published and live indexing runs. For `serve` (it exits at once when
- * `schema` does not exist yet): the writer behind `schema` is ready.
+ * `schema` does not exist yet): the writer behind `schema` is ready. Ponder runs in a process group
+ * of its own, killed if this process exits first (`spawnGroup`): an orphaned Ponder logging into the
+ * closed pipe of its logs hangs in its shutdown and ignores SIGTERM.
  *
  * @param parameters config path, database, command, schema, views schema, port
- * @returns the API URL, `logs` and `stop`
+ * @returns the API URL, `logs`, `stop` and `kill`
  * @throws {IndexerStartError} when Ponder exits or is not ready in time (the message ends with its
  *   logs), or for a `serve` or `viewsSchema` on PGlite, or a `serve` with a `viewsSchema`
  * @example
@@ -136,12 +141,8 @@ export async function startIndexer(parameters: StartIndexerParameters): Promise<
     "--log-level",
     "info",
   ];
-  const child = spawn(PONDER_BIN, args, {
-    cwd: INDEXER_DIR,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
+  const group = spawnGroup(PONDER_BIN, args, { cwd: INDEXER_DIR, env, stdio: ["ignore", "pipe", "pipe"] });
+  const { child } = group;
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => {
     output += chunk.toString();
@@ -150,20 +151,9 @@ export async function startIndexer(parameters: StartIndexerParameters): Promise<
     output += chunk.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const killOnExit = () => killGroup(child, "SIGKILL");
-  process.once("exit", killOnExit);
-
   let stopped: Promise<void> | undefined;
   const stop = () => {
-    stopped ??= (async () => {
-      process.off("exit", killOnExit);
-      if (child.exitCode === null && child.signalCode === null) {
-        killGroup(child, "SIGTERM");
-        const timer = setTimeout(() => killGroup(child, "SIGKILL"), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
-    })();
+    stopped ??= group.stop(10_000);
     return stopped;
   };
 
@@ -185,6 +175,7 @@ export async function startIndexer(parameters: StartIndexerParameters): Promise<
       exited,
       logs: () => output,
       stop,
+      kill: group.kill,
     };
   } catch (error) {
     await stop();
@@ -263,14 +254,4 @@ function listeningPort(logs: string): number | undefined {
     }
   }
   return undefined;
-}
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    // detached: the child leads its own process group; this reaches Ponder's workers too.
-    process.kill(-child.pid, signal);
-  } catch {
-    // Already gone.
-  }
 }

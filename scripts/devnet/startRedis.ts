@@ -1,9 +1,17 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { Redis } from "ioredis";
 import { freePort } from "./freePort.js";
+import { spawnGroup } from "./spawnGroup.js";
 
 /** A Redis the devnet started for itself. */
-export type StartedRedis = { url: string; stop: () => Promise<void>; exited: Promise<number | null> };
+export type StartedRedis = {
+  url: string;
+  /** SIGTERM, then SIGKILL after 5 s; resolves once the server has exited. */
+  stop: () => Promise<void>;
+  /** SIGKILL now; resolves once the server has exited. */
+  kill: () => Promise<void>;
+  exited: Promise<number | null>;
+};
 
 /** How to get a Redis when none is configured and none can be started. */
 export const REDIS_HELP = [
@@ -25,17 +33,19 @@ export function hasRedisServer(): boolean {
 
 /**
  * Starts a private, in-memory `redis-server` on a free port (no persistence), and waits until it
- * answers PING.
+ * answers PING. It runs in a process group of its own (`spawnGroup`): a Ctrl-C in the terminal
+ * must not take Redis away while the relayer is still closing its queues.
  *
- * @returns its URL, `stop`, and `exited`
+ * @returns its URL, `stop`, `kill` and `exited`
  */
 export async function startRedis(): Promise<StartedRedis> {
   const port = await freePort();
-  const child: ChildProcess = spawn(
+  const group = spawnGroup(
     "redis-server",
     ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
     { stdio: "ignore" },
   );
+  const { child } = group;
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const url = `redis://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
@@ -52,7 +62,7 @@ export async function startRedis(): Promise<StartedRedis> {
     } catch {
       client.disconnect();
       if (child.exitCode !== null || Date.now() > deadline) {
-        child.kill("SIGKILL");
+        await group.kill();
         throw new Error(`redis-server did not start on port ${port}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -61,10 +71,7 @@ export async function startRedis(): Promise<StartedRedis> {
   return {
     url,
     exited,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      child.kill("SIGTERM");
-      await exited;
-    },
+    stop: () => group.stop(5_000),
+    kill: group.kill,
   };
 }

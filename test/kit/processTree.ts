@@ -1,0 +1,77 @@
+import { readdirSync, readFileSync } from "node:fs";
+
+/** One process, as `/proc/<pid>/stat` describes it (Linux). */
+export type ProcessInfo = { pid: number; ppid: number; pgid: number; state: string; comm: string };
+
+/**
+ * Reads `/proc/<pid>/stat`.
+ *
+ * @param pid the process
+ * @returns its parent, group, state (`Z` for a zombie) and name, or `undefined` once it is gone
+ */
+export function readProcess(pid: number): ProcessInfo | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  // "pid (comm) state ppid pgrp …"; comm may hold spaces and parentheses.
+  const close = stat.lastIndexOf(")");
+  const [state = "", ppid = "0", pgid = "0"] = stat.slice(close + 2).split(" ");
+  return {
+    pid,
+    ppid: Number(ppid),
+    pgid: Number(pgid),
+    state,
+    comm: stat.slice(stat.indexOf("(") + 1, close),
+  };
+}
+
+/**
+ * Every process below `pid` (children, their children, …), whatever process group or session
+ * it moved to: the tree follows parent pids, so a `detached` child is found too.
+ *
+ * @param pid the root
+ * @returns the descendants (not `pid` itself)
+ * @example
+ * const tree = listDescendants(dev.pid); // before signalling, to check later that all are gone
+ */
+export function listDescendants(pid: number): ProcessInfo[] {
+  const all = readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .map((name) => readProcess(Number(name)))
+    .filter((info): info is ProcessInfo => info !== undefined);
+  const found: ProcessInfo[] = [];
+  const parents = new Set([pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const info of all) {
+      if (parents.has(info.ppid) && !parents.has(info.pid)) {
+        parents.add(info.pid);
+        found.push(info);
+        grew = true;
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * Waits until none of `pids` runs any more (a zombie counts as gone: it has exited and holds
+ * nothing but its table entry until its parent or init reaps it).
+ *
+ * @param pids the processes
+ * @param timeoutMs how long to wait
+ * @returns those still running at the deadline (empty when all are gone)
+ */
+export async function waitUntilGone(pids: number[], timeoutMs: number): Promise<ProcessInfo[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const running = pids
+      .map(readProcess)
+      .filter((info): info is ProcessInfo => info !== undefined && info.state !== "Z");
+    if (running.length === 0 || Date.now() > deadline) return running;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
