@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatUnits } from "viem";
 import { BaseError } from "../shared/errors/BaseError.js";
+import { createShutdown } from "./devnet/createShutdown.js";
 import { DEMO_TOKENS } from "./devnet/demoAssets.js";
 import { indexerService } from "./devnet/indexerService.js";
 import { DEV_USAGE, parseDevArgs } from "./devnet/parseDevArgs.js";
@@ -43,25 +44,24 @@ if (args.help) {
 
 const running: RunningDevService[] = [];
 let devnet: StartDevnetReturnType | undefined;
-let stopping = false;
 
-/** Stops the services in reverse order, then the chains, and exits. */
-async function shutdown(code: number, reason: string): Promise<never> {
-  if (stopping) process.exit(code === 0 ? 130 : code); // a second Ctrl-C: leave now (the exit hook kills anvil)
-  stopping = true;
-  log(`${reason}; stopping…`);
-  // Still starting: exiting is enough, startDevnet's exit hook kills the chains and frees the lock.
-  if (devnet === undefined) process.exit(code === 0 ? 130 : code);
-  for (const service of [...running].reverse()) {
-    await service.stop().catch((error: unknown) => log(`stopping a service failed: ${String(error)}`));
-  }
-  await devnet.stop();
-  log("stopped.");
-  process.exit(code);
-}
+const { shutdown, onSignal, stopping } = createShutdown({
+  async stop() {
+    for (const service of [...running].reverse()) {
+      await service.stop().catch((error: unknown) => log(`stopping a service failed: ${String(error)}`));
+    }
+    await devnet?.stop();
+  },
+  // Children still starting (not yet in `running`) die with this process (spawnGroup).
+  async kill() {
+    await Promise.all([...running.map((service) => service.kill()), devnet?.kill()]);
+  },
+  exit: (code) => process.exit(code),
+  log,
+});
 
-process.on("SIGINT", () => void shutdown(0, "Ctrl-C"));
-process.on("SIGTERM", () => void shutdown(0, "SIGTERM"));
+process.on("SIGINT", () => onSignal("Ctrl-C"));
+process.on("SIGTERM", () => onSignal("SIGTERM"));
 
 const started = performance.now();
 try {
@@ -83,22 +83,24 @@ void devnet.closed.then((closed) => {
 });
 
 for (const service of SERVICES) {
+  if (stopping()) break; // Ctrl-C while starting
   log(`starting ${service.name}…`);
   try {
     const handle = await service.start(devnet, (message) => log(`${service.name}: ${message}`));
     running.push(handle);
     void handle.closed?.then((error) => {
-      if (stopping) return; // we stopped it
+      if (stopping()) return; // we stopped it
       log(`${service.name} stopped unexpectedly: ${error.message}`);
       void shutdown(1, `${service.name} died`);
     });
   } catch (error) {
+    if (stopping()) break; // it failed because the chains are stopping
     console.error(error instanceof BaseError ? error.message : error);
     await shutdown(1, `${service.name} failed to start`);
   }
 }
 
-printSummary(devnet, running, performance.now() - started);
+if (!stopping()) printSummary(devnet, running, performance.now() - started);
 
 function printSummary(devnet: StartDevnetReturnType, services: RunningDevService[], elapsedMs: number): void {
   const { manifest } = devnet;
