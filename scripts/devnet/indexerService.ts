@@ -1,4 +1,5 @@
-import { join } from "node:path";
+import { dirname } from "node:path";
+import { resetPglite } from "./resetPglite.js";
 import type { DevService } from "./services.js";
 import { startIndexer } from "./startIndexer.js";
 import { writeManifest } from "./writeManifest.js";
@@ -8,19 +9,20 @@ const DEV_INDEXER_PORT = 42069;
 
 /**
  * `npm run dev`'s indexer: `ponder start` against the devnet manifest, on embedded PGlite in
- * `<devnet dir>/pglite` (fresh each run, like the chains), or on Postgres when `DATABASE_URL`
- * is set (schema `crossmargin_dev`). Once it is ready, the manifest's `apiUrl` points at it.
+ * `<devnet dir>/pglite` (emptied at each start, like the chains; one folder, never one per run),
+ * or on Postgres when `DATABASE_URL` is set (schema `crossmargin_dev`). Once it is ready, the
+ * manifest's `apiUrl` points at it.
  */
 export const indexerService: DevService = {
   name: "indexer",
   async start(devnet, log) {
     const url = process.env.DATABASE_URL;
+    // Also with Postgres: folders of earlier PGlite runs are of no further use.
+    const pglite = resetPglite({ dir: dirname(devnet.manifestPath) });
     log(url ? "starting on Postgres (DATABASE_URL)…" : "starting on embedded PGlite…");
     const indexer = await startIndexer({
       configPath: devnet.manifestPath,
-      database: url
-        ? { kind: "postgres", url }
-        : { kind: "pglite", directory: join(devnet.manifestPath, "..", `pglite-${Date.now()}`) },
+      database: url ? { kind: "postgres", url } : { kind: "pglite", directory: pglite },
       schema: "crossmargin_dev",
       port: DEV_INDEXER_PORT,
       readyTimeoutMs: 180_000,
