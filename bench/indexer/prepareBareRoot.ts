@@ -1,24 +1,29 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { INDEXED_EVENTS } from "../ponder-bare/indexedEvents.js";
 
-/** The bare baseline project (`bench/ponder-bare`). */
 const BARE = fileURLToPath(new URL("../ponder-bare/", import.meta.url));
-
-/** Where {@link prepareBareRoot} puts the run root, relative to the repository root. */
-export const BARE_ROOT = "bench/ponder-bare/.ponder/root";
-/** The bare project's config, relative to {@link BARE_ROOT} (as `ponder start --config` wants it). */
-export const BARE_CONFIG = "../../ponder.config.ts";
+const REAL_SRC = fileURLToPath(new URL("../../indexer/src/", import.meta.url));
 
 /**
- * Writes the run root of the bare baseline: `ponder.schema.ts`, `src/index.ts` and `src/api/index.ts` that re-export
- * `bench/ponder-bare`'s own files. `ponder start` writes a `ponder-env.d.ts` into its root that
- * declares the project's `ponder:internal` module; inside `.ponder/` (skipped by `tsc`, Biome and
- * git) it cannot clash with the indexer's own declaration when the repository is type-checked.
+ * Writes the bare baseline's run root, `bench/ponder-bare/.ponder/root`, whose files re-export
+ * `bench/ponder-bare`'s: `ponder start` writes a `ponder-env.d.ts` into its root, and one outside
+ * `.ponder/` would clash with the indexer's when the repository is type-checked. Checks first that
+ * the bare project handles exactly the events the real indexer does.
  *
- * @returns the root and config paths to give `startPonder`
+ * @returns the root and config paths to give `startPonder`, relative to the repository root
+ * @throws when the two event lists differ
  */
 export function prepareBareRoot(): { root: string; config: string } {
+  const real = new Set<string>();
+  for (const file of readdirSync(REAL_SRC).filter((name) => name.endsWith(".ts")))
+    for (const [, name] of readFileSync(join(REAL_SRC, file), "utf8").matchAll(/ponder\.on\(\s*"([^"]+)"/g))
+      if (name !== undefined && !name.endsWith(":block")) real.add(name);
+  const bare = new Set<string>(INDEXED_EVENTS);
+  const differ = [...real].filter((n) => !bare.has(n)).concat([...bare].filter((n) => !real.has(n)));
+  if (differ.length > 0)
+    throw new Error(`bench/ponder-bare/indexedEvents.ts and indexer/src differ on: ${differ.join(", ")}`);
   const root = join(BARE, ".ponder", "root");
   mkdirSync(join(root, "src", "api"), { recursive: true });
   writeFileSync(join(root, "ponder.schema.ts"), 'export * from "../../ponder.schema.js";\n');
@@ -27,5 +32,5 @@ export function prepareBareRoot(): { root: string; config: string } {
     join(root, "src", "api", "index.ts"),
     'export { default } from "../../../../src/api/index.js";\n',
   );
-  return { root: BARE_ROOT, config: BARE_CONFIG };
+  return { root: "bench/ponder-bare/.ponder/root", config: "../../ponder.config.ts" };
 }

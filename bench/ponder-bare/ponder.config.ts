@@ -1,46 +1,31 @@
 import { createConfig } from "ponder";
-import { collateralVaultAbi } from "../../shared/abis/generated.js";
-import { loadConfig } from "../../shared/config/loadConfig.js";
-import { vaultChains } from "../../shared/config/vaultChains.js";
+import { buildPonderSources } from "../../indexer/lib/buildPonderSources.js";
+import { indexerConfig } from "../../indexer/lib/indexerConfig.js";
+import { readPerpFeeds } from "../../indexer/lib/readPerpFeeds.js";
+import {
+  collateralVaultAbi,
+  marginHubAbi,
+  mockPriceFeedAbi,
+  perpMarketAbi,
+} from "../../shared/abis/generated.js";
 
 /*
- * The bare baseline of the indexer benchmark (`bench/indexer`): the same CollateralVault on the
- * same chains from the same blocks as the real indexer (`ponder.config.ts` at the repository
- * root), read from the same config (`$CROSSMARGIN_CONFIG`; `DATABASE_URL` = Postgres, else PGlite
- * in `$CROSSMARGIN_PGLITE_DIR`), with handlers that only insert the raw event.
+ * The bare baseline of the indexer benchmark (`bench/indexer`): the real indexer's contracts,
+ * chains, start blocks and database (`ponder.config.ts` at the repository root), with handlers
+ * that only insert the raw log. The real indexer's Finality block source starts at the head, so a
+ * backfill never runs it; it is left out.
  */
-const config = loadConfig();
-const chains = vaultChains(config);
-const pgliteDir = process.env.CROSSMARGIN_PGLITE_DIR;
+const { config } = indexerConfig();
+const sources = buildPonderSources({ config, perpFeeds: await readPerpFeeds(config) });
 
 export default createConfig({
-  database:
-    config.databaseUrl !== undefined
-      ? { kind: "postgres", connectionString: config.databaseUrl }
-      : {
-          kind: "pglite",
-          directory: pgliteDir !== undefined && pgliteDir !== "" ? pgliteDir : ".ponder/pglite",
-        },
+  database: sources.database,
   ordering: "multichain",
-  chains: Object.fromEntries(
-    chains.map((chain) => [
-      chain.name,
-      {
-        id: chain.chainId,
-        rpc: chain.rpcUrl,
-        pollingInterval: Math.min(Math.max(chain.blockTimeMs, 100), 1_000),
-      },
-    ]),
-  ),
+  chains: sources.chains,
   contracts: {
-    CollateralVault: {
-      abi: collateralVaultAbi,
-      chain: Object.fromEntries(
-        chains.map((chain) => [
-          chain.name,
-          { address: chain.contracts.vault, startBlock: chain.deploymentBlock },
-        ]),
-      ),
-    },
+    CollateralVault: { abi: collateralVaultAbi, chain: sources.vaults },
+    MarginHub: { abi: marginHubAbi, chain: sources.hub },
+    PerpMarket: { abi: perpMarketAbi, chain: sources.perpMarket },
+    PriceFeed: { abi: mockPriceFeedAbi, chain: sources.feeds },
   },
 });

@@ -1,26 +1,14 @@
 import { ponder } from "ponder:registry";
-import type { Hex } from "viem";
+import { INDEXED_EVENTS } from "../indexedEvents.js";
 import { rawEvent } from "../ponder.schema.js";
 
 /*
- * The bare baseline's handlers: one per vault event the real indexer handles, each inserting
- * the raw log and nothing else. (Typed against the root project's `ponder:registry`, which
- * declares the same `CollateralVault` events; the table comes from this project's schema.)
+ * The bare baseline's handlers: one per event the real indexer handles, each inserting the raw
+ * log and nothing else. (Typed against the root project's `ponder:registry`, which declares the
+ * same contracts; the table comes from this project's schema.)
  */
-
-type RawEventArgs = {
-  event: {
-    id: string;
-    log: { address: Hex; logIndex: number; topics: readonly Hex[]; data: Hex };
-    block: { number: bigint };
-    transaction: { hash: Hex };
-  };
-  context: { chain: { id: number }; db: { insert: (table: typeof rawEvent) => RawInsert } };
-};
-type RawInsert = { values: (row: typeof rawEvent.$inferInsert) => PromiseLike<unknown> };
-
-function insertRaw(name: string) {
-  return async ({ event, context }: RawEventArgs): Promise<void> => {
+for (const name of INDEXED_EVENTS)
+  ponder.on(name, async ({ event, context }) => {
     const [topic0, topic1, topic2, topic3] = event.log.topics;
     await context.db.insert(rawEvent).values({
       id: event.id,
@@ -36,13 +24,4 @@ function insertRaw(name: string) {
       topic3: topic3 ?? null,
       data: event.log.data,
     });
-  };
-}
-
-ponder.on("CollateralVault:Deposited", insertRaw("Deposited"));
-ponder.on("CollateralVault:WithdrawalRequested", insertRaw("WithdrawalRequested"));
-ponder.on("CollateralVault:WithdrawalReleased", insertRaw("WithdrawalReleased"));
-ponder.on("CollateralVault:WithdrawalRejected", insertRaw("WithdrawalRejected"));
-ponder.on("CollateralVault:Seized", insertRaw("Seized"));
-ponder.on("CollateralVault:PacketSent", insertRaw("PacketSent"));
-ponder.on("CollateralVault:CommandApplied", insertRaw("CommandApplied"));
+  });
