@@ -1,283 +1,313 @@
 import {
+  type Abi,
   type Address,
-  type Chain,
-  createPublicClient,
-  createTestClient,
-  createWalletClient,
+  encodeDeployData,
   encodeFunctionData,
   type Hex,
-  http,
-  type PublicClient,
-  parseGwei,
-  type TestClient,
   type TransactionReceipt,
-  type Transport,
-  WaitForTransactionReceiptTimeoutError,
-  type WalletClient,
+  toEventSelector,
 } from "viem";
-import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
-import { bulkDepositorAbi, bulkDepositorBytecode } from "../../shared/abis/generated.js";
-import { defineLocalChain } from "../../shared/chains/defineLocalChain.js";
-import type { ChainConfig } from "../../shared/config/schema.js";
+import { readPerpFeeds } from "../../indexer/lib/readPerpFeeds.js";
+import {
+  bulkDepositorAbi,
+  bulkDepositorBytecode,
+  collateralVaultAbi,
+  marginHubAbi,
+  mockPriceFeedAbi,
+  perpMarketAbi,
+} from "../../shared/abis/generated.js";
+import { hubChain } from "../../shared/config/hubChain.js";
+import type { ChainConfig, Config } from "../../shared/config/schema.js";
+import { vaultChains } from "../../shared/config/vaultChains.js";
+import { seededRandom } from "../../test/kit/seededRandom.js";
+import { type Call, type ChainSender, chainSender } from "./chainSender.js";
+import { openPositions } from "./openPositions.js";
+import { planWorkload, type VaultOp } from "./planWorkload.js";
+import { tokenOf } from "./tokenOf.js";
+import { traderAt } from "./traderAt.js";
 
-/**
- * Anvil's default account 9 (public test key, unused by the devnet's roles): deploys the
- * `BulkDepositor`s and sends every generating transaction. Same key and nonce 0 on every chain,
- * so the `BulkDepositor` has the same address everywhere.
- */
-const GENERATOR_KEY: Hex = "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6";
-/** Transactions sent before waiting for their receipts. */
+/** Transactions sent on a chain before waiting for their receipts. */
 const WINDOW = 16;
-/** Gas limit headroom over the estimate of a chain's first batch (later batches cost the same or less), capped at the block gas limit. */
-const GAS_HEADROOM_PERCENT = 130n;
-/** Wait this long for a receipt before mining a block by hand. */
-const NUDGE_AFTER_MS = 3_000;
-/** Blocks mined by hand for one transaction before giving up. */
-const MAX_NUDGES = 10;
-/** Fee cap: anvil's base fee stays near 1 gwei; the account holds 10,000 ETH. */
-const MAX_FEE = parseGwei("50");
-
-/** One vault chain's share of the events. */
-export type ChainPlan = {
-  chain: ChainConfig;
-  /** Global index of this chain's first account (accounts are `deriveAccount(salt, index)`). */
-  firstAccount: number;
-  /** Deposits, one per account, to accounts `firstAccount` … `firstAccount + deposits − 1`. */
-  deposits: number;
-  /** Withdrawal requests by the `BulkDepositor` itself (each emits two events). */
-  withdrawalRequests: number;
-};
+/** One price tick on the hub for this many vault-chain blocks. */
+const BLOCKS_PER_TICK = 4;
+/** Collateral symbols by holder count (all accounts, a tenth, a hundredth), and the perp's feed. */
+export const SYMBOLS = { stable: "USDC", second: "wstETH", third: "UNI-V2" } as const;
 
 /** Parameters of {@link generateEvents}. */
 export type GenerateEventsParameters = {
-  /** Chains and their shares; generated in parallel. */
-  plans: readonly ChainPlan[];
-  /** The account family (`BENCH_SALT`). */
+  /** The running devnet's config. */
+  config: Config;
+  /** Distinct accounts (a multiple of 500). */
+  accounts: number;
+  /** The trader family. */
   salt: Hex;
-  /** Deposits per transaction (`depositMany` batch size). */
-  depositsPerTx: number;
-  /** Withdrawal requests per transaction (`requestMany` batch size). */
-  requestsPerTx: number;
-  /** One line per window of transactions. */
   progress: (line: string) => void;
 };
 
-/** What was generated on one chain, counted from the receipts. */
-export type ChainEvents = {
-  chainId: number;
-  deposits: number;
-  withdrawalRequests: number;
-  /** Logs emitted by the vault (Deposited, WithdrawalRequested, PacketSent). */
-  vaultEvents: number;
+/** What was generated, counted from the receipts. */
+export type GenerateEventsReturnType = {
+  seconds: number;
   transactions: number;
-  /** Gas of one full deposit batch, per deposit. */
-  gasPerDeposit: bigint;
-  firstBlock: bigint;
-  lastBlock: bigint;
-  bulkDepositor: Address;
+  /** Events of the indexed contracts, by Ponder's name (`CollateralVault:Deposited`, …). */
+  events: Record<string, number>;
+  /** Deposits by kind (new account, new row, top-up) and withdrawal requests, in accounts. */
+  vaultOps: Record<string, number>;
+  /** Accounts with a perp position. */
+  positions: number;
+  /** Collaterals the ticks are measured on, with their hub feed and holder count. */
+  collaterals: { symbol: string; feed: Address; holders: number }[];
+  /** Account `i` (a `BulkDepositor` trader) and its first row (stable token, home chain). */
+  account: (i: number) => { address: Address; chainId: number; token: Address };
 };
 
-/** Return type of {@link generateEvents}. */
-export type GenerateEventsReturnType = { chains: ChainEvents[]; vaultEvents: number; seconds: number };
-
-type Batch =
-  | { functionName: "depositMany"; args: readonly [Address, Hex, bigint, bigint, bigint]; events: number }
-  | { functionName: "requestMany"; args: readonly [Address, bigint, bigint]; events: number };
-
 /**
- * Generates vault events on running devnet chains: deploys a `BulkDepositor` per chain, then sends
- * `depositMany` batches (one `Deposited` per account, the accounts distinct, the tokens the
- * chain's plain ERC-20 collaterals in turn) and `requestMany` batches (a `WithdrawalRequested` and
- * a `PacketSent` per request). Every receipt is checked for success and its vault logs counted.
+ * Generates the benchmark's history on a running devnet: a `BulkDepositor` per chain (same
+ * address everywhere), the vault calls of {@link planWorkload} on every vault chain in parallel,
+ * one price tick on the hub every {@link BLOCKS_PER_TICK} vault-chain blocks, then on the hub the
+ * position holders' credits and positions ({@link openPositions}, ticks between). Every receipt is
+ * checked and its events counted.
  *
- * @param parameters per-chain plans, the account family, batch sizes and progress
- * @returns the events per chain (counted from receipts) and the wall time
- * @throws when a transaction reverts or a chain has no plain ERC-20 collateral
- * @example
- * await generateEvents({ plans, salt: BENCH_SALT, depositsPerTx: 250, requestsPerTx: 100, progress: console.log });
+ * @param parameters devnet config, accounts, salt, progress
+ * @returns the counts, the measured collaterals and the account lookup
  */
 export async function generateEvents(
   parameters: GenerateEventsParameters,
 ): Promise<GenerateEventsReturnType> {
   const started = performance.now();
-  const chains = await Promise.all(
-    parameters.plans.map((plan) => generateOnChain(plan, parameters, started)),
-  );
-  const vaultEvents = chains.reduce((sum, chain) => sum + chain.vaultEvents, 0);
-  return { chains, vaultEvents, seconds: (performance.now() - started) / 1000 };
-}
+  const { config, salt } = parameters;
+  const hub = hubChain(config);
+  const vaults = vaultChains(config, { includeHub: false });
+  const senders = await Promise.all([hub, ...vaults].map(chainSender));
+  const [hubSender, ...vaultSenders] = senders as [ChainSender, ...ChainSender[]];
+  const bulks = await Promise.all(senders.map(deployBulkDepositor));
+  const bulk = bulks[0]!;
+  if (bulks.some((address) => address !== bulk))
+    throw new Error(`BulkDepositor addresses differ: ${bulks.join(", ")}`);
+  await checkTraderAt(hubSender, bulk, salt, parameters.accounts - 1);
 
-async function generateOnChain(
-  plan: ChainPlan,
-  parameters: GenerateEventsParameters,
-  started: number,
-): Promise<ChainEvents> {
-  const { chain } = plan;
-  const clients = chainClients(chain);
-  const firstBlock = (await clients.public.getBlockNumber()) + 1n;
-  const bulk = await deployBulkDepositor(clients, chain);
-  const batches = planBatches(plan, parameters);
-  const first = batches[0];
-  if (first === undefined) throw new Error(`nothing to generate on chain ${chain.chainId}`);
-  const estimate = await clients.public.estimateGas({
-    account: clients.account,
-    to: bulk,
-    data: encodeBatch(first),
+  const plan = planWorkload({
+    accounts: parameters.accounts,
+    chains: vaults.length,
+    symbols: SYMBOLS,
+    depositsPerTx: 250,
+    withdrawalsPerTx: 80,
   });
-  const { gasLimit } = await clients.public.getBlock();
-  const gas = {
-    depositMany: min((estimate * GAS_HEADROOM_PERCENT) / 100n, gasLimit),
-    requestMany: min(16_000_000n, gasLimit),
+  const market = hub.contracts.perpMarket;
+  const [perpFeed] = await readPerpFeeds(config);
+  if (market === undefined || perpFeed === undefined) throw new Error("the devnet has no perp market");
+  const indexed = indexedContracts(config, perpFeed);
+  const totals = {
+    events: {} as Record<string, number>,
+    vaultOps: {} as Record<string, number>,
+    transactions: 0,
   };
+  const count = (chainId: number, receipts: TransactionReceipt[]) => {
+    totals.transactions += receipts.length;
+    for (const [name, n] of Object.entries(countEvents(indexed, chainId, receipts)))
+      totals.events[name] = (totals.events[name] ?? 0) + n;
+  };
+  const ticker = createTicker(hubSender, perpFeed, count);
 
-  let nonce = await clients.public.getTransactionCount({ address: clients.account.address });
-  const totals = { vaultEvents: 0, deposits: 0, requests: 0, lastBlock: firstBlock, gasPerDeposit: 0n };
-  for (let from = 0; from < batches.length; from += WINDOW) {
-    const window = batches.slice(from, from + WINDOW);
-    const hashes: Hex[] = [];
-    for (const batch of window) {
-      const request = { to: bulk, data: encodeBatch(batch), gas: gas[batch.functionName], nonce: nonce++ };
-      hashes.push(
-        await clients.wallet.sendTransaction({ ...request, maxFeePerGas: MAX_FEE, maxPriorityFeePerGas: 0n }),
-      );
-    }
-    const receipts = await Promise.all(hashes.map((hash) => waitForReceipt(clients, hash)));
-    for (const [i, receipt] of receipts.entries()) count(totals, window[i]!, receipt, chain.contracts.vault);
-    parameters.progress(
-      `chain ${chain.chainId}: ${totals.deposits.toLocaleString("en-US")}/${plan.deposits.toLocaleString("en-US")} deposits, ${totals.requests}/${plan.withdrawalRequests} withdrawal requests (${totals.vaultEvents.toLocaleString("en-US")} vault events, ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+  await Promise.all(
+    vaultSenders.map(async (sender, c) => {
+      const ops = plan.chains[c]!;
+      for (let from = 0; from < ops.length; from += WINDOW) {
+        const window = ops.slice(from, from + WINDOW);
+        const receipts = await sender.send(window.map((op) => vaultCall(sender.chain, bulk, salt, op)));
+        for (const [i, receipt] of receipts.entries()) expectVaultEvents(sender.chain, window[i]!, receipt);
+        count(sender.chain.chainId, receipts);
+        for (const op of window) totals.vaultOps[op.label] = (totals.vaultOps[op.label] ?? 0) + op.count;
+        for (let t = 0; t < Math.round(window.length / BLOCKS_PER_TICK); t++) ticker.tick();
+        parameters.progress(
+          `chain ${sender.chain.chainId}: ${Math.min(from + WINDOW, ops.length)}/${ops.length} calls (${elapsed(started)})`,
+        );
+      }
+    }),
+  );
+  await ticker.idle();
+  await openPositions({
+    hub: hubSender,
+    vaults: vaultSenders,
+    bulk,
+    salt,
+    plan,
+    perp: { market, feed: perpFeed },
+    ticker,
+    count,
+    progress: parameters.progress,
+  });
+  await ticker.idle();
+
+  return {
+    seconds: (performance.now() - started) / 1000,
+    transactions: totals.transactions,
+    events: totals.events,
+    vaultOps: totals.vaultOps,
+    positions: plan.positions,
+    collaterals: Object.values(SYMBOLS).map((symbol) => ({
+      symbol,
+      feed: tokenOf(hub, symbol).risk.feed,
+      holders: plan.holders[symbol] ?? 0,
+    })),
+    account: (i) => {
+      const row = plan.rowsOf(i)[0]!;
+      const chain = vaults[row.chain]!;
+      return {
+        address: traderAt(bulk, salt, i),
+        chainId: chain.chainId,
+        token: tokenOf(chain, row.symbol).address,
+      };
+    },
+  };
+}
+
+/** The hub's price ticks: each sets a feed's answer near its first (the perp's, once {@link Ticker.fall} runs, 7 % lower), in turn. */
+type Ticker = { tick: () => void; fall: () => void; idle: () => Promise<void> };
+
+function createTicker(
+  hub: ChainSender,
+  perpFeed: Address,
+  count: (chainId: number, receipts: TransactionReceipt[]) => void,
+): Ticker {
+  const feeds = [...Object.values(SYMBOLS).map((symbol) => tokenOf(hub.chain, symbol).risk.feed), perpFeed];
+  const random = seededRandom(7);
+  const first = new Map<Address, bigint>();
+  let queue: Promise<void> = Promise.resolve();
+  let ticks = 0;
+  let fall = 0;
+  const tick = () => {
+    const feed = feeds[ticks++ % feeds.length]!;
+    queue = queue.then(async () => {
+      const base =
+        first.get(feed) ??
+        (
+          await hub.client.readContract({
+            address: feed,
+            abi: mockPriceFeedAbi,
+            functionName: "latestRoundData",
+          })
+        )[1];
+      first.set(feed, base);
+      // ±0.3 % around the first answer; the perp's feed also falls (positions lose, some near liquidation).
+      const moveBps = BigInt(Math.round((random() * 2 - 1) * 30)) - (feed === perpFeed ? BigInt(fall) : 0n);
+      const answer = (base * (10_000n + moveBps)) / 10_000n;
+      const data = encodeFunctionData({ abi: mockPriceFeedAbi, functionName: "setAnswer", args: [answer] });
+      count(hub.chain.chainId, await hub.send([{ to: feed, data }]));
+    });
+  };
+  return {
+    tick,
+    fall: () => {
+      fall = 700;
+    },
+    idle: () => queue,
+  };
+}
+
+function vaultCall(chain: ChainConfig, bulk: Address, salt: Hex, op: VaultOp): Call {
+  const token = tokenOf(chain, op.symbol);
+  const amount = (10n ** BigInt(token.decimals) * BigInt(op.units * 100)) / 100n;
+  const data =
+    op.kind === "deposit"
+      ? encodeFunctionData({
+          abi: bulkDepositorAbi,
+          functionName: "depositToTraders",
+          args: [token.address, salt, BigInt(op.start), BigInt(op.count), amount],
+        })
+      : encodeFunctionData({
+          abi: bulkDepositorAbi,
+          functionName: "actMany",
+          args: [
+            salt,
+            BigInt(op.start),
+            BigInt(op.count),
+            chain.contracts.vault,
+            encodeFunctionData({
+              abi: collateralVaultAbi,
+              functionName: "requestWithdrawal",
+              args: [token.address, amount],
+            }),
+          ],
+        });
+  return { to: bulk, data };
+}
+
+/** A deposit call emits one `Deposited` per account; a withdrawal call a `WithdrawalRequested` and a `PacketSent`. */
+function expectVaultEvents(chain: ChainConfig, op: VaultOp, receipt: TransactionReceipt): void {
+  const vault = chain.contracts.vault.toLowerCase();
+  const logs = receipt.logs.filter((log) => log.address.toLowerCase() === vault).length;
+  const expected = op.kind === "deposit" ? op.count : 2 * op.count;
+  if (logs !== expected)
+    throw new Error(
+      `${op.label} on ${chain.chainId} (${receipt.transactionHash}): ${logs} vault events, expected ${expected}`,
     );
+}
+
+/** The contracts the indexer follows, by `<chainId>:<lowercase address>`: event names by topic 0. */
+type Indexed = Map<string, Map<Hex, string>>;
+
+function indexedContracts(config: Config, perpFeed: Address): Indexed {
+  const hub = hubChain(config);
+  const indexed: Indexed = new Map();
+  const add = (chainId: number, address: string | undefined, name: string, abi: Abi) => {
+    const events = new Map<Hex, string>();
+    for (const item of abi)
+      if (item.type === "event") events.set(toEventSelector(item), `${name}:${item.name}`);
+    if (address !== undefined) indexed.set(`${chainId}:${address.toLowerCase()}`, events);
+  };
+  for (const chain of Object.values(config.chains)) {
+    add(chain.chainId, chain.contracts.vault, "CollateralVault", collateralVaultAbi);
+    for (const token of Object.values(chain.tokens))
+      add(hub.chainId, token.risk.feed, "PriceFeed", mockPriceFeedAbi);
   }
-  return {
-    chainId: chain.chainId,
-    deposits: totals.deposits,
-    withdrawalRequests: totals.requests,
-    vaultEvents: totals.vaultEvents,
-    transactions: batches.length,
-    gasPerDeposit: totals.gasPerDeposit,
-    firstBlock,
-    lastBlock: totals.lastBlock,
-    bulkDepositor: bulk,
-  };
+  add(hub.chainId, hub.contracts.hub, "MarginHub", marginHubAbi);
+  add(hub.chainId, hub.contracts.perpMarket, "PerpMarket", perpMarketAbi);
+  add(hub.chainId, perpFeed, "PriceFeed", mockPriceFeedAbi);
+  return indexed;
 }
 
-type Clients = {
-  account: PrivateKeyAccount;
-  public: PublicClient;
-  wallet: WalletClient<Transport, Chain, PrivateKeyAccount>;
-  test: TestClient;
-};
-
-function chainClients(chain: ChainConfig): Clients {
-  const viemChain = defineLocalChain(chain);
-  const account = privateKeyToAccount(GENERATOR_KEY);
-  return {
-    account,
-    public: createPublicClient({ chain: viemChain, transport: http(), pollingInterval: 20 }),
-    wallet: createWalletClient({ account, chain: viemChain, transport: http() }),
-    test: createTestClient({ mode: "anvil", chain: viemChain, transport: http() }),
-  };
+/** Events of the contracts the indexer follows in the receipts, by Ponder's `Contract:Event` name. */
+function countEvents(
+  indexed: Indexed,
+  chainId: number,
+  receipts: readonly TransactionReceipt[],
+): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const log of receipts.flatMap((receipt) => receipt.logs)) {
+    const name = indexed.get(`${chainId}:${log.address.toLowerCase()}`)?.get(log.topics[0] ?? "0x");
+    if (name !== undefined) counts[name] = (counts[name] ?? 0) + 1;
+  }
+  return counts;
 }
 
-async function deployBulkDepositor(clients: Clients, chain: ChainConfig): Promise<Address> {
-  const hash = await clients.wallet.deployContract({
+async function deployBulkDepositor(sender: ChainSender): Promise<Address> {
+  const data = encodeDeployData({
     abi: bulkDepositorAbi,
     bytecode: bulkDepositorBytecode,
-    args: [chain.contracts.vault],
+    args: [sender.chain.contracts.vault],
   });
-  const receipt = await clients.public.waitForTransactionReceipt({ hash });
-  if (receipt.status !== "success" || receipt.contractAddress == null)
-    throw new Error(`BulkDepositor deployment failed on chain ${chain.chainId}`);
+  const [receipt] = await sender.send([{ data }]);
+  if (receipt?.contractAddress == null)
+    throw new Error(`BulkDepositor deployment failed on chain ${sender.chain.chainId}`);
   return receipt.contractAddress;
 }
 
-/**
- * Adds a batch's receipt to the totals, checking that the vault emitted exactly what the batch
- * asked for: one `Deposited` per deposit; per request a `WithdrawalRequested` and a `PacketSent`,
- * plus the one `Deposited` funding them.
- */
-function count(
-  totals: {
-    vaultEvents: number;
-    deposits: number;
-    requests: number;
-    lastBlock: bigint;
-    gasPerDeposit: bigint;
-  },
-  batch: Batch,
-  receipt: TransactionReceipt,
-  vault: Address,
-): void {
-  const logs = receipt.logs.filter((log) => log.address.toLowerCase() === vault.toLowerCase()).length;
-  const expected = batch.functionName === "depositMany" ? batch.events : 2 * batch.events + 1;
-  if (logs !== expected)
-    throw new Error(
-      `${batch.functionName} in ${receipt.transactionHash} emitted ${logs} vault events, expected ${expected}`,
-    );
-  totals.vaultEvents += logs;
-  if (batch.functionName === "depositMany") {
-    totals.deposits += batch.events;
-    if (totals.gasPerDeposit === 0n) totals.gasPerDeposit = receipt.gasUsed / BigInt(batch.events);
-  } else totals.requests += batch.events;
-  if (receipt.blockNumber > totals.lastBlock) totals.lastBlock = receipt.blockNumber;
-}
-
-function encodeBatch(batch: Batch): Hex {
-  return batch.functionName === "depositMany"
-    ? encodeFunctionData({ abi: bulkDepositorAbi, functionName: "depositMany", args: batch.args })
-    : encodeFunctionData({ abi: bulkDepositorAbi, functionName: "requestMany", args: batch.args });
-}
-
-/** Splits a chain's plan into `depositMany` / `requestMany` calls. */
-function planBatches(plan: ChainPlan, parameters: GenerateEventsParameters): Batch[] {
-  const tokens = Object.values(plan.chain.tokens).filter((token) => token.kind !== "erc4626");
-  if (tokens.length === 0) throw new Error(`chain ${plan.chain.chainId} has no plain ERC-20 collateral`);
-  const batches: Batch[] = [];
-  let index = 0;
-  for (let done = 0; done < plan.deposits; done += parameters.depositsPerTx) {
-    const count = Math.min(parameters.depositsPerTx, plan.deposits - done);
-    const token = tokens[index % tokens.length]!;
-    const oneToken = 10n ** BigInt(token.decimals);
-    const start = BigInt(plan.firstAccount + done);
-    batches.push({
-      functionName: "depositMany",
-      args: [token.address, parameters.salt, start, BigInt(count), oneToken],
-      events: count,
+/** The TypeScript derivation of the traders must match the contract's. */
+async function checkTraderAt(sender: ChainSender, bulk: Address, salt: Hex, last: number): Promise<void> {
+  for (const index of [0, last]) {
+    const onChain = await sender.client.readContract({
+      address: bulk,
+      abi: bulkDepositorAbi,
+      functionName: "traderAt",
+      args: [salt, BigInt(index)],
     });
-    index += 1;
+    if (onChain !== traderAt(bulk, salt, index))
+      throw new Error(
+        `traderAt(${index}): the contract says ${onChain}, bench/indexer/traderAt.ts ${traderAt(bulk, salt, index)}`,
+      );
   }
-  const stable = tokens.find((token) => token.kind === "stable") ?? tokens[0]!;
-  for (let done = 0; done < plan.withdrawalRequests; done += parameters.requestsPerTx) {
-    const count = Math.min(parameters.requestsPerTx, plan.withdrawalRequests - done);
-    batches.push({
-      functionName: "requestMany",
-      args: [stable.address, BigInt(count), 10n ** BigInt(stable.decimals)],
-      events: count,
-    });
-  }
-  return batches;
 }
 
-function min(a: bigint, b: bigint): bigint {
-  return a < b ? a : b;
-}
-
-/**
- * Waits for a receipt; if none comes within {@link NUDGE_AFTER_MS}, mines a block (anvil's
- * automine was seen, rarely, to leave a transaction pending when many arrive at once) and waits again.
- */
-async function waitForReceipt(clients: Clients, hash: Hex): Promise<TransactionReceipt> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const receipt = await clients.public.waitForTransactionReceipt({
-        hash,
-        pollingInterval: 20,
-        timeout: NUDGE_AFTER_MS,
-      });
-      if (receipt.status !== "success") throw new Error(`generating transaction ${hash} reverted`);
-      return receipt;
-    } catch (error) {
-      if (!(error instanceof WaitForTransactionReceiptTimeoutError) || attempt >= MAX_NUDGES) throw error;
-      await clients.test.mine({ blocks: 1 });
-    }
-  }
+function elapsed(started: number): string {
+  return `${((performance.now() - started) / 1000).toFixed(1)} s`;
 }

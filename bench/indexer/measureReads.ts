@@ -1,22 +1,47 @@
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { EndpointLatency, LoadJob, LoadResult } from "./loadTypes.js";
 
 const WORKER = fileURLToPath(new URL("./loadWorker.ts", import.meta.url));
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 
+/** An endpoint: `{account}`, `{chainId}` and `{token}` in `path` and `body` are filled from a sample. */
+export type Endpoint = {
+  name: string;
+  /** Path and query, e.g. `/accounts/{account}/margin`. */
+  path: string;
+  /** JSON body: present = POST, absent = GET. */
+  body?: string;
+  /** The answer must name the sample's account. */
+  perAccount: boolean;
+};
+
+/** An account to read and its first row (for the primary-key read). */
+export type ReadSample = { account: string; chainId: number; token: string };
+
+/** Requests of one endpoint at one concurrency, after unmeasured warm-up requests. */
+export type Load = {
+  endpoint: Endpoint;
+  concurrency: number;
+  warmup: number;
+  requests: number;
+  maxMs?: number;
+};
+
+/** What `loadWorker` is asked (sent over IPC, so plain data). */
+export type ReadJob = { baseUrl: string; samples: ReadSample[]; loads: Load[] };
+
+/** The worker's one answer: per load, its latencies in ms (client side, `fetch` → body read). */
+export type WorkerAnswer = { ok: true; latencies: number[][] } | { ok: false; error: string };
+
 /**
- * Measures read latency from a second Node process: forks `loadWorker.ts` (through tsx), hands
- * it the job over IPC and waits for its per-endpoint summaries. The worker runs alone on its
- * event loop, so the timings are not skewed by this process.
+ * Runs the loads from a second Node process (`loadWorker.ts`, through tsx), one after the other,
+ * cycling through the samples.
  *
- * @param job endpoints, accounts, concurrency and request counts
- * @returns one latency summary per endpoint, in the job's order
- * @throws when the worker fails (a non-200 answer, an answer without the account, a crash)
- * @example
- * const [rest] = await measureReads({ baseUrl, endpoints: [{ name: "REST", path: "/accounts/{account}/margin" }], … });
+ * @param job server, samples and loads
+ * @returns per load, its latencies in ms
+ * @throws when the worker fails (a non-200 answer, a GraphQL error, an answer without the account)
  */
-export function measureReads(job: LoadJob): Promise<EndpointLatency[]> {
+export function measureReads(job: ReadJob): Promise<number[][]> {
   return new Promise((resolve, reject) => {
     const child = fork(WORKER, [], {
       cwd: REPO,
@@ -26,9 +51,9 @@ export function measureReads(job: LoadJob): Promise<EndpointLatency[]> {
     let answered = false;
     child.once("message", (message: unknown) => {
       answered = true;
-      const result = message as LoadResult; // the worker sends exactly one LoadResult
-      if (result.ok) resolve(result.results);
-      else reject(new Error(`load worker: ${result.error}`));
+      const answer = message as WorkerAnswer; // the worker sends exactly one WorkerAnswer
+      if (answer.ok) resolve(answer.latencies);
+      else reject(new Error(`load worker: ${answer.error}`));
     });
     child.once("error", reject);
     child.once("exit", (code, signal) => {
