@@ -15,8 +15,6 @@ export type CreateDatabaseParameters = {
 export type CreateDatabaseReturnType = {
   /** `adminUrl` pointed at the new database. */
   url: string;
-  /** Runs one SQL statement and returns the first column of the first row (`psql -tA`). */
-  queryValue: (sql: string) => Promise<string>;
   /** Drops the database, closing its connections. */
   drop: () => Promise<void>;
 };
@@ -28,7 +26,7 @@ export type CreateDatabaseReturnType = {
  * logs to the indexer and let the second run skip the RPC work the first one did.
  *
  * @param parameters admin URL and name
- * @returns the new database's URL, a query helper and `drop`
+ * @returns the new database's URL and `drop`
  * @throws when `psql` is missing or the database cannot be created
  * @example
  * const db = await createDatabase({ adminUrl, name: `bench_${process.pid}_real` });
@@ -49,7 +47,6 @@ export async function createDatabase(
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    queryValue: async (sql) => (await psql(url.toString(), sql)).trim(),
     drop: async () => {
       await psql(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },

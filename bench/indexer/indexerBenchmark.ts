@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestClient, http, keccak256, toHex } from "viem";
 import { startDevnet } from "../../scripts/devnet/startDevnet.js";
@@ -60,6 +60,7 @@ export const indexerBenchmark: Benchmark = {
         runs: [],
         reads: undefined,
         ticks: [],
+        ticksLoadAverage: Number.NaN,
         atRiskCount: undefined,
         notes: [],
       };
@@ -114,6 +115,7 @@ export const indexerBenchmark: Benchmark = {
           rounds: SETTINGS.tickRounds,
           progress,
         });
+        input.ticksLoadAverage = loadavg()[0] ?? Number.NaN;
       }
       return renderIndexerSection(input);
     } finally {

@@ -20,6 +20,8 @@ export type VaultOp = {
 export type WorkloadPlan = {
   /** Per vault chain (index into the vault chains), its calls in sending order. */
   chains: VaultOp[][];
+  /** Accounts per kind of call (`new account`, `new row`, `top-up`, `withdrawal`). */
+  accountsPerLabel: Record<string, number>;
   /** Traders `0` … `positions − 1` are credited on the hub and open a perp position. */
   positions: number;
   /** Holders of each collateral symbol once everything is mined. */
@@ -30,7 +32,7 @@ export type WorkloadPlan = {
 
 /** Parameters of {@link planWorkload}. */
 export type PlanWorkloadParameters = {
-  /** Distinct accounts (a multiple of {@link RANGE}); each deposits the stable token on its home chain. */
+  /** Distinct accounts (a multiple of 500); each deposits the stable token on its home chain. */
   accounts: number;
   /** Vault chains (at least 1). */
   chains: number;
@@ -86,8 +88,12 @@ export function planWorkload(parameters: PlanWorkloadParameters): WorkloadPlan {
       later[chain]!.push(...ops(op, end - start, parameters.withdrawalsPerTx));
     }
   }
+  const chainOps = first.map((ops, chain) => interleave(ops, later[chain]!));
+  const accountsPerLabel: Record<string, number> = {};
+  for (const op of chainOps.flat()) accountsPerLabel[op.label] = (accountsPerLabel[op.label] ?? 0) + op.count;
   return {
-    chains: first.map((ops, chain) => interleave(ops, later[chain]!)),
+    chains: chainOps,
+    accountsPerLabel,
     positions: accounts / 50,
     holders: { [symbols.stable]: accounts, [symbols.second]: second, [symbols.third]: third },
     rowsOf: (account) => [

@@ -18,6 +18,8 @@ export type RenderIndexerSectionParameters = {
   reads: ReadsReport | undefined;
   atRiskCount: number | undefined;
   ticks: Tick[];
+  /** The machine's 1-minute load average after the ticks. */
+  ticksLoadAverage: number;
   notes: string[];
 };
 
@@ -73,7 +75,7 @@ function backfill({ runs, settings }: RenderIndexerSectionParameters): string {
             .map(([table, n]) => `${int(n)} \`${table}\``)
             .join(", ");
     const rate = int(run.events / (run.backfillMs / 1000));
-    return `| ${name} | ${run.database} | ${run.attempt} | ${int(run.events)} | ${sec(run.backfillMs)}${run.finished ? "" : " (stopped)"} | ${rate} | ${check} |`;
+    return `| ${name} | ${run.database} | ${run.attempt} | ${int(run.events)} | ${sec(run.backfillMs)}${run.finished ? "" : " (stopped)"} | ${rate} | ${run.loadAverage.toFixed(1)} | ${check} |`;
   });
   const lines = (["postgres", "pglite"] as const).map((database) => {
     const real = best(runs, "real", database);
@@ -89,8 +91,8 @@ function backfill({ runs, settings }: RenderIndexerSectionParameters): string {
     'The bare project (`bench/ponder-bare`) follows the same contracts on the same chains and handles the same events, each by inserting the raw log. *backfill* is Ponder\'s "Completed backfill indexing across all chains" duration; a run still going after ' +
       `${settings.budgetSeconds} s is stopped.`,
     "",
-    "| indexer | database | run | events | backfill | events/s | rows / check |",
-    "|---|---|---|---|---|---|---|",
+    "| indexer | database | run | events | backfill | events/s | load avg | rows / check |",
+    "|---|---|---|---|---|---|---|---|",
     ...rows,
     "",
     ...lines,
@@ -120,7 +122,7 @@ function reads({ reads: report, atRiskCount, settings }: RenderIndexerSectionPar
     for (const [name, s] of [
       ["Ponder's primary-key read (GraphQL `collateralBalance`)", level.pk],
       ["REST `GET /accounts/:address/margin`", level.rest],
-      ["GraphQL `accountMargins`", level.graphql],
+      ["GraphQL margin views (`accountMargins`, `collateralLines`, `requirementLines`)", level.graphql],
     ] as const) {
       const r50 = s.p50 / level.pk.p50;
       const r99 = s.p99 / level.pk.p99;
@@ -143,7 +145,7 @@ function reads({ reads: report, atRiskCount, settings }: RenderIndexerSectionPar
   return [
     `### Reads at ${int(settings.accounts)} accounts (Postgres)`,
     "",
-    `The real indexer of the second Postgres run, idle. A second Node process reads with the standard \`fetch\` over keep-alive connections, each request for one of 5,000 generated accounts drawn at random; per number in flight, ${int(report.requests)} requests per read in the order primary key, REST, GraphQL, GraphQL, REST, primary key (half each time, pooled), after a warm-up. Latency in ms, client side; the machine's 2 cores serve the client, the indexer and Postgres.`,
+    `The real indexer of the second Postgres run, idle. A second Node process reads with the standard \`fetch\` over keep-alive connections, each request for one of ${int(report.samples)} generated accounts drawn at random; per number in flight, ${int(report.requests)} requests per read in the order primary key, REST, GraphQL, GraphQL, REST, primary key (half each time, pooled), after a warm-up. Latency in ms, client side; the machine's 2 cores serve the client, the indexer and Postgres (load average ${report.loadAverage.toFixed(1)} after the reads).`,
     "",
     "| in flight | read | p50 | p99 | p50 ÷ primary key | p99 ÷ primary key |",
     "|---|---|---|---|---|---|",
@@ -154,7 +156,7 @@ function reads({ reads: report, atRiskCount, settings }: RenderIndexerSectionPar
   ].join("\n");
 }
 
-function ticks({ ticks: all }: RenderIndexerSectionParameters): string {
+function ticks({ ticks: all, ticksLoadAverage }: RenderIndexerSectionParameters): string {
   if (all.length === 0) return "";
   const byHolders = [...new Set(all.map((t) => t.holders))].sort((a, b) => a - b);
   const rows = byHolders.map((holders) => {
@@ -170,7 +172,8 @@ function ticks({ ticks: all }: RenderIndexerSectionParameters): string {
   return [
     "### Price tick by holders",
     "",
-    "The same live indexer; one `setAnswer` at a time on the feed of a collateral with the given holders (the feeds in turn, 200–500 ms apart), timed from sending it (anvil mines it at once) to Ponder's \"Indexed block\" log line for its block, written once the block is committed (`/status` reports it then). That includes Ponder's polling of the chain (every 100 ms on the devnet). *Ponder's duration* is the one that line reports for the block (events, handlers, commit).",
+    "The same live indexer; one `setAnswer` at a time on the feed of a collateral with the given holders (the feeds in turn, 200–500 ms apart), timed from sending it (anvil mines it at once) to Ponder's \"Indexed block\" log line for its block, written once the block is committed (`/status` reports it then). That includes Ponder's polling of the chain (every 100 ms on the devnet). *Ponder's duration* is the one that line reports for the block (events, handlers, commit). " +
+      `Load average ${ticksLoadAverage.toFixed(1)} after the ticks.`,
     "",
     "| holders | collateral | ticks | sent → indexed, median | p90 | Ponder's duration, median |",
     "|---|---|---|---|---|---|",

@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDatabase } from "./createDatabase.js";
-import { parseMetrics } from "./parseMetrics.js";
 import { prepareBareRoot } from "./prepareBareRoot.js";
 import { type StartPonderReturnType, startPonder } from "./startPonder.js";
 
@@ -37,6 +36,8 @@ export type BackfillRun = {
   events: number;
   /** Ponder's backfill duration (finished) or the time since the backfill started (budget hit), ms. */
   backfillMs: number;
+  /** The machine's 1-minute load average when the run reached `/ready` (other work slows a run). */
+  loadAverage: number;
   ponder: StartPonderReturnType;
   /** Stops the indexer and removes its database or directory. */
   stop: () => Promise<void>;
@@ -85,7 +86,7 @@ export async function runBackfill(parameters: RunBackfillParameters): Promise<Ba
     await ponder.stop();
     await remove();
   };
-  const events = async () => parseMetrics(await ponder.metrics()).sum("ponder_indexing_completed_events");
+  const events = () => indexedEvents(ponder.url);
   const ticker = setInterval(() => {
     void events()
       .then((n) => {
@@ -105,6 +106,7 @@ export async function runBackfill(parameters: RunBackfillParameters): Promise<Ba
       finished: backfillMs !== undefined,
       events: await events(),
       backfillMs: backfillMs ?? ponder.backfillElapsedMs(),
+      loadAverage: loadavg()[0] ?? Number.NaN,
       ponder,
       stop,
     };
@@ -114,6 +116,15 @@ export async function runBackfill(parameters: RunBackfillParameters): Promise<Ba
   } finally {
     clearInterval(ticker);
   }
+}
+
+/** Events Ponder has indexed so far: the sum of its `ponder_indexing_completed_events` samples (`/metrics`). */
+async function indexedEvents(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let sum = 0;
+  for (const [, value] of text.matchAll(/^ponder_indexing_completed_events(?:\{[^}]*\})? (\S+)$/gm))
+    sum += Number(value);
+  return sum;
 }
 
 function sleep(ms: number): Promise<void> {

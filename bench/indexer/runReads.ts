@@ -1,3 +1,5 @@
+import { loadavg } from "node:os";
+import { MARGIN_QUERY } from "../../test/kit/indexerApi.js";
 import { type Endpoint, type Load, measureReads, type ReadSample } from "./measureReads.js";
 import { type SummarizeLatenciesReturnType, summarizeLatencies } from "./summarizeLatencies.js";
 
@@ -18,13 +20,11 @@ export const REST_MARGIN: Endpoint = {
   perAccount: true,
 };
 
-/** The margin read over GraphQL: the account's margin view row and its lines. */
+/** The margin read over GraphQL: the account's rows of the three margin views (REST's answer but the open withdrawals). */
 export const GRAPHQL_MARGIN: Endpoint = {
-  name: "GraphQL `accountMargins` + lines",
+  name: "GraphQL `accountMargins`, `collateralLines`, `requirementLines`",
   path: "/graphql",
-  body: graphql(`query($account: String!) {
-    accountMargins(where: { account: $account }) { items { account collateralUsd adjustedUsd liquidationUsd initialUsd maintenanceUsd healthFactor healthy liquidatable } }
-  }`),
+  body: graphql(MARGIN_QUERY),
   perAccount: true,
 };
 
@@ -51,6 +51,10 @@ export type ReadsReport = {
   /** Its latencies, or why it could not be measured. */
   atRisk: Summary | string;
   requests: number;
+  /** Accounts the requests cycle through. */
+  samples: number;
+  /** The machine's 1-minute load average after the reads. */
+  loadAverage: number;
 };
 type Summary = SummarizeLatenciesReturnType;
 
@@ -105,6 +109,8 @@ export async function runReads(parameters: RunReadsParameters): Promise<ReadsRep
     })),
     atRisk,
     requests,
+    samples: parameters.samples.length,
+    loadAverage: loadavg()[0] ?? Number.NaN,
   };
 }
 

@@ -46,8 +46,6 @@ export type StartPonderReturnType = {
   backfillElapsedMs: () => number;
   /** Calls `listener` with every log line from now on, and its arrival (`performance.now()`); returns the unsubscribe. */
   onLog: (listener: (log: PonderLog, at: number) => void) => () => void;
-  /** The Prometheus text of `/metrics`. */
-  metrics: () => Promise<string>;
   /** SIGTERM to the process group, SIGKILL after 10 s; resolves once it has exited. */
   stop: () => Promise<void>;
 };
@@ -130,7 +128,6 @@ export function startPonder(parameters: StartPonderParameters): StartPonderRetur
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    metrics: async () => (await fetch(`${url}/metrics`)).text(),
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       signalGroup(child, "SIGTERM");

@@ -12,7 +12,7 @@ import {
 /*
  * The bare baseline of the indexer benchmark (`bench/indexer`): the real indexer's contracts,
  * chains, start blocks and database (`ponder.config.ts` at the repository root), with handlers
- * that only insert the raw log. The real indexer's Finality block source starts at the head, so a
+ * that only insert the raw log. The real indexer's ChainHead block source starts at the head, so a
  * backfill never runs it; it is left out.
  */
 const { config } = indexerConfig();
