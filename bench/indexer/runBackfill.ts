@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { createDatabase } from "./createDatabase.js";
+import { createDatabase } from "../../test/kit/createDatabase.js";
 import { prepareBareRoot } from "./prepareBareRoot.js";
 import { type StartPonderReturnType, startPonder } from "./startPonder.js";
 

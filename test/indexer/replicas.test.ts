@@ -6,6 +6,7 @@ import type { MarginAnswer } from "../../indexer/lib/api/marginAnswer.js";
 import { type StartIndexerReturnType, startIndexer } from "../../scripts/devnet/startIndexer.js";
 import { mockPriceFeedAbi, perpMarketAbi } from "../../shared/abis/generated.js";
 import { tokenAddress } from "../kit/chainClients.js";
+import { type CreateDatabaseReturnType, createDatabase } from "../kit/createDatabase.js";
 import { creditHub } from "../kit/creditHub.js";
 import { depositCollateral } from "../kit/depositCollateral.js";
 import { getJson, graphqlQuery } from "../kit/indexerApi.js";
@@ -14,9 +15,11 @@ import { readAccountRows } from "../kit/readAccountRows.js";
 import { type IndexedDevnet, startIndexedDevnet } from "../kit/startIndexedDevnet.js";
 import { writeAndWait } from "../kit/writeAndWait.js";
 
-// Ports of this file only: 32545–32547. Postgres: trust auth on 127.0.0.1:5432, database `test`.
+// Ports of this file only: 32545–32547. Postgres: trust auth on 127.0.0.1:5432 (`$TEST_DATABASE_URL`), where the file creates its own database.
 const BASE_PORT = 32_545;
-const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
+const ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
+/** This file's own database (see `createDatabase`: Ponder's log store is keyed by chain id, which devnets reuse). */
+let database: CreateDatabaseReturnType;
 const SCHEMA = `cm_rep_${process.pid}_${Date.now() % 100_000}`;
 const VIEWS = `${SCHEMA}_views`;
 const WAD = 10n ** 18n;
@@ -27,9 +30,10 @@ let failed = false;
 
 // One writer (`ponder start --views-schema`) and two `ponder serve` replicas of its views schema.
 beforeAll(async () => {
+  database = await createDatabase({ adminUrl: ADMIN_URL, name: `cm_rep_${process.pid}` });
   net = await startIndexedDevnet({
     basePort: BASE_PORT,
-    postgresUrl: POSTGRES_URL,
+    postgresUrl: database.url,
     schema: SCHEMA,
     viewsSchema: VIEWS,
   });
@@ -38,7 +42,7 @@ beforeAll(async () => {
       startIndexer({
         command: "serve",
         configPath: net.devnet.manifestPath,
-        database: { kind: "postgres", url: POSTGRES_URL },
+        database: { kind: "postgres", url: database.url },
         schema: VIEWS,
       }),
     ),
@@ -59,10 +63,11 @@ afterAll(async () => {
   }
   await Promise.all(replicas.map((replica) => replica.stop()));
   await net?.stop();
+  await database?.drop();
 });
 
 const psql = async (query: string) => {
-  const { stdout } = await promisify(execFile)("psql", [POSTGRES_URL, "-At", "-c", query]);
+  const { stdout } = await promisify(execFile)("psql", [database.url, "-At", "-c", query]);
   return stdout.trim().split("\n").filter(Boolean);
 };
 

@@ -9,6 +9,8 @@ export type CreateDatabaseParameters = {
   adminUrl: string;
   /** The new database's name (letters, digits and `_`). */
   name: string;
+  /** Write out the server's dirty pages first, so that a benchmark's run does not pay for the last one's (needs a superuser or pg_checkpoint). */
+  checkpoint?: boolean;
 };
 
 /** A fresh Postgres database. */
@@ -20,12 +22,12 @@ export type CreateDatabaseReturnType = {
 };
 
 /**
- * Creates an empty Postgres database (through `psql`, which the benchmark machines have). Each
- * indexer run gets its own: Ponder caches RPC results in the database's `ponder_sync` schema
- * keyed by chain id, and the devnet reuses chain ids, so a shared database would both feed stale
- * logs to the indexer and let the second run skip the RPC work the first one did.
+ * Creates an empty Postgres database (through `psql`). Each devnet indexer run (a test file, a
+ * benchmark run) gets its own: Ponder keeps the logs it fetched in the database's `ponder_sync`
+ * schema keyed by chain id and block, the devnet reuses chain ids, and a stored log wins over a
+ * fetched one, so a shared database feeds another devnet's history to a backfill.
  *
- * @param parameters admin URL and name
+ * @param parameters admin URL, name, whether to checkpoint
  * @returns the new database's URL and `drop`
  * @throws when `psql` is missing or the database cannot be created
  * @example
@@ -35,14 +37,12 @@ export type CreateDatabaseReturnType = {
 export async function createDatabase(
   parameters: CreateDatabaseParameters,
 ): Promise<CreateDatabaseReturnType> {
-  const { adminUrl, name } = parameters;
+  const { adminUrl, name, checkpoint = false } = parameters;
   if (!/^[a-z_][a-z0-9_]*$/.test(name))
     throw new Error(`database name ${JSON.stringify(name)} is not a plain identifier`);
   await psql(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await psql(adminUrl, `CREATE DATABASE ${name}`);
-  // Each run starts without the dirty pages of the one before it: a checkpoint writing them out
-  // would otherwise fall inside this run. Needs a superuser or pg_checkpoint.
-  await psql(adminUrl, "CHECKPOINT");
+  if (checkpoint) await psql(adminUrl, "CHECKPOINT");
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
