@@ -10,13 +10,7 @@ import {
   relations,
   text,
 } from "ponder";
-import {
-  accountMarginSql,
-  collateralLineSql,
-  collateralPriceSql,
-  marketPriceSql,
-  requirementLineSql,
-} from "./lib/marginSql.js";
+import { accountMarginSql, collateralLineSql, requirementLineSql } from "./lib/marginSql.js";
 
 /*
  * The crossmargin indexer's tables. Addresses, hashes and packets are lowercase hex; token
@@ -92,6 +86,8 @@ export const collateral = onchainTable(
     liquidationThresholdBps: t.integer().notNull(),
     liquidationBonusBps: t.integer().notNull(),
     capPerAccount: t.bigint().notNull(),
+    /** The feed's newest answer (0 before any), copied from `price` on every tick: margins read it. */
+    answer: t.bigint().notNull(),
     /** Block and log index of the first configuration: the hub's registration order. */
     registeredBlock: t.bigint().notNull(),
     registeredLogIndex: t.integer().notNull(),
@@ -115,6 +111,9 @@ export const price = onchainTable("price", (t) => ({
   timestamp: t.bigint().notNull(),
   /** "event" (AnswerUpdated) or "read" (latestRoundData when a collateral or market was configured). */
   source: t.text().notNull(),
+  /** The `collateral` rows and `perp_market` addresses on this feed: each new answer is copied onto them. */
+  collaterals: t.json().$type<{ chainId: number; token: `0x${string}` }[]>().notNull(),
+  markets: t.json().$type<`0x${string}`[]>().notNull(),
 }));
 
 /** A perp market (an `IMarginConsumer`), read from the contract when first seen. */
@@ -125,6 +124,8 @@ export const perpMarket = onchainTable("perp_market", (t) => ({
   feedDecimals: t.integer().notNull(),
   initialMarginBps: t.integer().notNull(),
   maintenanceMarginBps: t.integer().notNull(),
+  /** The feed's newest answer (0 before any), copied from `price` on every tick: margins read it. */
+  answer: t.bigint().notNull(),
 }));
 
 /** An account's position and debt in one perp market. */
@@ -336,34 +337,7 @@ export const withdrawalRelations = relations(withdrawal, ({ one }) => ({
  * Margin, priced at read time from the rows above and the newest indexed prices (SQL in
  * lib/marginSql.ts). USD amounts have 18 decimals; a figure beyond uint256 reads as null.
  */
-const marginTables = { collateralBalance, hubCredit, collateral, price, position, perpMarket };
-
-/** Per configured collateral: its configuration, newest answer and USD conversion factors. */
-export const collateralPrice = onchainView("collateral_price", {
-  chainId: integer("chain_id").notNull(),
-  token: hex("token").notNull(),
-  symbol: text("symbol"),
-  feed: hex("feed").notNull(),
-  tokenDecimals: integer("token_decimals").notNull(),
-  feedDecimals: integer("feed_decimals").notNull(),
-  haircutBps: integer("haircut_bps").notNull(),
-  liquidationThresholdBps: integer("liquidation_threshold_bps").notNull(),
-  capPerAccount: bigint("cap_per_account").notNull(),
-  /** The feed's newest answer (0 when unknown). */
-  answer: bigint("answer").notNull(),
-  /** USD (18 decimals) of an amount = amount · priceFactor / priceDivisor (0 without a positive answer). */
-  priceFactor: bigint("price_factor").notNull(),
-  priceDivisor: bigint("price_divisor").notNull(),
-}).as(collateralPriceSql(marginTables));
-
-/** Per perp market: its margin parameters and price (WAD; null without a positive answer). */
-export const marketPrice = onchainView("market_price", {
-  address: hex("address").notNull(),
-  symbol: text("symbol").notNull(),
-  initialMarginBps: integer("initial_margin_bps").notNull(),
-  maintenanceMarginBps: integer("maintenance_margin_bps").notNull(),
-  priceWad: bigint("price_wad"),
-}).as(marketPriceSql(marginTables));
+const marginTables = { collateralBalance, hubCredit, collateral, position, perpMarket };
 
 /** Per account and (chain, token) with a vault balance or a hub credit: both, and their value. */
 export const collateralLine = onchainView("collateral_line", {
@@ -395,7 +369,7 @@ export const collateralLine = onchainView("collateral_line", {
   creditedLiquidationUsd: bigint("credited_liquidation_usd"),
   /** `max(0, valueUsd − creditedValueUsd)`. */
   uncreditedUsd: bigint("uncredited_usd"),
-}).as(collateralLineSql(marginTables, collateralPrice));
+}).as(collateralLineSql(marginTables));
 
 /** Per account and perp market with a position or debt: the requirement at the newest price. */
 export const requirementLine = onchainView("requirement_line", {
@@ -409,7 +383,7 @@ export const requirementLine = onchainView("requirement_line", {
   priceWad: bigint("price_wad").notNull(),
   initialUsd: bigint("initial_usd").notNull(),
   maintenanceUsd: bigint("maintenance_usd").notNull(),
-}).as(requirementLineSql(marginTables, marketPrice));
+}).as(requirementLineSql(marginTables));
 
 /**
  * Per account: `MarginHub.accountMargin` over the vault balances (`collateralUsd`…`healthFactor`,
@@ -438,4 +412,4 @@ export const accountMargin = onchainView("account_margin", {
   chainCount: integer("chain_count").notNull(),
   /** False where the hub's math would revert (a figure beyond uint256, a pnl beyond int256); the figures are then null. */
   computable: boolean("computable").notNull(),
-}).as(accountMarginSql(marginTables, collateralPrice, requirementLine));
+}).as(accountMarginSql(marginTables, requirementLine));

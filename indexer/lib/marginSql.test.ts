@@ -170,21 +170,15 @@ const TABLES = `
   CREATE TABLE collateral (chain_id integer NOT NULL, token text NOT NULL, symbol text DEFAULT 'SYM',
     feed text NOT NULL, feed_decimals integer NOT NULL, token_decimals integer NOT NULL,
     haircut_bps integer NOT NULL, liquidation_threshold_bps integer NOT NULL,
-    cap_per_account numeric(78,0) NOT NULL, PRIMARY KEY (chain_id, token));
-  CREATE TABLE price (feed text PRIMARY KEY, answer numeric(78,0) NOT NULL);
+    cap_per_account numeric(78,0) NOT NULL, answer numeric(78,0) NOT NULL, PRIMARY KEY (chain_id, token));
   CREATE TABLE perp_market (address text PRIMARY KEY, symbol text NOT NULL DEFAULT 'PERP', feed text NOT NULL,
-    feed_decimals integer NOT NULL, initial_margin_bps integer NOT NULL, maintenance_margin_bps integer NOT NULL);
+    feed_decimals integer NOT NULL, initial_margin_bps integer NOT NULL, maintenance_margin_bps integer NOT NULL,
+    answer numeric(78,0) NOT NULL);
   CREATE TABLE position (market text NOT NULL, account text NOT NULL, size numeric(78,0) NOT NULL,
     entry_price_wad numeric(78,0) NOT NULL, debt_usd numeric(78,0) NOT NULL, PRIMARY KEY (account, market));`;
 
-/** The views' SQL as Ponder renders it, in declaration order (later views read earlier ones). */
-const VIEWS = [
-  schema.collateralPrice,
-  schema.marketPrice,
-  schema.collateralLine,
-  schema.requirementLine,
-  schema.accountMargin,
-].map((view) => {
+/** The views' SQL as Ponder renders it, in declaration order (a later view may read an earlier one). */
+const VIEWS = [schema.collateralLine, schema.requirementLine, schema.accountMargin].map((view) => {
   const config = getViewConfig(view);
   return { name: config.name, ...new PgDialect().sqlToQuery(config.query!) };
 });
@@ -215,10 +209,13 @@ function insert(table: string, rows: Row[]): string {
 
 /** Replaces the tables' rows by the world's and reads the three views. */
 async function load(w: World): Promise<{ lines: Row[]; requirements: Row[]; accounts: Row[] }> {
-  await db.exec(`TRUNCATE collateral_balance, hub_credit, collateral, price, perp_market, position;
+  // The indexer copies each feed's newest answer onto the rows that use it (0 before any).
+  const answered = <T extends { feed: string }>(rows: T[]) =>
+    rows.map((r) => ({ ...r, answer: answerOf(w, r.feed) ?? 0n }));
+  await db.exec(`TRUNCATE collateral_balance, hub_credit, collateral, perp_market, position;
     ${insert("collateral_balance", w.balances)} ${insert("hub_credit", w.credits)}
-    ${insert("collateral", w.collaterals)} ${insert("price", w.prices)}
-    ${insert("perp_market", w.markets)} ${insert("position", w.positions)}`);
+    ${insert("collateral", answered(w.collaterals))} ${insert("perp_market", answered(w.markets))}
+    ${insert("position", w.positions)}`);
   const read = async (view: string) => (await db.query<Row>(`SELECT * FROM ${view}`)).rows;
   return {
     lines: await read("collateral_line ORDER BY account, chain_id, token"),

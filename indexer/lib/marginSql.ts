@@ -5,22 +5,21 @@ type SQL = ReturnType<typeof sql>;
 /*
  * The margin of every account, priced at read time: the SQL of the margin views in
  * ponder.schema.ts. It is the indexer's one definition of margin: REST, GraphQL and SQL over HTTP
- * all read these views, so they agree by construction; a price tick writes one `price` row and
- * nothing per holder.
+ * all read these views, so they agree by construction. A price tick copies the feed's answer onto
+ * the `collateral` and `perp_market` rows that use the feed (a handful) and nothing per holder.
  *
  * The arithmetic is the hub's (`shared/margin`, `MarginHub.accountMargin`), in exact numeric:
  * `div` is Solidity's truncating integer division and every product is exact. A figure beyond
  * uint256 (where the hub's math reverts) reads as NULL and the account as not `computable`.
- * Prices are joined per collateral and per market from small grouped views, which Postgres
- * evaluates once per collateral rather than once per holder.
+ * The views read tables only (no view over an aggregate), which keeps Postgres's planning of a
+ * one-account read short: GraphQL's queries are planned on every request.
  */
 
-/** The tables and views the margin views read (passed in: the schema module imports this one). */
+/** The tables the margin views read (passed in: the schema module imports this one). */
 export type MarginSources = {
   collateralBalance: unknown;
   hubCredit: unknown;
   collateral: unknown;
-  price: unknown;
   position: unknown;
   perpMarket: unknown;
 };
@@ -45,53 +44,31 @@ function bps(x: string, points: string): string {
   return `div((${x}) * (${points}), 10000)`;
 }
 
-/** `countedValue`: the amount capped per account, times the price, scaled to 18 decimals. */
-function value(amount: string): string {
-  return `div(CASE WHEN f.cap_per_account <> 0 AND ${amount} > f.cap_per_account THEN f.cap_per_account ELSE ${amount} END * f.price_factor, f.price_divisor)`;
-}
-
-/** `liquidation · 10^18 / maintenance`, 2^256 − 1 without a maintenance requirement (`healthFactor`); unbounded. */
-function healthFactor(liquidation: string): string {
-  return `coalesce(div(${liquidation} * ${WAD}, nullif(s.maintenance, 0)), ${MAX_UINT256})`;
-}
-
 /**
- * Per configured collateral: its configuration, newest answer, and the factors that turn an
- * amount into USD with 18 decimals (`value`): `amount · price_factor / price_divisor`, with
- * `price_factor` 0 when the answer is missing or not positive.
+ * Lateral `f` over collateral row `c`: an amount's USD with 18 decimals is
+ * `amount · price_factor / price_divisor`, `price_factor` 0 without a positive answer.
  */
-export function collateralPriceSql(t: MarginSources): SQL {
-  const decimals = "(c.token_decimals + c.feed_decimals)";
-  return sql`SELECT c.chain_id, c.token, c.symbol, c.feed, c.token_decimals, c.feed_decimals, c.haircut_bps,
-      c.liquidation_threshold_bps, c.cap_per_account, coalesce(max(p.answer), 0)::numeric(78,0) AS answer,
-      CASE WHEN coalesce(max(p.answer), 0) <= 0 THEN 0
-        WHEN ${sql.raw(decimals)} >= 18 THEN max(p.answer)
-        ELSE max(p.answer) * ${sql.raw(pow10(`18 - ${decimals}`))} END::numeric AS price_factor,
-      CASE WHEN ${sql.raw(decimals)} >= 18 THEN ${sql.raw(pow10(`${decimals} - 18`))} ELSE 1 END::numeric AS price_divisor
-    FROM ${t.collateral} c LEFT JOIN ${t.price} p ON p.feed = c.feed
-    GROUP BY c.chain_id, c.token`;
-}
+const COLLATERAL_FACTORS = `CROSS JOIN LATERAL (SELECT CASE WHEN c.answer <= 0 THEN 0
+      WHEN c.token_decimals + c.feed_decimals >= 18 THEN c.answer
+      ELSE c.answer * ${pow10("18 - c.token_decimals - c.feed_decimals")} END AS price_factor,
+    CASE WHEN c.token_decimals + c.feed_decimals >= 18 THEN ${pow10("c.token_decimals + c.feed_decimals - 18")}
+      ELSE 1 END AS price_divisor) f`;
 
-/** Per perp market: its parameters and the price requirements use (the feed's newest positive answer in WAD). */
-export function marketPriceSql(t: MarginSources): SQL {
-  return sql`SELECT m.address, m.symbol, m.initial_margin_bps, m.maintenance_margin_bps,
-      CASE WHEN coalesce(max(p.answer), 0) <= 0 THEN NULL
-        WHEN m.feed_decimals <= 18 THEN max(p.answer) * ${sql.raw(pow10("18 - m.feed_decimals"))}
-        ELSE div(max(p.answer), ${sql.raw(pow10("m.feed_decimals - 18"))}) END AS price_wad
-    FROM ${t.perpMarket} m LEFT JOIN ${t.price} p ON p.feed = m.feed
-    GROUP BY m.address`;
+/** `countedValue` of collateral row `c`: the amount capped per account, times the price, scaled to 18 decimals. */
+function value(amount: string): string {
+  return `div(CASE WHEN c.cap_per_account <> 0 AND ${amount} > c.cap_per_account THEN c.cap_per_account ELSE ${amount} END * f.price_factor, f.price_divisor)`;
 }
 
 /**
  * Per account and (chain, token) it has a vault balance or a hub credit on: both, the
  * collateral's configuration and price, and their values (an unconfigured token counts 0).
  */
-export function collateralLineSql(t: MarginSources, collateralPrice: unknown): SQL {
-  return sql`SELECT l.account, l.chain_id, l.token, (f.token IS NOT NULL) AS registered, f.symbol,
-      coalesce(f.token_decimals, 0) AS token_decimals, l.balance, l.pending, l.seq, l.credited, l.credited_seq,
-      greatest(l.balance - l.credited, 0)::numeric(78,0) AS uncredited, f.feed, coalesce(f.answer, 0) AS price,
-      coalesce(f.feed_decimals, 0) AS feed_decimals, coalesce(f.haircut_bps, 0) AS haircut_bps,
-      coalesce(f.liquidation_threshold_bps, 0) AS liquidation_threshold_bps,
+export function collateralLineSql(t: MarginSources): SQL {
+  return sql`SELECT l.account, l.chain_id, l.token, (c.token IS NOT NULL) AS registered, c.symbol,
+      coalesce(c.token_decimals, 0) AS token_decimals, l.balance, l.pending, l.seq, l.credited, l.credited_seq,
+      greatest(l.balance - l.credited, 0)::numeric(78,0) AS uncredited, c.feed, coalesce(c.answer, 0) AS price,
+      coalesce(c.feed_decimals, 0) AS feed_decimals, coalesce(c.haircut_bps, 0) AS haircut_bps,
+      coalesce(c.liquidation_threshold_bps, 0) AS liquidation_threshold_bps,
       ${sql.raw(u256("v.value_usd"))} AS value_usd,
       ${sql.raw(u256(bps("v.value_usd", "10000 - v.haircut")))} AS adjusted_usd,
       ${sql.raw(u256(bps("v.value_usd", "v.threshold")))} AS liquidation_usd,
@@ -107,10 +84,11 @@ export function collateralLineSql(t: MarginSources, collateralPrice: unknown): S
           FROM ${t.collateralBalance}
         UNION ALL SELECT account, chain_id, token, 0, 0, 0, balance, seq FROM ${t.hubCredit}) u
       GROUP BY u.account, u.chain_id, u.token) l
-    LEFT JOIN ${collateralPrice} f ON f.chain_id = l.chain_id AND f.token = l.token
+    LEFT JOIN ${t.collateral} c ON c.chain_id = l.chain_id AND c.token = l.token
+    ${sql.raw(COLLATERAL_FACTORS)}
     CROSS JOIN LATERAL (SELECT coalesce(${sql.raw(value("l.balance"))}, 0) AS value_usd,
         coalesce(${sql.raw(value("l.credited"))}, 0) AS credited_value_usd,
-        coalesce(f.haircut_bps, 0) AS haircut, coalesce(f.liquidation_threshold_bps, 0) AS threshold) v`;
+        coalesce(c.haircut_bps, 0) AS haircut, coalesce(c.liquidation_threshold_bps, 0) AS threshold) v`;
 }
 
 /**
@@ -118,57 +96,69 @@ export function collateralLineSql(t: MarginSources, collateralPrice: unknown): S
  * price (`perpRequirement`; the entry price without a positive answer; the debt alone without a
  * position or for a market never seen). Unbounded: `account_margin` checks its sums against uint256.
  */
-export function requirementLineSql(t: MarginSources, marketPrice: unknown): SQL {
+export function requirementLineSql(t: MarginSources): SQL {
   return sql`SELECT q.account, q.market, m.symbol, q.size, q.entry_price_wad, q.debt_usd,
       w.price_wad, ${sql.raw(requirement("initial_margin_bps"))} AS initial_usd,
       ${sql.raw(requirement("maintenance_margin_bps"))} AS maintenance_usd
     FROM ${t.position} q
-    LEFT JOIN ${marketPrice} m ON m.address = q.market
-    CROSS JOIN LATERAL (SELECT coalesce(m.price_wad, q.entry_price_wad) AS price_wad) w
+    LEFT JOIN ${t.perpMarket} m ON m.address = q.market
+    CROSS JOIN LATERAL (SELECT coalesce(CASE WHEN m.answer <= 0 THEN NULL
+        WHEN m.feed_decimals <= 18 THEN m.answer * ${sql.raw(pow10("18 - m.feed_decimals"))}
+        ELSE div(m.answer, ${sql.raw(pow10("m.feed_decimals - 18"))}) END, q.entry_price_wad) AS price_wad) w
     WHERE q.size <> 0 OR q.debt_usd <> 0`;
 }
 
 /**
- * Per account with any balance, credit, position or debt: `MarginHub.accountMargin` over the
- * vault balances (as if all were credited) and over the hub's credits, health, and the uncredited
- * value. Sums straight from the rows (not from `collateral_line`), which keeps a list of every
- * account to one pass over each table.
+ * Per account with a balance or credit of a configured collateral, a position or debt:
+ * `MarginHub.accountMargin` over the vault balances (as if all were credited) and over the hub's
+ * credits, health, and the uncredited value. Sums straight from the rows (not from
+ * `collateral_line`), one pass over each table for a list of every account; the health factors
+ * and the uint256 check are computed beside the sums, so that no expression is planned twice.
  */
-export function accountMarginSql(t: MarginSources, collateralPrice: unknown, requirementLine: unknown): SQL {
-  const sides = () =>
-    `v.v AS collateral, ${bps("v.v", "10000 - f.haircut_bps")} AS adjusted, ${bps("v.v", "f.liquidation_threshold_bps")} AS liquidation`;
-  return sql`SELECT s.account,
-      CASE WHEN c.ok THEN s.collateral::numeric(78,0) END AS collateral_usd,
-      CASE WHEN c.ok THEN s.adjusted::numeric(78,0) END AS adjusted_usd,
-      CASE WHEN c.ok THEN s.liquidation::numeric(78,0) END AS liquidation_usd,
-      CASE WHEN c.ok THEN s.initial::numeric(78,0) END AS initial_usd,
-      CASE WHEN c.ok THEN s.maintenance::numeric(78,0) END AS maintenance_usd,
-      CASE WHEN c.ok THEN h.hf::numeric(78,0) END AS health_factor,
-      s.adjusted >= s.initial AS healthy, s.liquidation < s.maintenance AS liquidatable,
-      CASE WHEN c.ok THEN s.credited_collateral::numeric(78,0) END AS credited_collateral_usd,
-      CASE WHEN c.ok THEN s.credited_adjusted::numeric(78,0) END AS credited_adjusted_usd,
-      CASE WHEN c.ok THEN s.credited_liquidation::numeric(78,0) END AS credited_liquidation_usd,
-      CASE WHEN c.ok THEN h.chf::numeric(78,0) END AS credited_health_factor,
-      CASE WHEN c.ok THEN s.collateral - s.credited_collateral::numeric(78,0) END AS uncredited_usd,
-      s.chain_count::integer AS chain_count, c.ok AS computable
-    FROM (SELECT a.account, sum(a.collateral) AS collateral, sum(a.adjusted) AS adjusted, sum(a.liquidation) AS liquidation,
-        sum(a.credited_collateral) AS credited_collateral, sum(a.credited_adjusted) AS credited_adjusted,
-        sum(a.credited_liquidation) AS credited_liquidation, sum(a.initial) AS initial, sum(a.maintenance) AS maintenance,
-        count(DISTINCT a.active_chain) AS chain_count, bool_and(a.fits) AS fits
-      FROM (SELECT b.account, ${sql.raw(sides())}, 0 AS credited_collateral, 0 AS credited_adjusted,
-            0 AS credited_liquidation, 0 AS initial, 0 AS maintenance,
-            CASE WHEN b.balance + b.pending > 0 THEN b.chain_id END AS active_chain, true AS fits
-          FROM ${t.collateralBalance} b JOIN ${collateralPrice} f ON f.chain_id = b.chain_id AND f.token = b.token
-          CROSS JOIN LATERAL (SELECT ${sql.raw(value("b.balance"))} AS v) v
-        UNION ALL SELECT h.account, 0, 0, 0, ${sql.raw(sides())}, 0, 0, NULL, true
-          FROM ${t.hubCredit} h JOIN ${collateralPrice} f ON f.chain_id = h.chain_id AND f.token = h.token
-          CROSS JOIN LATERAL (SELECT ${sql.raw(value("h.balance"))} AS v) v
-        UNION ALL SELECT r.account, 0, 0, 0, 0, 0, 0, r.initial_usd, r.maintenance_usd, NULL, r.initial_usd IS NOT NULL
+export function accountMarginSql(t: MarginSources, requirementLine: unknown): SQL {
+  const hf = (liquidation: string) =>
+    `coalesce(div(sum(${bps(liquidation, "a.threshold")}) * ${WAD}, nullif(sum(a.maintenance), 0)), ${MAX_UINT256})`;
+  const figure = (column: string, as: string) => `CASE WHEN s.ok THEN s.${column} END AS ${as}`;
+  return sql`SELECT s.account, ${sql.raw(
+    [
+      figure("collateral", "collateral_usd"),
+      figure("adjusted", "adjusted_usd"),
+      figure("liquidation", "liquidation_usd"),
+      figure("initial", "initial_usd"),
+      figure("maintenance", "maintenance_usd"),
+      figure("hf", "health_factor"),
+    ].join(", "),
+  )},
+      s.adjusted >= s.initial AS healthy, s.liquidation < s.maintenance AS liquidatable, ${sql.raw(
+        [
+          figure("credited_collateral", "credited_collateral_usd"),
+          figure("credited_adjusted", "credited_adjusted_usd"),
+          figure("credited_liquidation", "credited_liquidation_usd"),
+          figure("chf", "credited_health_factor"),
+        ].join(", "),
+      )},
+      CASE WHEN s.ok THEN s.collateral - s.credited_collateral END AS uncredited_usd,
+      s.chain_count::integer AS chain_count, s.ok AS computable
+    FROM (SELECT a.account, sum(a.collateral) AS collateral, sum(${sql.raw(bps("a.collateral", "10000 - a.haircut"))}) AS adjusted,
+        sum(${sql.raw(bps("a.collateral", "a.threshold"))}) AS liquidation, sum(a.credited) AS credited_collateral,
+        sum(${sql.raw(bps("a.credited", "10000 - a.haircut"))}) AS credited_adjusted,
+        sum(${sql.raw(bps("a.credited", "a.threshold"))}) AS credited_liquidation,
+        sum(a.initial) AS initial, sum(a.maintenance) AS maintenance,
+        ${sql.raw(hf("a.collateral"))} AS hf, ${sql.raw(hf("a.credited"))} AS chf,
+        count(DISTINCT a.active_chain) AS chain_count,
+        bool_and(a.fits) AND greatest(sum(a.collateral), sum(a.credited), sum(a.initial), sum(a.maintenance),
+          ${sql.raw(hf("a.collateral"))}, ${sql.raw(hf("a.credited"))}) <= ${sql.raw(MAX_UINT256)} AS ok
+      FROM (SELECT u.account, ${sql.raw(value("u.balance"))} AS collateral, ${sql.raw(value("u.credited"))} AS credited,
+            c.haircut_bps AS haircut, c.liquidation_threshold_bps AS threshold, 0 AS initial, 0 AS maintenance,
+            u.active_chain, true AS fits
+          FROM (SELECT account, chain_id, token, balance, 0 AS credited,
+                CASE WHEN balance + pending > 0 THEN chain_id END AS active_chain FROM ${t.collateralBalance}
+              UNION ALL SELECT account, chain_id, token, 0, balance, NULL FROM ${t.hubCredit}) u
+          JOIN ${t.collateral} c ON c.chain_id = u.chain_id AND c.token = u.token
+          ${sql.raw(COLLATERAL_FACTORS)}
+        UNION ALL SELECT r.account, 0, 0, 0, 0, r.initial_usd, r.maintenance_usd, NULL, r.initial_usd IS NOT NULL
           FROM ${requirementLine} r) a
-      GROUP BY a.account) s
-    CROSS JOIN LATERAL (SELECT ${sql.raw(healthFactor("s.liquidation"))} AS hf, ${sql.raw(healthFactor("s.credited_liquidation"))} AS chf) h
-    CROSS JOIN LATERAL (SELECT s.fits AND greatest(s.collateral, s.credited_collateral, s.initial, s.maintenance, h.hf, h.chf)
-        <= ${sql.raw(MAX_UINT256)} AS ok) c`;
+      GROUP BY a.account) s`;
 }
 
 /**

@@ -7,6 +7,7 @@ import { collateralKey, indexerConfig, lower, lowerHex } from "../lib/indexerCon
 import type { IndexerDb } from "../lib/store/context.js";
 import { settleWithdrawal } from "../lib/store/settleWithdrawal.js";
 import { storeFeedAnswer } from "../lib/store/storeFeedAnswer.js";
+import { followFeed, unfollowFeed } from "../lib/store/upsertPrice.js";
 import { upsertRelayMessage } from "../lib/store/upsertRelayMessage.js";
 import { upsertSeizure } from "../lib/store/upsertSeizure.js";
 import { upsertWithdrawal } from "../lib/store/upsertWithdrawal.js";
@@ -30,6 +31,10 @@ ponder.on("MarginHub:CollateralConfigured", async ({ event, context }) => {
     known !== null && known.source === "event"
       ? known.decimals
       : await storeFeedAnswer(context, feed, at, known?.decimals);
+  const key = { chainId, token };
+  const previous = await context.db.find(collateral, key);
+  if (previous !== null && previous.feed !== feed) await unfollowFeed(context.db, previous.feed, key);
+  const answer = await followFeed(context.db, feed, { collateral: key });
   const values = {
     symbol: indexerConfig().collaterals.get(collateralKey(chainId, token))?.symbol ?? null,
     feed,
@@ -40,6 +45,7 @@ ponder.on("MarginHub:CollateralConfigured", async ({ event, context }) => {
     liquidationThresholdBps: config.liquidationThresholdBps,
     liquidationBonusBps: config.liquidationBonusBps,
     capPerAccount: config.capPerAccount,
+    answer,
   };
   // Re-configuring keeps the registration order (the first configuration's block and log index).
   await context.db

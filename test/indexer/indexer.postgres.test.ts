@@ -5,9 +5,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { MarginAnswer } from "../../indexer/lib/api/marginAnswer.js";
 import { lowerHex } from "../../indexer/lib/indexerConfig.js";
 import { dropPostgresSchema, startIndexer } from "../../scripts/devnet/startIndexer.js";
-import { collateralVaultAbi, mockPriceFeedAbi, perpMarketAbi } from "../../shared/abis/generated.js";
+import {
+  collateralVaultAbi,
+  marginHubAbi,
+  mockPriceFeedAbi,
+  perpMarketAbi,
+} from "../../shared/abis/generated.js";
 import { assertAggregateMatchesRows, assertCreditedMatchesHub } from "../kit/assertMargins.js";
+import { asTimelockOwner } from "../kit/asTimelockOwner.js";
 import { tokenAddress } from "../kit/chainClients.js";
+import { type CreateDatabaseReturnType, createDatabase } from "../kit/createDatabase.js";
 import { creditHub } from "../kit/creditHub.js";
 import { depositCollateral } from "../kit/depositCollateral.js";
 import { getJson, graphqlQuery, readMarginBothWays } from "../kit/indexerApi.js";
@@ -16,9 +23,11 @@ import { relayPacket } from "../kit/relayPacket.js";
 import { type IndexedDevnet, startIndexedDevnet } from "../kit/startIndexedDevnet.js";
 import { writeAndWait } from "../kit/writeAndWait.js";
 
-// Ports of this file only: 22545–22547. Postgres: trust auth on 127.0.0.1:5432, database `test`.
+// Ports of this file only: 22545–22547. Postgres: trust auth on 127.0.0.1:5432 (`$TEST_DATABASE_URL`), where the file creates its own database.
 const BASE_PORT = 22545;
-const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
+const ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
+/** This file's own database (see `createDatabase`: Ponder's log store is keyed by chain id, which devnets reuse). */
+let database: CreateDatabaseReturnType;
 const SCHEMA = `cm_pg_${process.pid}_${Date.now() % 100_000}`;
 const WAD = 10n ** 18n;
 const usd = (dollars: bigint) => dollars * WAD;
@@ -27,7 +36,8 @@ let net: IndexedDevnet;
 let failed = false;
 
 beforeAll(async () => {
-  net = await startIndexedDevnet({ basePort: BASE_PORT, postgresUrl: POSTGRES_URL, schema: SCHEMA });
+  database = await createDatabase({ adminUrl: ADMIN_URL, name: `cm_pg_${process.pid}` });
+  net = await startIndexedDevnet({ basePort: BASE_PORT, postgresUrl: database.url, schema: SCHEMA });
 });
 
 afterEach((context) => {
@@ -37,6 +47,7 @@ afterEach((context) => {
 afterAll(async () => {
   if (failed && net !== undefined) console.error(`ponder logs:\n${net.indexer.logs().slice(-20_000)}`);
   await net?.stop();
+  await database?.drop();
 });
 
 const token = tokenAddress;
@@ -47,7 +58,7 @@ const onHub = (key: Hex) => ({ publicClient: net.hub.publicClient, walletClient:
 describe("indexer on Postgres against the devnet", () => {
   test("the tables live in this run's Postgres schema", async () => {
     const { stdout } = await promisify(execFile)("psql", [
-      POSTGRES_URL,
+      database.url,
       "-At",
       "-c",
       `SELECT count(*) FROM information_schema.tables WHERE table_schema = '${SCHEMA}' AND table_name IN ('collateral_balance', 'account_margin', 'relay_message', 'withdrawal')`,
@@ -194,6 +205,83 @@ describe("indexer on Postgres against the devnet", () => {
     await assertCreditedMatchesHub(net.indexer.url, net.hub, trader as Hex);
   });
 
+  test("a tick copies the answer onto every collateral and market on its feed; a collateral moved to another feed follows it", async () => {
+    const feeds = net.devnet.manifest.devnet.feeds;
+    const hubAddress = net.hub.chain.contracts.hub ?? "0x";
+    const deployer = onHub(net.accounts.deployer.privateKey);
+    const rowsOf = async (query: string) => {
+      const { stdout } = await promisify(execFile)("psql", [database.url, "-At", "-F", " ", "-c", query]);
+      return stdout.trim().split("\n");
+    };
+    const answersOn = (feed: Address | undefined) =>
+      rowsOf(
+        `SELECT answer FROM "${SCHEMA}".collateral WHERE feed = '${feed?.toLowerCase()}' ORDER BY chain_id`,
+      );
+    const setAnswer = (feed: Address | undefined, answer: bigint) =>
+      writeAndWait(deployer, {
+        address: feed ?? "0x",
+        abi: mockPriceFeedAbi,
+        functionName: "setAnswer",
+        args: [answer],
+      });
+
+    // USDC is configured on several chains with one feed; the perp has its own.
+    const perpFeed = await net.hub.publicClient.readContract({
+      address: net.hub.chain.contracts.perpMarket ?? "0x",
+      abi: perpMarketAbi,
+      functionName: "feed",
+    });
+    await setAnswer(feeds.USDC, 99_000_000n);
+    await setAnswer(perpFeed, 2_900n * 10n ** 8n);
+    const usdcRows = await pollUntil(
+      () => answersOn(feeds.USDC),
+      (rows) => rows.length >= 2 && rows.every((a) => a === "99000000"),
+      { what: "every USDC collateral at the new answer" },
+    );
+    expect(usdcRows.length).toBeGreaterThanOrEqual(2);
+    await pollUntil(
+      () => rowsOf(`SELECT answer FROM "${SCHEMA}".perp_market`),
+      (rows) => rows.length === 1 && rows[0] === String(2_900n * 10n ** 8n),
+      { what: "the perp market at the new answer" },
+    );
+
+    // The hub moves UNI-V2 onto the wstETH feed: the UNI-V2 feed no longer prices it, wstETH's does.
+    const hubChainId = BigInt(net.hub.chain.chainId);
+    const uni = token(net.hub, "UNI-V2");
+    const original = await net.hub.publicClient.readContract({
+      address: hubAddress,
+      abi: marginHubAbi,
+      functionName: "collateralConfig",
+      args: [hubChainId, uni],
+    });
+    const setFeed = (feed: Address) =>
+      asTimelockOwner(net.hub, net.accounts.deployer.privateKey, {
+        address: hubAddress,
+        abi: marginHubAbi,
+        functionName: "setCollateral",
+        args: [hubChainId, uni, { ...original, feed }],
+      });
+    const uniRow = () =>
+      rowsOf(
+        `SELECT feed || ' ' || answer FROM "${SCHEMA}".collateral WHERE chain_id = ${hubChainId} AND token = '${uni.toLowerCase()}'`,
+      );
+    try {
+      await setFeed(feeds.wstETH ?? "0x");
+      await setAnswer(feeds["UNI-V2"], 1_234n * 10n ** 8n);
+      await setAnswer(feeds.wstETH, 3_456n * 10n ** 8n);
+      await pollUntil(uniRow, (rows) => rows[0] === `${feeds.wstETH?.toLowerCase()} ${3_456n * 10n ** 8n}`, {
+        what: "UNI-V2 priced by the wstETH feed",
+      });
+      await assertCreditedMatchesHub(net.indexer.url, net.hub, net.accounts.traders[0]!.address);
+    } finally {
+      await setFeed(original.feed);
+    }
+    await pollUntil(uniRow, (rows) => rows[0] === `${original.feed.toLowerCase()} ${1_234n * 10n ** 8n}`, {
+      what: "UNI-V2 back on its own feed, at that feed's newest answer",
+    });
+    await assertCreditedMatchesHub(net.indexer.url, net.hub, net.accounts.traders[0]!.address);
+  });
+
   test("GraphQL's margin views give the REST answer, also per chain", async () => {
     const trader = net.accounts.traders[0]!;
     const vaultB = net.vaults[1];
@@ -268,13 +356,13 @@ describe("indexer on Postgres against the devnet", () => {
     const schema = `${SCHEMA}_b`;
     const second = await startIndexer({
       configPath: net.devnet.manifestPath,
-      database: { kind: "postgres", url: POSTGRES_URL },
+      database: { kind: "postgres", url: database.url },
       schema,
     });
     try {
       const count = async (where: string) => {
         const { stdout } = await promisify(execFile)("psql", [
-          POSTGRES_URL,
+          database.url,
           "-At",
           "-c",
           `SELECT count(*) FROM "${schema}".${where}`,
@@ -303,7 +391,7 @@ describe("indexer on Postgres against the devnet", () => {
       );
     } finally {
       await second.stop();
-      await dropPostgresSchema(POSTGRES_URL, schema);
+      await dropPostgresSchema(database.url, schema);
     }
   });
 

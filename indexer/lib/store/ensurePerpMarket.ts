@@ -4,6 +4,7 @@ import { perpMarket } from "../../ponder.schema.js";
 import { lower } from "../indexerConfig.js";
 import type { IndexerClient, IndexerDb } from "./context.js";
 import { storeFeedAnswer } from "./storeFeedAnswer.js";
+import { followFeed } from "./upsertPrice.js";
 
 type MarketRow = typeof perpMarket.$inferSelect;
 
@@ -18,9 +19,8 @@ export type EnsurePerpMarketParameters = {
 
 /**
  * The `perp_market` row of a market, read from the contract (feed, margins, symbol) and stored
- * the first time one of its events is indexed; its feed's current answer is stored too, so its
- * positions can be priced before the feed next emits `AnswerUpdated`. Storing it moves the
- * `indexer_state.riskStamp`.
+ * the first time one of its events is indexed; its feed's current answer is stored too and the
+ * market follows the feed, so its positions are priced before the feed next emits `AnswerUpdated`.
  *
  * @param context the handler's `db` and `client`
  * @param parameters the market and the event's block
@@ -42,6 +42,7 @@ export async function ensurePerpMarket(
     read.readContract({ ...contract, functionName: "initialMarginBps" }),
     read.readContract({ ...contract, functionName: "maintenanceMarginBps" }),
   ]);
+  const answer = await followFeed(context.db, feed, { market: address });
   const row = await context.db.insert(perpMarket).values({
     address,
     symbol,
@@ -49,6 +50,7 @@ export async function ensurePerpMarket(
     feedDecimals,
     initialMarginBps,
     maintenanceMarginBps,
+    answer,
   });
   return row;
 }
