@@ -1,5 +1,5 @@
 import { loadavg } from "node:os";
-import { MARGIN_QUERY } from "../../test/kit/indexerApi.js";
+import { ACCOUNT_MARGIN_QUERY, MARGIN_QUERY } from "../../test/kit/indexerApi.js";
 import { type Endpoint, type Load, measureReads, type ReadSample } from "./measureReads.js";
 import { type SummarizeLatenciesReturnType, summarizeLatencies } from "./summarizeLatencies.js";
 
@@ -20,7 +20,15 @@ export const REST_MARGIN: Endpoint = {
   perAccount: true,
 };
 
-/** The margin read over GraphQL: the account's rows of the three margin views (REST's answer but the open withdrawals). */
+/** The margin read over GraphQL: the account's `account_margin` row (totals and health). */
+export const GRAPHQL_MARGIN_ROW: Endpoint = {
+  name: "GraphQL `accountMargins`",
+  path: "/graphql",
+  body: graphql(ACCOUNT_MARGIN_QUERY),
+  perAccount: true,
+};
+
+/** The margin with its lines over GraphQL: the account's rows of the three margin views (REST's answer but the open withdrawals). */
 export const GRAPHQL_MARGIN: Endpoint = {
   name: "GraphQL `accountMargins`, `collateralLines`, `requirementLines`",
   path: "/graphql",
@@ -47,7 +55,7 @@ export type RunReadsParameters = {
 
 /** Latencies per concurrency of the baseline and the two margin reads, and of the at-risk read. */
 export type ReadsReport = {
-  levels: { concurrency: number; pk: Summary; rest: Summary; graphql: Summary }[];
+  levels: { concurrency: number; pk: Summary; rest: Summary; graphqlRow: Summary; graphql: Summary }[];
   /** Its latencies, or why it could not be measured. */
   atRisk: Summary | string;
   requests: number;
@@ -62,23 +70,23 @@ const WARMUP = 300;
 const LEVEL_WARMUP = 50;
 
 /**
- * The read benchmark: at each concurrency, the primary-key read, REST and GraphQL margin in the
- * order PK, REST, GraphQL, GraphQL, REST, PK (half the requests each time, pooled per endpoint:
- * a drift of the machine's load weighs on all three alike); then the at-risk read, one at a time.
+ * The read benchmark: at each concurrency, the primary-key read, REST and the two GraphQL margin
+ * reads in order and then in reverse order (half the requests each time, pooled per endpoint: a
+ * drift of the machine's load weighs on all of them alike); then the at-risk read, one at a time.
  *
  * @param parameters server, samples, concurrencies and requests
  * @returns the latency summaries
  */
 export async function runReads(parameters: RunReadsParameters): Promise<ReadsReport> {
   const { concurrencies, requests } = parameters;
-  const trio = [PK_READ, REST_MARGIN, GRAPHQL_MARGIN];
+  const reads = [PK_READ, REST_MARGIN, GRAPHQL_MARGIN_ROW, GRAPHQL_MARGIN];
   const loads: Load[] = [];
   for (const [level, concurrency] of concurrencies.entries())
-    for (const [pass, endpoint] of [...trio, ...[...trio].reverse()].entries())
+    for (const [pass, endpoint] of [...reads, ...[...reads].reverse()].entries())
       loads.push({
         endpoint,
         concurrency,
-        warmup: pass >= trio.length ? 0 : level === 0 ? WARMUP : LEVEL_WARMUP,
+        warmup: pass >= reads.length ? 0 : level === 0 ? WARMUP : LEVEL_WARMUP,
         requests: Math.ceil(requests / 2),
       });
   parameters.progress(
@@ -105,6 +113,7 @@ export async function runReads(parameters: RunReadsParameters): Promise<ReadsRep
       concurrency,
       pk: pooled(concurrency, PK_READ),
       rest: pooled(concurrency, REST_MARGIN),
+      graphqlRow: pooled(concurrency, GRAPHQL_MARGIN_ROW),
       graphql: pooled(concurrency, GRAPHQL_MARGIN),
     })),
     atRisk,

@@ -45,18 +45,20 @@ function bps(x: string, points: string): string {
 }
 
 /**
- * Lateral `f` over collateral row `c`: an amount's USD with 18 decimals is
- * `amount · price_factor / price_divisor`, `price_factor` 0 without a positive answer.
+ * Lateral `v` over collateral row `c`: `countedValue` of each amount (capped per account, times
+ * the price, scaled to 18 decimals; 0 without a positive answer). With `fence` (`OFFSET 0`) it
+ * stays a subquery, planned once, where Postgres would otherwise copy each value's expression
+ * into every use of it (collateral_line uses each value four times).
  */
-const COLLATERAL_FACTORS = `CROSS JOIN LATERAL (SELECT CASE WHEN c.answer <= 0 THEN 0
-      WHEN c.token_decimals + c.feed_decimals >= 18 THEN c.answer
-      ELSE c.answer * ${pow10("18 - c.token_decimals - c.feed_decimals")} END AS price_factor,
-    CASE WHEN c.token_decimals + c.feed_decimals >= 18 THEN ${pow10("c.token_decimals + c.feed_decimals - 18")}
-      ELSE 1 END AS price_divisor) f`;
-
-/** `countedValue` of collateral row `c`: the amount capped per account, times the price, scaled to 18 decimals. */
-function value(amount: string): string {
-  return `div(CASE WHEN c.cap_per_account <> 0 AND ${amount} > c.cap_per_account THEN c.cap_per_account ELSE ${amount} END * f.price_factor, f.price_divisor)`;
+function values(amounts: Record<string, string>, fence: boolean): string {
+  const factor = `CASE WHEN c.answer <= 0 THEN 0 WHEN c.token_decimals + c.feed_decimals >= 18 THEN c.answer
+      ELSE c.answer * ${pow10("18 - c.token_decimals - c.feed_decimals")} END`;
+  const divisor = `CASE WHEN c.token_decimals + c.feed_decimals >= 18 THEN ${pow10("c.token_decimals + c.feed_decimals - 18")} ELSE 1 END`;
+  const value = (amount: string) =>
+    `div(CASE WHEN c.cap_per_account <> 0 AND ${amount} > c.cap_per_account THEN c.cap_per_account ELSE ${amount} END * f.factor, f.divisor)`;
+  const columns = Object.entries(amounts).map(([as, amount]) => `${value(amount)} AS ${as}`);
+  return `CROSS JOIN LATERAL (SELECT ${columns.join(", ")}
+      FROM (SELECT ${factor} AS factor, ${divisor} AS divisor) f${fence ? " OFFSET 0" : ""}) v`;
 }
 
 /**
@@ -69,14 +71,14 @@ export function collateralLineSql(t: MarginSources): SQL {
       greatest(l.balance - l.credited, 0)::numeric(78,0) AS uncredited, c.feed, coalesce(c.answer, 0) AS price,
       coalesce(c.feed_decimals, 0) AS feed_decimals, coalesce(c.haircut_bps, 0) AS haircut_bps,
       coalesce(c.liquidation_threshold_bps, 0) AS liquidation_threshold_bps,
-      ${sql.raw(u256("v.value_usd"))} AS value_usd,
-      ${sql.raw(u256(bps("v.value_usd", "10000 - v.haircut")))} AS adjusted_usd,
-      ${sql.raw(u256(bps("v.value_usd", "v.threshold")))} AS liquidation_usd,
-      ${sql.raw(u256("v.credited_value_usd"))} AS credited_value_usd,
-      ${sql.raw(u256(bps("v.credited_value_usd", "10000 - v.haircut")))} AS credited_adjusted_usd,
-      ${sql.raw(u256(bps("v.credited_value_usd", "v.threshold")))} AS credited_liquidation_usd,
-      CASE WHEN greatest(v.value_usd, v.credited_value_usd) <= ${sql.raw(MAX_UINT256)}
-        THEN greatest(v.value_usd - v.credited_value_usd, 0)::numeric(78,0) END AS uncredited_usd
+      ${sql.raw(u256("w.value_usd"))} AS value_usd,
+      ${sql.raw(u256(bps("w.value_usd", "10000 - w.haircut")))} AS adjusted_usd,
+      ${sql.raw(u256(bps("w.value_usd", "w.threshold")))} AS liquidation_usd,
+      ${sql.raw(u256("w.credited_value_usd"))} AS credited_value_usd,
+      ${sql.raw(u256(bps("w.credited_value_usd", "10000 - w.haircut")))} AS credited_adjusted_usd,
+      ${sql.raw(u256(bps("w.credited_value_usd", "w.threshold")))} AS credited_liquidation_usd,
+      CASE WHEN greatest(w.value_usd, w.credited_value_usd) <= ${sql.raw(MAX_UINT256)}
+        THEN greatest(w.value_usd - w.credited_value_usd, 0)::numeric(78,0) END AS uncredited_usd
     FROM (SELECT u.account, u.chain_id, u.token, sum(u.balance)::numeric(78,0) AS balance,
         sum(u.pending)::numeric(78,0) AS pending, sum(u.seq)::numeric(78,0) AS seq,
         sum(u.credited)::numeric(78,0) AS credited, max(u.credited_seq)::numeric(78,0) AS credited_seq
@@ -85,10 +87,9 @@ export function collateralLineSql(t: MarginSources): SQL {
         UNION ALL SELECT account, chain_id, token, 0, 0, 0, balance, seq FROM ${t.hubCredit}) u
       GROUP BY u.account, u.chain_id, u.token) l
     LEFT JOIN ${t.collateral} c ON c.chain_id = l.chain_id AND c.token = l.token
-    ${sql.raw(COLLATERAL_FACTORS)}
-    CROSS JOIN LATERAL (SELECT coalesce(${sql.raw(value("l.balance"))}, 0) AS value_usd,
-        coalesce(${sql.raw(value("l.credited"))}, 0) AS credited_value_usd,
-        coalesce(c.haircut_bps, 0) AS haircut, coalesce(c.liquidation_threshold_bps, 0) AS threshold) v`;
+    ${sql.raw(values({ vault: "l.balance", hub: "l.credited" }, true))}
+    CROSS JOIN LATERAL (SELECT coalesce(v.vault, 0) AS value_usd, coalesce(v.hub, 0) AS credited_value_usd,
+        coalesce(c.haircut_bps, 0) AS haircut, coalesce(c.liquidation_threshold_bps, 0) AS threshold) w`;
 }
 
 /**
@@ -97,14 +98,16 @@ export function collateralLineSql(t: MarginSources): SQL {
  * position or for a market never seen). Unbounded: `account_margin` checks its sums against uint256.
  */
 export function requirementLineSql(t: MarginSources): SQL {
+  // `OFFSET 0`: the price and the requirements stay subqueries, planned once (see `values`).
   return sql`SELECT q.account, q.market, m.symbol, q.size, q.entry_price_wad, q.debt_usd,
-      w.price_wad, ${sql.raw(requirement("initial_margin_bps"))} AS initial_usd,
-      ${sql.raw(requirement("maintenance_margin_bps"))} AS maintenance_usd
+      w.price_wad, x.initial_usd, x.maintenance_usd
     FROM ${t.position} q
     LEFT JOIN ${t.perpMarket} m ON m.address = q.market
     CROSS JOIN LATERAL (SELECT coalesce(CASE WHEN m.answer <= 0 THEN NULL
         WHEN m.feed_decimals <= 18 THEN m.answer * ${sql.raw(pow10("18 - m.feed_decimals"))}
-        ELSE div(m.answer, ${sql.raw(pow10("m.feed_decimals - 18"))}) END, q.entry_price_wad) AS price_wad) w
+        ELSE div(m.answer, ${sql.raw(pow10("m.feed_decimals - 18"))}) END, q.entry_price_wad) AS price_wad OFFSET 0) w
+    CROSS JOIN LATERAL (SELECT ${sql.raw(requirement("initial_margin_bps"))} AS initial_usd,
+        ${sql.raw(requirement("maintenance_margin_bps"))} AS maintenance_usd OFFSET 0) x
     WHERE q.size <> 0 OR q.debt_usd <> 0`;
 }
 
@@ -148,14 +151,13 @@ export function accountMarginSql(t: MarginSources, requirementLine: unknown): SQ
         count(DISTINCT a.active_chain) AS chain_count,
         bool_and(a.fits) AND greatest(sum(a.collateral), sum(a.credited), sum(a.initial), sum(a.maintenance),
           ${sql.raw(hf("a.collateral"))}, ${sql.raw(hf("a.credited"))}) <= ${sql.raw(MAX_UINT256)} AS ok
-      FROM (SELECT u.account, ${sql.raw(value("u.balance"))} AS collateral, ${sql.raw(value("u.credited"))} AS credited,
-            c.haircut_bps AS haircut, c.liquidation_threshold_bps AS threshold, 0 AS initial, 0 AS maintenance,
-            u.active_chain, true AS fits
+      FROM (SELECT u.account, v.collateral, v.credited, c.haircut_bps AS haircut,
+            c.liquidation_threshold_bps AS threshold, 0 AS initial, 0 AS maintenance, u.active_chain, true AS fits
           FROM (SELECT account, chain_id, token, balance, 0 AS credited,
                 CASE WHEN balance + pending > 0 THEN chain_id END AS active_chain FROM ${t.collateralBalance}
               UNION ALL SELECT account, chain_id, token, 0, balance, NULL FROM ${t.hubCredit}) u
           JOIN ${t.collateral} c ON c.chain_id = u.chain_id AND c.token = u.token
-          ${sql.raw(COLLATERAL_FACTORS)}
+          ${sql.raw(values({ collateral: "u.balance", credited: "u.credited" }, false))}
         UNION ALL SELECT r.account, 0, 0, 0, 0, r.initial_usd, r.maintenance_usd, NULL, r.initial_usd IS NOT NULL
           FROM ${requirementLine} r) a
       GROUP BY a.account) s`;

@@ -7,7 +7,8 @@ import { upsertPrice } from "../lib/store/upsertPrice.js";
 
 /*
  * Price feeds (hub chain): collateral feeds from the config and the perp markets' feeds. A new
- * answer is one `price` row: margins are priced when read (lib/marginSql.ts).
+ * answer updates the feed's `price` row and the few rows that follow it (`upsertPrice`): margins
+ * are priced when read (lib/marginSql.ts).
  */
 
 ponder.on("PriceFeed:AnswerUpdated", async ({ event, context }) => {

@@ -57,6 +57,11 @@ const MARGIN_FIELDS =
 const REQUIREMENT_FIELDS =
   "account market symbol size entryPriceWad debtUsd priceWad initialUsd maintenanceUsd";
 
+/** One account's `account_margin` row over Ponder's GraphQL: totals and health. */
+export const ACCOUNT_MARGIN_QUERY = `query AccountMargin($account: String!) {
+  accountMargins(where: { account: $account }) { items { ${MARGIN_FIELDS} } }
+}`;
+
 /** The margin views of one account over Ponder's GraphQL (the views REST reads). */
 export const MARGIN_QUERY = `query Margin($account: String!) {
   accountMargins(where: { account: $account }) { items { ${MARGIN_FIELDS} } }
