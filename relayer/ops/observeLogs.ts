@@ -71,6 +71,11 @@ function logEvent(logger: Logger, event: RelayerEvent): void {
       logger.error({ at: "relayer.deadLetter", queue, jobId, reason }, event.message);
       return;
     }
+    case "jobRevived": {
+      const { queue, jobId, reason } = event;
+      logger.warn({ at: "relayer.reconcile", queue, jobId, reason }, "brought back a stranded job");
+      return;
+    }
     case "workerError":
       logWorkerError(logger, event.queue, event.error);
       return;

@@ -4,9 +4,10 @@ import type { PublicClient } from "viem";
 import type { Config } from "../../shared/config/schema.js";
 import { discoverWork } from "../discovery/discoverWork.js";
 import type { DiscoveryClient } from "../discovery/findPendingWork.js";
-import type { AttestJobData } from "../types.js";
+import type { AttestJobData, DeadLetterJobData, DeliverJobData } from "../types.js";
 import { JOB_OPTIONS } from "./jobOptions.js";
 import type { RelayerObserver } from "./relayerObserver.js";
+import { reviveStranded } from "./reviveStranded.js";
 
 /** Parameters of {@link createReconcileProcessor}. */
 export type CreateReconcileProcessorParameters = {
@@ -17,7 +18,10 @@ export type CreateReconcileProcessorParameters = {
   /** Redis key prefix (the queue prefix). */
   prefix: string;
   /** Where discovered work goes. */
-  attestQueue: Pick<Queue<AttestJobData>, "addBulk">;
+  attestQueue: Pick<Queue<AttestJobData>, "addBulk" | "getJob">;
+  /** Delivery queue by destination chain id and the dead letters (to bring back stranded packets). */
+  deliverQueues: ReadonlyMap<number, Pick<Queue<DeliverJobData>, "getJob">>;
+  deadLetters: Pick<Queue<DeadLetterJobData>, "getJob">;
   /** Holds the repeatable `reconcile` job. */
   reconcileQueue: Pick<Queue, "upsertJobScheduler">;
   observer: RelayerObserver;
@@ -35,14 +39,16 @@ export type ReconcileProcessor = {
 
 /**
  * The `reconcile` processor: a discovery round (`discoverWork`) that adds the work it finds to
- * the `attest` queue under deterministic job ids, for the repeatable job, the live triggers and
- * `relayer.reconcile()`.
+ * the `attest` queue under deterministic job ids, first bringing back the jobs of undelivered
+ * packets that BullMQ gave up on (`reviveStranded`), for the repeatable job, the live triggers
+ * and `relayer.reconcile()`.
  *
  * @param parameters config, clients, indexer, Redis, queues, observer
  * @returns `round`, `triggered` and `ensureSchedule`
  */
 export function createReconcileProcessor(parameters: CreateReconcileProcessorParameters): ReconcileProcessor {
   const { config, clients, indexer, redis, prefix, attestQueue, reconcileQueue, observer } = parameters;
+  const { deliverQueues, deadLetters } = parameters;
   const round = async (): Promise<void> => {
     const result = await discoverWork({
       config,
@@ -51,6 +57,16 @@ export function createReconcileProcessor(parameters: CreateReconcileProcessorPar
       redis,
       prefix,
       enqueue: async (jobs) => {
+        const packets = jobs.flatMap(({ jobId, data }) =>
+          data.claim.kind === "balance_batch" ? [] : [{ jobId, dstChainId: data.claim.dstChainId }],
+        );
+        await reviveStranded({
+          jobs: packets,
+          attest: attestQueue,
+          deliver: deliverQueues,
+          deadLetters,
+          observer,
+        });
         await attestQueue.addBulk(
           jobs.map((job) => ({
             name: job.data.claim.kind,

@@ -102,6 +102,14 @@ export type RelayerEvent =
       message: string;
     }
   | {
+      /** Reconciliation brought back the job of an undelivered packet that BullMQ had given up on (`reviveStranded`). */
+      type: "jobRevived";
+      queue: string;
+      jobId: string;
+      /** Why it had stopped: BullMQ's failure reason, or what was missing. */
+      reason: string | undefined;
+    }
+  | {
       /** A BullMQ worker reported an error outside any job (Redis trouble, a vanished job). */
       type: "workerError";
       queue: string;

@@ -106,6 +106,8 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
     ...common,
     indexer,
     attestQueue: queues.attest,
+    deliverQueues: queues.deliver,
+    deadLetters: queues.deadLetters,
     reconcileQueue: queues.reconcile,
   });
   const workers = startWorkers({ ...common, connection, queues, attesters, wallets, reconcile });
