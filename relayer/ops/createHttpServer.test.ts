@@ -130,6 +130,35 @@ describe("startRelayerHttpServer", () => {
     expect(body.queues.find((q) => q.name === "attest")?.counts.waiting).toBe(2);
   });
 
+  it("guards Bull Board with basic auth and read-only mode when asked, and leaves /healthz and /metrics open", async () => {
+    const guarded = await startRelayerHttpServer({
+      port: 0,
+      metrics: createRelayerMetrics(),
+      queues,
+      logger,
+      health: () => ({ ok: true, details: {} }),
+      readOnlyBoard: true,
+      boardAuth: { username: "ops", password: "s3cret" },
+    });
+    try {
+      for (const path of ["/admin/queues", "/admin/queues/", "/admin/queues/api/queues"])
+        expect((await fetch(`${guarded.url}${path}`)).status, path).toBe(401);
+      const wrong = { authorization: `Basic ${Buffer.from("ops:nope").toString("base64")}` };
+      expect((await fetch(`${guarded.url}/admin/queues/api/queues`, { headers: wrong })).status).toBe(401);
+      const right = { authorization: `Basic ${Buffer.from("ops:s3cret").toString("base64")}` };
+      const api = await fetch(`${guarded.url}/admin/queues/api/queues`, { headers: right });
+      expect(api.status).toBe(200);
+      const body = z
+        .object({ queues: z.array(z.object({ name: z.string(), readOnlyMode: z.boolean() })) })
+        .parse(await api.json());
+      expect(body.queues.every((q) => q.readOnlyMode)).toBe(true);
+      expect((await fetch(`${guarded.url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${guarded.url}/metrics`)).status).toBe(200);
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   it("refuses a port that is taken, naming it", async () => {
     await expect(
       startRelayerHttpServer({

@@ -8,6 +8,8 @@ import { getRequestListener } from "@hono/node-server";
 import { serveStatic } from "@hono/node-server/serve-static";
 import type { Queue } from "bullmq";
 import { Hono } from "hono";
+import { basicAuth } from "hono/basic-auth";
+import { HTTPException } from "hono/http-exception";
 import type { Logger } from "pino";
 import { InvalidParameterError } from "./errors.js";
 import type { RelayerMetrics } from "./metrics.js";
@@ -41,6 +43,8 @@ export type StartRelayerHttpServerParameters = {
   logger: Logger;
   /** Bull Board without its mutating actions (retry, clean, remove, pause…). Default false. */
   readOnlyBoard?: boolean | undefined;
+  /** HTTP basic auth in front of Bull Board (its UI and API). Default: none. */
+  boardAuth?: { username: string; password: string } | undefined;
 };
 
 /** A running operator HTTP server. */
@@ -99,6 +103,7 @@ function createApp(parameters: StartRelayerHttpServerParameters): Hono {
   // Not strict: `/admin/queues/` (the UI's own base href) serves the board as `/admin/queues` does.
   const app = new Hono({ strict: false });
   app.onError((error, c) => {
+    if (error instanceof HTTPException) return error.getResponse(); // basic auth's 401, with its challenge
     logger.error({ at: "httpServer.request", path: c.req.path, err: error }, "request failed");
     return c.json({ error: error.message }, 500);
   });
@@ -123,6 +128,11 @@ function createApp(parameters: StartRelayerHttpServerParameters): Hono {
     const text = await metrics.registry.metrics();
     return c.body(text, 200, { "Content-Type": metrics.registry.contentType });
   });
+  if (parameters.boardAuth !== undefined) {
+    const auth = basicAuth({ ...parameters.boardAuth, realm: "crossmargin relayer" });
+    app.use(BULL_BOARD_PATH, auth);
+    app.use(`${BULL_BOARD_PATH}/*`, auth);
+  }
   const board = new HonoAdapter(serveStatic);
   board.setBasePath(BULL_BOARD_PATH);
   createBullBoard({

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { loadConfig } from "../../shared/config/loadConfig.js";
 import { ConfigError } from "../../shared/errors/BaseError.js";
 import { createLogger } from "../ops/createLogger.js";
+import { operatorServerOptions } from "../ops/operatorServerOptions.js";
 import { resolveKeys } from "./resolveKeys.js";
 import { startRelayer } from "./startRelayer.js";
 
@@ -17,7 +18,10 @@ packets on every chain, until SIGTERM/SIGINT (running jobs finish first).
   --help            this text
 
 Environment: RELAYER_PRIVATE_KEY, ATTESTER_PRIVATE_KEYS (comma-separated; in-process attesters),
-REDIS_URL, API_URL, LOG_LEVEL. On the devnet the keys default to the manifest's accounts.`;
+REDIS_URL, API_URL, LOG_LEVEL; the operator server: RELAYER_HOST (bind address, default
+127.0.0.1), RELAYER_BOARD_READONLY=1, RELAYER_ADMIN_USER and RELAYER_ADMIN_PASSWORD (basic auth
+for Bull Board; a non-loopback RELAYER_HOST needs one of the two). On the devnet the keys default
+to the manifest's accounts.`;
 
 /**
  * What `crossmargin relayer` runs: loads and validates the config, resolves the keys, starts the
@@ -51,6 +55,7 @@ export async function runRelayer(
     keys: resolveKeys(config, env),
     apiUrl,
     logger,
+    operator: operatorServerOptions(env),
     ...(port === undefined ? {} : { port }),
   });
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

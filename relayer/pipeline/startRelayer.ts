@@ -1,6 +1,7 @@
 import { createClient } from "@ponder/client";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { privateKeyToAccount } from "viem/accounts";
 import type { Config } from "../../shared/config/schema.js";
 import type { Attester } from "../attester/types.js";
 import { createPublicClients } from "../createPublicClients.js";
@@ -11,10 +12,12 @@ import { createRelayerMetrics, type RelayerMetrics } from "../ops/metrics.js";
 import { observeHealth } from "../ops/observeHealth.js";
 import { observeLogs } from "../ops/observeLogs.js";
 import { observeMetrics } from "../ops/observeMetrics.js";
+import type { OperatorServerOptions } from "../ops/operatorServerOptions.js";
 import { throttledWarning } from "../ops/throttledWarning.js";
 import { buildAttesters } from "./buildAttesters.js";
 import { createRelayerQueues } from "./createRelayerQueues.js";
 import { createWallets } from "./createWallets.js";
+import { preflight } from "./preflight.js";
 import { createReconcileProcessor } from "./processReconcile.js";
 import { createRelayerObserver, type RelayerObserver } from "./relayerObserver.js";
 import type { RelayerKeys } from "./resolveKeys.js";
@@ -30,6 +33,8 @@ export type StartRelayerParameters = {
   logger: Logger;
   /** HTTP port for /healthz, /metrics and /admin/queues (default `config.relayer.port`; 0 = any). */
   port?: number;
+  /** The operator server's bind address and Bull Board's guard (`operatorServerOptions`); default 127.0.0.1, open. */
+  operator?: OperatorServerOptions;
   /** Attester objects to use instead of those built from the keys and `attesterUrls` (tests). */
   attesters?: Attester[];
 };
@@ -65,10 +70,17 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
   const { config, logger } = parameters;
   const prefix = config.relayer.queuePrefix;
   const connection = { url: config.redisUrl, maxRetriesPerRequest: null } as const;
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   const clients = createPublicClients(config);
   const wallets = createWallets(config, parameters.keys);
   const attesters = parameters.attesters ?? buildAttesters(config, parameters.keys, clients);
+  // Refuse to start wrong: wrong chain ids, missing contracts, an empty key, too few attesters.
+  await preflight({
+    config,
+    clients,
+    relayer: privateKeyToAccount(parameters.keys.relayer).address,
+    attesters: attesters.map((a) => ({ address: a.address, url: config.relayer.attesterUrls[a.address] })),
+  });
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   const chainIds = Object.values(config.chains).map((chain) => chain.chainId);
   const queues = createRelayerQueues({ connection, prefix, chainIds });
   // While Redis is unreachable every connection reports each refused retry; one warning per
@@ -92,13 +104,18 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
 
   // The HTTP server first: a busy port fails here, before any worker takes a job.
   const port = parameters.port ?? config.relayer.port;
-  const server = await startRelayerHttpServer({ port, metrics, queues: queues.all, logger, health }).catch(
-    async (error: unknown) => {
-      await Promise.all(queues.all.map((queue) => queue.close()));
-      redis.disconnect();
-      throw error;
-    },
-  );
+  const server = await startRelayerHttpServer({
+    port,
+    metrics,
+    queues: queues.all,
+    logger,
+    health,
+    ...parameters.operator,
+  }).catch(async (error: unknown) => {
+    await Promise.all(queues.all.map((queue) => queue.close()));
+    redis.disconnect();
+    throw error;
+  });
 
   const indexer = createClient(`${parameters.apiUrl.replace(/\/$/, "")}/sql`, { schema: discoverySchema });
   const common = { config, clients, redis, prefix, observer };

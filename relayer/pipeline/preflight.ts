@@ -1,0 +1,139 @@
+import type { Address, PublicClient } from "viem";
+import type { Config } from "../../shared/config/schema.js";
+import { ConfigError } from "../../shared/errors/BaseError.js";
+import { redactUrl } from "../ops/redactUrl.js";
+import { withTimeout } from "../ops/withTimeout.js";
+
+/** Parameters of {@link preflight}. */
+export type PreflightParameters = {
+  config: Config;
+  /** The relayer's own RPC client per chain id. */
+  clients: ReadonlyMap<number, PublicClient>;
+  /** The address the relayer sends deliveries from. */
+  relayer: Address;
+  /** The attesters it asks: in-process ones have no URL, remote ones are reached at `url`. */
+  attesters: readonly { address: Address; url?: string | undefined }[];
+  /** How long one check may take (default 5000 ms). */
+  timeoutMs?: number;
+};
+
+/** One thing wrong, as `ConfigError` lists it: where, and what was expected and found. */
+export type PreflightProblem = { path: string; message: string };
+
+/**
+ * What the relayer checks before it takes any work, every check at once: each RPC answers with
+ * its chain's id, every configured contract has code, the relayer's key holds funds on every
+ * chain (each is a destination), and the attesters it can reach (in-process keys plus remote
+ * servers answering `/healthz`) are at least the threshold.
+ *
+ * @param parameters config, clients, relayer address, attesters
+ * @returns the problems found, each naming the chain, the field and what was expected (none: ready)
+ */
+export async function findPreflightProblems(parameters: PreflightParameters): Promise<PreflightProblem[]> {
+  const { config, clients, relayer } = parameters;
+  const timeoutMs = parameters.timeoutMs ?? 5_000;
+  const chainChecks = Object.values(config.chains).map(async (chain): Promise<PreflightProblem[]> => {
+    const at = `chains.${chain.chainId}`;
+    const rpc = redactUrl(chain.rpcUrl);
+    const client = clients.get(chain.chainId);
+    if (client === undefined) return [{ path: `${at}.rpcUrl`, message: "no RPC client for this chain" }];
+    let id: number;
+    try {
+      id = await patiently(() => withTimeout(client.getChainId(), timeoutMs, "asking eth_chainId"));
+    } catch (error) {
+      return [
+        {
+          path: `${at}.rpcUrl`,
+          message: `expected an RPC answering eth_chainId at ${rpc}: ${firstLine(error)}`,
+        },
+      ];
+    }
+    if (id !== chain.chainId)
+      return [
+        { path: `${at}.rpcUrl`, message: `expected chain id ${chain.chainId} at ${rpc}, the RPC says ${id}` },
+      ];
+    const problems: PreflightProblem[] = [];
+    const contracts = Object.entries(chain.contracts).filter(
+      (entry): entry is [string, Address] => typeof entry[1] === "string",
+    );
+    const codes = await Promise.all(
+      contracts.map(([, address]) =>
+        patiently(() => withTimeout(client.getCode({ address }), timeoutMs, "reading code")).catch(
+          () => undefined,
+        ),
+      ),
+    );
+    contracts.forEach(([name, address], i) => {
+      if (codes[i] === undefined || codes[i] === "0x")
+        problems.push({
+          path: `${at}.contracts.${name}`,
+          message: `expected a contract at ${address}, found no code`,
+        });
+    });
+    const balance = await withTimeout(
+      client.getBalance({ address: relayer }),
+      timeoutMs,
+      "reading a balance",
+    ).catch(() => undefined);
+    if (balance === undefined || balance === 0n)
+      problems.push({
+        path: `${at}.relayerKey`,
+        message: `expected funds for gas on chain ${chain.chainId} at the relayer's address ${relayer}, found ${balance === undefined ? "no answer" : "0"}`,
+      });
+    return problems;
+  });
+  const reachable = await Promise.all(
+    parameters.attesters.map(async (attester) => {
+      if (attester.url === undefined) return true;
+      const url = `${attester.url.replace(/\/+$/, "")}/healthz`;
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+        return response.ok;
+      } catch {
+        return false;
+      }
+    }),
+  );
+  const problems = (await Promise.all(chainChecks)).flat();
+  const reached = reachable.filter(Boolean).length;
+  const { threshold } = config.attesters;
+  if (reached < threshold) {
+    const missing = parameters.attesters.filter((_, i) => !reachable[i]).map((a) => a.address);
+    problems.push({
+      path: "attesters.threshold",
+      message: `expected at least ${threshold} attesters the relayer can reach (in-process keys or relayer.attesterUrls), found ${reached}${missing.length > 0 ? `; unreachable: ${missing.join(", ")}` : ""}`,
+    });
+  }
+  return problems;
+}
+
+/**
+ * {@link findPreflightProblems}, throwing when anything is wrong.
+ *
+ * @param parameters config, clients, relayer address, attesters
+ * @throws {ConfigError} listing every problem, one line each
+ */
+export async function preflight(parameters: PreflightParameters): Promise<void> {
+  const problems = await findPreflightProblems(parameters);
+  if (problems.length > 0)
+    throw new ConfigError(
+      `The relayer cannot start: ${problems.length} problem${problems.length === 1 ? "" : "s"} with its chains, key or attesters.`,
+      problems,
+    );
+}
+
+/** `read()`, tried up to 4 times 250 ms apart: a flaky RPC is not a wrong one. */
+async function patiently<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await read();
+    } catch (error) {
+      if (attempt >= 4) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
+}
