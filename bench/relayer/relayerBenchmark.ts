@@ -17,6 +17,8 @@ const SETTINGS = {
   /** Accounts of a burst: each gets 4 deposits (2 tokens × 2 vault chains). */
   burstAccounts: envNumber("BENCH_RELAYER_BURST_ACCOUNTS", 500),
   batchMaxLeaves: envNumber("BENCH_RELAYER_BATCH_LEAVES", 200),
+  /** Deliveries in flight per chain: above the production default (4), for throughput. */
+  deliveryConcurrency: envNumber("BENCH_RELAYER_DELIVERY_CONCURRENCY", 16),
   unbatchedTimeBoxSeconds: envNumber("BENCH_RELAYER_UNBATCHED_BOX_S", 60),
   /** The indexer's database: `pglite` (as `npm run dev`) or `postgres`. */
   database: databaseKind(process.env.BENCH_RELAYER_DATABASE),
@@ -48,7 +50,11 @@ export const relayerBenchmark: Benchmark = {
     const blockTimeMs = SETTINGS.blockTimeSeconds * 1000;
     const prefix = (run: string) => `bench-relayer-${process.pid}-${run}`;
     try {
-      const latencyRelayer = await startBenchRelayer(net.config, { prefix: prefix("latency"), settings: {} });
+      const { deliveryConcurrency } = SETTINGS;
+      const latencyRelayer = await startBenchRelayer(net.config, {
+        prefix: prefix("latency"),
+        settings: { deliveryConcurrency },
+      });
       let latency: Awaited<ReturnType<typeof measureCreditLatency>>;
       try {
         latency = await measureCreditLatency({
@@ -86,20 +92,20 @@ export const relayerBenchmark: Benchmark = {
         {
           label: "batched, first credits",
           run: "first",
-          settings: { batchMaxLeaves: SETTINGS.batchMaxLeaves },
+          settings: { batchMaxLeaves: SETTINGS.batchMaxLeaves, deliveryConcurrency },
           box: 120,
         },
         {
           label: "batched, updates",
           run: "batched",
-          settings: { batchMaxLeaves: SETTINGS.batchMaxLeaves },
+          settings: { batchMaxLeaves: SETTINGS.batchMaxLeaves, deliveryConcurrency },
           box: 120,
         },
         {
           label: "unbatched, updates",
           run: "unbatched",
           // Claims must outlive the time box, or reconcile batches the queued leaves a second time.
-          settings: { batchMaxLeaves: 1, claimTtlMs: 3_600_000 },
+          settings: { batchMaxLeaves: 1, claimTtlMs: 3_600_000, deliveryConcurrency },
           box: SETTINGS.unbatchedTimeBoxSeconds,
         },
       ];
@@ -116,7 +122,7 @@ export const relayerBenchmark: Benchmark = {
         );
         bursts.push(burst);
       }
-      const { batchWindowMs, deliveryConcurrency } = net.config.relayer;
+      const { batchWindowMs } = net.config.relayer;
       return renderRelayerSection({
         settings: SETTINGS,
         relayer: { batchWindowMs, deliveryConcurrency },

@@ -45,7 +45,7 @@ function renderLatency(input: RelayerSectionInput): string[] {
   const extra = latency.samples.map((sample) => sample.extraHubBlocks);
   const met = latency.overheadP50Ms <= LATENCY_TARGET_MS;
   return [
-    `Devnet as \`npm run dev\` runs it, but on its own ports: hub + 2 vault chains on anvil with **${settings.blockTimeSeconds} s interval mining**, finality depth **${settings.finalityDepth}**, the indexer (\`ponder start\`) on ${settings.database === "pglite" ? "PGlite" : "Postgres (its own schema; see the README for why not PGlite)"}, and the relayer in this process (\`startRelayer\`, in-process attesters, 2-of-3 quorum, default settings: \`batchWindowMs\` ${input.relayer.batchWindowMs}, \`batchMaxLeaves\` ${settings.batchMaxLeaves}, \`deliveryConcurrency\` ${input.relayer.deliveryConcurrency}). Redis at 127.0.0.1:6379 with a queue prefix per run.`,
+    `Devnet as \`npm run dev\` runs it, but on its own ports: hub + 2 vault chains on anvil with **${settings.blockTimeSeconds} s interval mining**, finality depth **${settings.finalityDepth}**, the indexer (\`ponder start\`) on ${settings.database === "pglite" ? "PGlite" : "Postgres (its own schema; see the README for why not PGlite)"}, and the relayer in this process (\`startRelayer\`, in-process attesters, 2-of-3 quorum, default settings but \`deliveryConcurrency\` ${input.relayer.deliveryConcurrency} (the default is 4): \`batchWindowMs\` ${input.relayer.batchWindowMs}, \`batchMaxLeaves\` ${settings.batchMaxLeaves}). Redis at 127.0.0.1:6379 with a queue prefix per run.`,
     "",
     "### End-to-end credit latency",
     "",

@@ -251,9 +251,9 @@ export const relayerSchema = z
           "How long a route waits, after new work appears, for more before it cuts a batch (a full batch goes at once)",
         ),
       deliveryConcurrency: intField(1, 64)
-        .default(16)
+        .default(4)
         .describe(
-          "Deliveries in flight per destination chain (each its own transaction and nonce, so several land in one block)",
+          "Deliveries in flight per destination chain and key (each its own transaction and pending nonce, so several land in one block; a stuck low nonce holds up every one above it)",
         ),
       reconcileIntervalMs: intField(100, 3_600_000)
         .default(5_000)
