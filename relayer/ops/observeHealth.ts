@@ -7,11 +7,14 @@ export type ObserveHealthParameters = {
   redis: { readonly status: string };
   /** Addresses of the attesters the relayer asks. */
   attesters: readonly { address: string }[];
+  /** What the last periodic start-check found wrong (`watchPreflight`): an RPC down, a key out of funds, too few attesters. */
+  problems?: () => readonly { path: string; message: string }[];
 };
 
 /**
- * The relayer's `/healthz` check, kept from its events: healthy while Redis is ready and the last
- * discovery round did not fail (`roundCompleted` clears a `roundFailed`).
+ * The relayer's `/healthz` check, kept from its events: healthy while Redis is ready, the last
+ * discovery round did not fail (`roundCompleted` clears a `roundFailed`) and the periodic
+ * start-check finds nothing wrong (each problem is listed, naming its chain and field).
  *
  * @param observer the relayer's events
  * @param parameters Redis and the attesters (shown in the details)
@@ -31,13 +34,15 @@ export function observeHealth(
   });
   return () => {
     const { redis } = parameters;
+    const problems = parameters.problems?.() ?? [];
     return {
-      ok: redis.status === "ready" && lastDiscovery.error === undefined,
+      ok: redis.status === "ready" && lastDiscovery.error === undefined && problems.length === 0,
       details: {
         redis: redis.status,
         lastDiscoveryAt: lastDiscovery.at,
         lastDiscoveryError: lastDiscovery.error ?? null,
         attesters: parameters.attesters.map((a) => a.address),
+        problems: problems.map((p) => `${p.path}: ${p.message}`),
       },
     };
   };

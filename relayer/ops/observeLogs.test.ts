@@ -127,7 +127,13 @@ describe("observeHealth", () => {
     const health = observeHealth(observer, { redis, attesters: [{ address: "0xa" }] });
     expect(health()).toEqual({
       ok: true,
-      details: { redis: "ready", lastDiscoveryAt: 0, lastDiscoveryError: null, attesters: ["0xa"] },
+      details: {
+        redis: "ready",
+        lastDiscoveryAt: 0,
+        lastDiscoveryError: null,
+        attesters: ["0xa"],
+        problems: [],
+      },
     });
     observer.emit({ type: "roundFailed", at: 5, error: "indexer down", cause: undefined });
     expect(health()).toMatchObject({
@@ -138,5 +144,23 @@ describe("observeHealth", () => {
     expect(health()).toMatchObject({ ok: true, details: { lastDiscoveryAt: 9, lastDiscoveryError: null } });
     redis.status = "reconnecting";
     expect(health().ok).toBe(false);
+  });
+
+  it("is unhealthy while the periodic start-check finds a problem, and names it", () => {
+    const observer = createRelayerObserver();
+    let problems: { path: string; message: string }[] = [];
+    const health = observeHealth(observer, {
+      redis: { status: "ready" },
+      attesters: [],
+      problems: () => problems,
+    });
+    expect(health().ok).toBe(true);
+    problems = [
+      { path: "chains.31338.rpcUrl", message: "expected an RPC answering eth_chainId at http://x" },
+    ];
+    expect(health()).toMatchObject({
+      ok: false,
+      details: { problems: ["chains.31338.rpcUrl: expected an RPC answering eth_chainId at http://x"] },
+    });
   });
 });

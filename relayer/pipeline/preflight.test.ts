@@ -7,8 +7,9 @@ import { exampleConfig } from "../../shared/config/exampleConfig.js";
 import { parseConfig } from "../../shared/config/parseConfig.js";
 import { ConfigError } from "../../shared/errors/BaseError.js";
 import { ANVIL_KEYS, type StartAnvilReturnType, startAnvil } from "../../test/kit/anvil.js";
+import { pollUntil } from "../../test/kit/pollUntil.js";
 import { createPublicClients } from "../createPublicClients.js";
-import { findPreflightProblems, preflight } from "./preflight.js";
+import { findPreflightProblems, preflight, watchPreflight } from "./preflight.js";
 
 /*
  * The relayer's start checks against real anvils: a contract deployed on each chain (any code will
@@ -151,5 +152,46 @@ describe("preflight", () => {
         timeoutMs: 2_000,
       }),
     ).rejects.toThrow(ConfigError);
+  });
+
+  it("keeps re-checking for /healthz: an RPC that goes down later is named", async () => {
+    const spare = await startAnvil({ chainId: 31338 });
+    let stopped = false;
+    const config = configWith((c) => {
+      c.chains["31338"].rpcUrl = spare.rpcUrl;
+      c.chains["31338"].contracts = { vault: deployed.get(31337) ?? "0x" };
+    });
+    // The vault chain's contract address holds code only on the hub anvil: deploy the same on the spare.
+    await deployStop(spare);
+    const watch = watchPreflight(
+      {
+        config,
+        clients: createPublicClients(config, { retryCount: 0, timeoutMs: 1_000 }),
+        relayer: funded,
+        attesters: ATTESTERS.map((address) => ({ address })),
+        timeoutMs: 1_000,
+      },
+      100,
+    );
+    try {
+      await pollUntil(
+        async () => watch.problems(),
+        (p) => p.length === 0,
+        { what: "a clean check" },
+      );
+      await spare.stop();
+      stopped = true;
+      const problems = await pollUntil(
+        async () => watch.problems(),
+        (p) => p.some((x) => x.path === "chains.31338.rpcUrl"),
+        { what: "the vault chain's RPC named", timeoutMs: 15_000 },
+      );
+      expect(problems.find((x) => x.path === "chains.31338.rpcUrl")?.message).toMatch(
+        /^expected an RPC answering eth_chainId at http:\/\/127\.0\.0\.1:\d+/,
+      );
+    } finally {
+      watch.stop();
+      if (!stopped) await spare.stop();
+    }
   });
 });

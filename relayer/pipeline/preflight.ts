@@ -137,3 +137,38 @@ async function patiently<T>(read: () => Promise<T>): Promise<T> {
 function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
 }
+
+/** Return type of {@link watchPreflight}. */
+export type PreflightWatch = {
+  /** What the newest check found (none before the first finishes). */
+  problems: () => readonly PreflightProblem[];
+  stop: () => void;
+};
+
+/**
+ * Runs {@link findPreflightProblems} every `intervalMs` for `/healthz`: what was right at start
+ * can break later (an RPC down, the key out of funds, an attester server gone).
+ *
+ * @param parameters the start check's parameters
+ * @param intervalMs time between checks
+ * @returns the newest problems and `stop`
+ */
+export function watchPreflight(parameters: PreflightParameters, intervalMs: number): PreflightWatch {
+  let latest: readonly PreflightProblem[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const run = async () => {
+    latest = await findPreflightProblems(parameters).catch((error: unknown) => [
+      { path: "relayer", message: `the health check failed: ${firstLine(error)}` },
+    ]);
+    if (!stopped) timer = setTimeout(run, intervalMs);
+  };
+  timer = setTimeout(run, intervalMs);
+  return {
+    problems: () => latest,
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}

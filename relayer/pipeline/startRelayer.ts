@@ -17,12 +17,15 @@ import { throttledWarning } from "../ops/throttledWarning.js";
 import { buildAttesters } from "./buildAttesters.js";
 import { createRelayerQueues } from "./createRelayerQueues.js";
 import { createWallets } from "./createWallets.js";
-import { preflight } from "./preflight.js";
+import { preflight, watchPreflight } from "./preflight.js";
 import { createReconcileProcessor } from "./processReconcile.js";
 import { createRelayerObserver, type RelayerObserver } from "./relayerObserver.js";
 import type { RelayerKeys } from "./resolveKeys.js";
 import { startTriggers } from "./startTriggers.js";
 import { startWorkers } from "./startWorkers.js";
+
+/** How often `/healthz` re-runs the start checks. */
+const HEALTH_CHECK_INTERVAL_MS = 15_000;
 
 /** Parameters of {@link startRelayer}. */
 export type StartRelayerParameters = {
@@ -73,13 +76,16 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
   const clients = createPublicClients(config);
   const wallets = createWallets(config, parameters.keys);
   const attesters = parameters.attesters ?? buildAttesters(config, parameters.keys, clients);
-  // Refuse to start wrong: wrong chain ids, missing contracts, an empty key, too few attesters.
-  await preflight({
+  // Refuse to start wrong (wrong chain ids, missing contracts, an empty key, too few attesters);
+  // the same check then runs every 15 s for /healthz.
+  const checks = {
     config,
     clients,
     relayer: privateKeyToAccount(parameters.keys.relayer).address,
     attesters: attesters.map((a) => ({ address: a.address, url: config.relayer.attesterUrls[a.address] })),
-  });
+  };
+  await preflight(checks);
+  const preflightWatch = watchPreflight(checks, HEALTH_CHECK_INTERVAL_MS);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   const chainIds = Object.values(config.chains).map((chain) => chain.chainId);
   const queues = createRelayerQueues({ connection, prefix, chainIds });
@@ -100,7 +106,7 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
   metrics.setQueueDepthSource(() => getQueueDepths(queues.all));
   observeMetrics(observer, metrics);
   observeLogs(observer, logger);
-  const health = observeHealth(observer, { redis, attesters });
+  const health = observeHealth(observer, { redis, attesters, problems: preflightWatch.problems });
 
   // The HTTP server first: a busy port fails here, before any worker takes a job.
   const port = parameters.port ?? config.relayer.port;
@@ -112,6 +118,7 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
     health,
     ...parameters.operator,
   }).catch(async (error: unknown) => {
+    preflightWatch.stop();
     await Promise.all(queues.all.map((queue) => queue.close()));
     redis.disconnect();
     throw error;
@@ -144,6 +151,7 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
       if (stopped) return;
       stopped = true;
       triggers.stop();
+      preflightWatch.stop();
       // Worker.close() waits for the jobs in progress: a delivery in flight finishes (drain).
       await Promise.all(workers.map((worker) => worker.close()));
       await Promise.all(queues.all.map((queue) => queue.close()));
