@@ -7,6 +7,7 @@ import { marginHubAbi } from "../../shared/abis/generated.js";
 import { tokenAddress } from "../kit/chainClients.js";
 import { depositCollateral } from "../kit/depositCollateral.js";
 import { pollUntil } from "../kit/pollUntil.js";
+import { readMetric } from "../kit/readMetric.js";
 import { type IndexedDevnet, startIndexedDevnet } from "../kit/startIndexedDevnet.js";
 
 let net: IndexedDevnet;
@@ -31,7 +32,7 @@ afterAll(async () => {
   await net?.stop();
 });
 
-test("a deposit is credited on the hub", async () => {
+test("a deposit is credited on the hub, and the relayer's metrics count it", async () => {
   const trader = net.accounts.traders[0];
   if (trader === undefined) throw new Error("no trader");
   const [vault] = net.vaults;
@@ -51,4 +52,28 @@ test("a deposit is credited on the hub", async () => {
     { timeoutMs: 30_000, what: "credit" },
   );
   expect(credited[0]).toBeGreaterThanOrEqual(parseUnits("100", 6));
+
+  // The relayer's own metrics saw it: one batch delivered, its gas, and each latency observed.
+  const route = { route: `${vault.chain.chainId}->${net.hub.chain.chainId}`, kind: "balance_batch" };
+  const metric = (name: string, labels: Record<string, string> = route) =>
+    readMetric(relayer.url, name, labels);
+  await pollUntil(
+    () => metric("crossmargin_updates_delivered_total"),
+    (n) => n >= 1,
+    { what: "the delivered update counted" },
+  );
+  expect(
+    await metric("crossmargin_gas_used_total", {
+      chain: String(net.hub.chain.chainId),
+      kind: "balance_batch",
+    }),
+  ).toBeGreaterThan(21_000);
+  for (const histogram of [
+    "crossmargin_attest_latency_seconds",
+    "crossmargin_deliver_latency_seconds",
+    "crossmargin_credit_latency_seconds",
+  ]) {
+    expect(await metric(`${histogram}_count`), histogram).toBeGreaterThanOrEqual(1);
+    expect(await metric(`${histogram}_sum`), histogram).toBeGreaterThan(0);
+  }
 });
