@@ -13,8 +13,9 @@ import { observeHealth } from "../ops/observeHealth.js";
 import { observeLogs } from "../ops/observeLogs.js";
 import { observeMetrics } from "../ops/observeMetrics.js";
 import type { OperatorServerOptions } from "../ops/operatorServerOptions.js";
+import { redactUrl } from "../ops/redactUrl.js";
 import { throttledWarning } from "../ops/throttledWarning.js";
-import { buildAttesters } from "./buildAttesters.js";
+import { buildAttesters, sharedAttesterNodes } from "./buildAttesters.js";
 import { createRelayerQueues } from "./createRelayerQueues.js";
 import { createWallets } from "./createWallets.js";
 import { preflight, watchPreflight } from "./preflight.js";
@@ -85,6 +86,7 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
     attesters: attesters.map((a) => ({ address: a.address, url: config.relayer.attesterUrls[a.address] })),
   };
   await preflight(checks);
+  if (parameters.attesters === undefined) warnSharedNodes(config, parameters.keys, logger);
   const preflightWatch = watchPreflight(checks, HEALTH_CHECK_INTERVAL_MS);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   const chainIds = Object.values(config.chains).map((chain) => chain.chainId);
@@ -160,4 +162,16 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
       observer.emit({ type: "stopped" });
     },
   };
+}
+
+/** Says so at start when in-process attesters read a chain through one node: a quorum of keys on one node is not a quorum. */
+function warnSharedNodes(config: Config, keys: RelayerKeys, logger: Logger): void {
+  const inProcess = keys.attesters
+    .map((key) => privateKeyToAccount(key).address)
+    .filter((address) => config.relayer.attesterUrls[address] === undefined);
+  for (const { chainId, url, attesters } of sharedAttesterNodes(config, inProcess))
+    logger.warn(
+      { at: "relayer.attesters", chainId, url: redactUrl(url), attesters },
+      `${attesters.length} in-process attesters read chain ${chainId} through one node: they witness one node's view (give each its own RPC in relayer.attesterRpcUrls)`,
+    );
 }

@@ -92,6 +92,26 @@ describe("parseConfig", () => {
     expect(db.message).toContain("databaseUrl: expected a URL with scheme postgres://, postgresql://");
   });
 
+  it("takes in-process attesters' own RPCs, naming an address outside the quorum or an unknown chain", () => {
+    const a1 = "0x00000000000000000000000000000000000000A1";
+    const own = parseConfig({
+      ...example(),
+      relayer: { attesterRpcUrls: { [a1]: { "31338": "http://10.0.0.7:8545" } } },
+    });
+    expect(Object.values(own.relayer.attesterRpcUrls)).toEqual([{ "31338": "http://10.0.0.7:8545" }]);
+    const stranger = errorOf((c) => ({
+      ...c,
+      relayer: {
+        attesterRpcUrls: { "0x00000000000000000000000000000000000000b9": { "31338": "http://x:1" } },
+      },
+    }));
+    expect(stranger.message).toContain("expected an address listed in attesters.addresses");
+    const chain = errorOf((c) => ({ ...c, relayer: { attesterRpcUrls: { [a1]: { "1": "http://x:1" } } } }));
+    expect(chain.message).toMatch(
+      /relayer\.attesterRpcUrls\.0x0+a1\.1: expected a configured chain id \(31337, 31338\)/i,
+    );
+  });
+
   it("rejects an unknown role", () => {
     const error = errorOf((c) => {
       c.chains["31338"].role = "spoke";

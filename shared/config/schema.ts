@@ -286,6 +286,14 @@ export const relayerSchema = z
         .describe(
           "Remote attesters: address → URL of its `crossmargin attester` server. Attesters not listed sign in-process when their key is available",
         ),
+      attesterRpcUrls: z
+        .record(addressField(), z.record(z.string(), urlField(["http", "https", "ws", "wss"])), {
+          error: "expected an object mapping attester addresses to { chain id: RPC URL }",
+        })
+        .default({})
+        .describe(
+          "In-process attesters' own RPCs: address → chain id → URL (default: the chain's rpcUrl). Keys that read through one node witness one node's view, not several",
+        ),
     },
     { error: "expected an object with the relayer's settings" },
   )
@@ -322,16 +330,26 @@ export const configSchema = z
   )
   .superRefine((config, ctx) => {
     const members = new Set(config.attesters.addresses);
-    for (const address of Object.keys(config.relayer.attesterUrls)) {
-      if (!members.has(address as Address)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["relayer", "attesterUrls", address],
-          message: "expected an address listed in attesters.addresses",
-          input: address,
-        });
+    for (const field of ["attesterUrls", "attesterRpcUrls"] as const)
+      for (const address of Object.keys(config.relayer[field])) {
+        if (!members.has(address as Address)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["relayer", field, address],
+            message: "expected an address listed in attesters.addresses",
+            input: address,
+          });
+        }
       }
-    }
+    for (const [address, urls] of Object.entries(config.relayer.attesterRpcUrls))
+      for (const chainId of Object.keys(urls))
+        if (config.chains[chainId] === undefined)
+          ctx.addIssue({
+            code: "custom",
+            path: ["relayer", "attesterRpcUrls", address, chainId],
+            message: `expected a configured chain id (${Object.keys(config.chains).join(", ")})`,
+            input: chainId,
+          });
   })
   .describe("crossmargin config");
 
