@@ -18,6 +18,7 @@ import {
 } from "../../test/kit/startAttesterDevnet.js";
 import { writeAndWait } from "../../test/kit/writeAndWait.js";
 import type { BalanceBatchClaim } from "../types.js";
+import { attesterAccessFromEnv } from "./attesterAccess.js";
 import { type StartAttesterServerReturnType, startAttesterServer } from "./attesterServer.js";
 import { createRemoteAttester } from "./createRemoteAttester.js";
 import {
@@ -319,5 +320,85 @@ describe("runAttester", () => {
     expect(String(error)).toContain("which is not in attesters.addresses");
     const noConfig = await thrown(runAttester(["--config", "/nonexistent/crossmargin.json"], env));
     expect(noConfig).toBeInstanceOf(ConfigError);
+  });
+
+  test("with client tokens: 401 without a known bearer token, 429 past the rate, 413 past the leaf cap; /healthz stays open", async () => {
+    const token = "relayer-a-token-0123456789";
+    const guarded = await startAttesterServer({
+      config: net.config,
+      privateKey: net.accounts.attesters[0]?.privateKey ?? "0x",
+      port: 0,
+      logger: pino({ level: "silent" }),
+      clients: net.clients,
+      access: {
+        ...attesterAccessFromEnv({ ATTESTER_CLIENT_TOKENS: `relayer-a=${token}` }, "0.0.0.0"),
+        ratePerMinute: 3,
+      },
+    });
+    try {
+      const attest = (headers: Record<string, string>) =>
+        fetch(`${guarded.url}/v1/attest`, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...headers },
+          body: JSON.stringify(honest),
+        });
+      const none = await attest({});
+      expect(none.status).toBe(401);
+      expect(none.headers.get("www-authenticate")).toContain("Bearer");
+      expect((await attest({ authorization: "Bearer not-the-token-at-all" })).status).toBe(401);
+      expect((await fetch(`${guarded.url}/healthz`)).status).toBe(200);
+      const auth = await fetch(`${guarded.url}/v1/auth`, { headers: { authorization: `Bearer ${token}` } });
+      expect(await auth.json()).toEqual({ client: "relayer-a" });
+      // The relayer's remote attester sends the token: the claim is signed.
+      const remote = createRemoteAttester({ address: guarded.address, url: guarded.url, token });
+      await remote.attest(honest);
+      // 3 a minute: /v1/auth and this attest used two; the third passes, the fourth waits.
+      expect((await attest({ authorization: `Bearer ${token}` })).status).toBe(200);
+      const limited = await attest({ authorization: `Bearer ${token}` });
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+      const without = createRemoteAttester({ address: guarded.address, url: guarded.url });
+      await expect(without.attest(honest)).rejects.toBeInstanceOf(AttesterUnavailableError);
+    } finally {
+      await guarded.stop();
+    }
+    const capped = await startAttesterServer({
+      config: net.config,
+      privateKey: net.accounts.attesters[0]?.privateKey ?? "0x",
+      port: 0,
+      logger: pino({ level: "silent" }),
+      clients: net.clients,
+      access: { clients: new Map(), ratePerMinute: 600, maxLeaves: 0 },
+    });
+    try {
+      const response = await fetch(`${capped.url}/v1/attest`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(honest),
+      });
+      expect(response.status).toBe(413);
+      expect((await json<AttestErrorResponse>(response)).error.message).toBe(
+        "expected at most 0 leaves in one batch, got 1",
+      );
+    } finally {
+      await capped.stop();
+    }
+  });
+
+  test("refuses to listen beyond loopback without client tokens, naming ATTESTER_CLIENT_TOKENS", async () => {
+    const env = {
+      CROSSMARGIN_CONFIG: net.devnet.manifestPath,
+      ATTESTER_PRIVATE_KEY: net.accounts.attesters[0]?.privateKey ?? "0x",
+      LOG_LEVEL: "silent",
+    };
+    const error = await thrown(runAttester(["--port", "0", "--host", "0.0.0.0"], env));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String(error)).toContain("ATTESTER_CLIENT_TOKENS: expected tokens for the relayers");
+    expect(() => attesterAccessFromEnv({ ATTESTER_CLIENT_TOKENS: "a=short" }, "127.0.0.1")).toThrow(
+      /each token at least 16 characters/,
+    );
+    expect(() => attesterAccessFromEnv({ ATTESTER_RATE_LIMIT: "fast" }, "127.0.0.1")).toThrow(
+      /ATTESTER_RATE_LIMIT: expected a positive integer, got "fast"/,
+    );
   });
 });

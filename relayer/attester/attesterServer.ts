@@ -5,6 +5,7 @@ import { type Logger, pino } from "pino";
 import type { Address, Hex, PublicClient } from "viem";
 import type { Config } from "../../shared/config/schema.js";
 import { createPublicClients } from "../createPublicClients.js";
+import { type AttesterAccess, attesterAccessFromEnv } from "./attesterAccess.js";
 import { createAttesterApp } from "./createAttesterApp.js";
 import { createLocalAttester } from "./createLocalAttester.js";
 import { AttesterArgumentError } from "./errors.js";
@@ -23,6 +24,8 @@ export type StartAttesterServerParameters = {
   logger?: Logger | undefined;
   /** RPC clients per chain (default: `createPublicClients(config)`). */
   clients?: Map<number, PublicClient> | undefined;
+  /** Client tokens, rate limit and leaf cap (`attesterAccessFromEnv`); default: no tokens, so loopback only. */
+  access?: AttesterAccess | undefined;
 };
 
 /** Return type of {@link startAttesterServer}. */
@@ -42,6 +45,7 @@ export type StartAttesterServerReturnType = {
  * @param parameters config, key, port, host, logger, clients
  * @returns the URL, the attester's address and `stop`
  * @throws {AttesterArgumentError} when the port cannot be bound
+ * @throws {ConfigError} for a non-loopback host without client tokens
  * @example
  * const server = await startAttesterServer({ config, privateKey, port: 9470 });
  * // POST `${server.url}/v1/attest` …
@@ -55,7 +59,8 @@ export async function startAttesterServer(
   const logger = parameters.logger ?? pino({ base: { service: "crossmargin-attester" } });
   const clients = parameters.clients ?? createPublicClients(config);
   const attester = createLocalAttester({ config, clients, privateKey: parameters.privateKey });
-  const app = createAttesterApp({ attester, config, logger });
+  const access = parameters.access ?? attesterAccessFromEnv({}, host);
+  const app = createAttesterApp({ attester, config, logger, access });
   const server = createServer(getRequestListener(app.fetch));
   const port = await listen(server, parameters.port, host);
   const shownHost =

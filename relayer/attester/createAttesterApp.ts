@@ -4,6 +4,12 @@ import type { Logger } from "pino";
 import type { Config } from "../../shared/config/schema.js";
 import { BaseError } from "../../shared/errors/BaseError.js";
 import type { Claim } from "../types.js";
+import {
+  type AttesterAccess,
+  DEFAULT_ATTESTER_MAX_LEAVES,
+  DEFAULT_ATTESTER_RATE_PER_MINUTE,
+  tokenHash,
+} from "./attesterAccess.js";
 import { type ClaimIssue, parseClaim } from "./claimSchema.js";
 import { ATTEST_PATH } from "./createRemoteAttester.js";
 import { AttestationRefusedError } from "./errors.js";
@@ -20,6 +26,8 @@ export type CreateAttesterAppParameters = {
   config: Config;
   /** Where request logs go. */
   logger: Logger;
+  /** Who may ask, how often, how much at once (`attesterAccessFromEnv`). Default: anyone, 600 a minute, 2,000 leaves. */
+  access?: AttesterAccess | undefined;
 };
 
 /**
@@ -29,15 +37,71 @@ export type CreateAttesterAppParameters = {
  *   is not a claim (the message names each wrong field); `422 { error: { name, message, check } }`
  *   when the claim does not match the chain; `503` when the claimed block is not final yet or
  *   this attester's RPC failed (retry later); `500` otherwise.
+ * - `GET /v1/auth` — `200 { client }` for a known token (what the relayer checks at start).
  * - `GET /healthz` — `200 { ok: true, address }`.
  * - `GET /` — the attester's address, its chains and endpoints.
+ *
+ * With client tokens, `/v1/*` needs `Authorization: Bearer <token>` (else `401`); each client gets
+ * `ratePerMinute` requests a minute (else `429` with `Retry-After`); a batch of more than
+ * `maxLeaves` leaves is refused with `413`.
  *
  * @param parameters attester, config, logger
  * @returns the Hono app (serve it with `startAttesterServer`, or call `app.request` in tests)
  */
-export function createAttesterApp(parameters: CreateAttesterAppParameters): Hono {
+export function createAttesterApp(
+  parameters: CreateAttesterAppParameters,
+): Hono<{ Variables: { client: string } }> {
   const { attester, config, logger } = parameters;
-  const app = new Hono();
+  const access = parameters.access ?? {
+    clients: new Map<string, string>(),
+    ratePerMinute: DEFAULT_ATTESTER_RATE_PER_MINUTE,
+    maxLeaves: DEFAULT_ATTESTER_MAX_LEAVES,
+  };
+  const app = new Hono<{ Variables: { client: string } }>();
+  const buckets = new Map<string, { tokens: number; at: number }>();
+
+  // Who is asking (a known bearer token, or anyone without tokens configured), within its rate.
+  app.use("/v1/*", async (c, next) => {
+    let client = "anonymous";
+    if (access.clients.size > 0) {
+      const header = c.req.header("authorization") ?? "";
+      const known = header.startsWith("Bearer ")
+        ? access.clients.get(tokenHash(header.slice(7).trim()))
+        : undefined;
+      if (known === undefined) {
+        logger.warn({ at: "attester.auth", path: c.req.path }, "unknown or missing bearer token");
+        c.header("WWW-Authenticate", 'Bearer realm="crossmargin attester"');
+        return c.json(
+          errorBody("UnauthorizedError", "expected Authorization: Bearer <token> of a known client"),
+          401,
+        );
+      }
+      client = known;
+    }
+    const now = Date.now();
+    const bucket = buckets.get(client) ?? { tokens: access.ratePerMinute, at: now };
+    bucket.tokens = Math.min(
+      access.ratePerMinute,
+      bucket.tokens + ((now - bucket.at) / 60_000) * access.ratePerMinute,
+    );
+    bucket.at = now;
+    buckets.set(client, bucket);
+    if (bucket.tokens < 1) {
+      const waitS = Math.ceil(((1 - bucket.tokens) / access.ratePerMinute) * 60);
+      c.header("Retry-After", String(waitS));
+      return c.json(
+        errorBody(
+          "RateLimitedError",
+          `expected at most ${access.ratePerMinute} requests a minute from ${client}`,
+        ),
+        429,
+      );
+    }
+    bucket.tokens -= 1;
+    c.set("client", client);
+    await next();
+  });
+  app.get("/v1/auth", (c) => c.json({ client: c.get("client") }));
 
   app.get("/", (c) =>
     c.json({
@@ -49,7 +113,7 @@ export function createAttesterApp(parameters: CreateAttesterAppParameters): Hono
         role: chain.role,
         finalityDepth: chain.finalityDepth,
       })),
-      endpoints: [`POST ${ATTEST_PATH}`, "GET /healthz", "GET /"],
+      endpoints: [`POST ${ATTEST_PATH}`, "GET /v1/auth", "GET /healthz", "GET /"],
     }),
   );
   app.get("/healthz", (c) => c.json({ ok: true, address: attester.address }));
@@ -76,7 +140,15 @@ export function createAttesterApp(parameters: CreateAttesterAppParameters): Hono
         return c.json(invalidClaimBody(parsed.issues), 400);
       }
       const claim = parsed.claim;
-      const context = { at: "attester.attest", ...describeClaim(claim) };
+      if (claim.kind === "balance_batch" && claim.leaves.length > access.maxLeaves)
+        return c.json(
+          errorBody(
+            "PayloadTooLargeError",
+            `expected at most ${access.maxLeaves} leaves in one batch, got ${claim.leaves.length}`,
+          ),
+          413,
+        );
+      const context = { at: "attester.attest", client: c.get("client"), ...describeClaim(claim) };
       try {
         const signature = await attester.attest(claim);
         logger.info({ ...context, ms: elapsed(started) }, "signed");

@@ -19,6 +19,8 @@ export type CreateRemoteAttesterParameters = {
   url: string;
   /** How long one request may take before the attester counts as unavailable (default 5000). */
   timeoutMs?: number | undefined;
+  /** The bearer token its server knows this relayer by (`ATTESTER_CLIENT_TOKENS` there). */
+  token?: string | undefined;
 };
 
 /** Path of the attest endpoint under the server's base URL. */
@@ -51,7 +53,10 @@ export function createRemoteAttester(parameters: CreateRemoteAttesterParameters)
       try {
         response = await fetch(url, {
           method: "POST",
-          headers: { "content-type": "application/json" },
+          headers: {
+            "content-type": "application/json",
+            ...(parameters.token === undefined ? {} : { authorization: `Bearer ${parameters.token}` }),
+          },
           body: JSON.stringify(claim),
           signal: AbortSignal.timeout(timeoutMs),
         });

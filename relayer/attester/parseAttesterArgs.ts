@@ -14,7 +14,9 @@ Runs one attester: an HTTP server that verifies claims against its own RPCs and 
   --help            this text
 
 Environment: ATTESTER_PRIVATE_KEY (required; its address must be in attesters.addresses),
-LOG_LEVEL (pino level, default info).`;
+ATTESTER_CLIENT_TOKENS (name=token,… one per relayer; required beyond 127.0.0.1: each request then
+needs Authorization: Bearer <token>), ATTESTER_RATE_LIMIT (requests per client per minute, default
+600), ATTESTER_MAX_LEAVES (per batch, default 2000), LOG_LEVEL (pino level, default info).`;
 
 /** Return type of {@link parseAttesterArgs}. */
 export type AttesterArgs = {

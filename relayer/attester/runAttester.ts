@@ -1,5 +1,6 @@
 import { pino } from "pino";
 import { loadConfig } from "../../shared/config/loadConfig.js";
+import { attesterAccessFromEnv } from "./attesterAccess.js";
 import { startAttesterServer } from "./attesterServer.js";
 import { ATTESTER_USAGE, parseAttesterArgs } from "./parseAttesterArgs.js";
 import { readAttesterKey } from "./readAttesterKey.js";
@@ -10,7 +11,8 @@ import { readAttesterKey } from "./readAttesterKey.js";
  * 9470) and `--host` (default 127.0.0.1) until SIGTERM or SIGINT, then stops cleanly.
  *
  * @param argv the arguments after `attester`
- * @param env the environment (`CROSSMARGIN_CONFIG`, `ATTESTER_PRIVATE_KEY`, `LOG_LEVEL`, overrides `loadConfig` reads)
+ * @param env the environment (`CROSSMARGIN_CONFIG`, `ATTESTER_PRIVATE_KEY`, `ATTESTER_CLIENT_TOKENS`,
+ *   `ATTESTER_RATE_LIMIT`, `ATTESTER_MAX_LEAVES`, `LOG_LEVEL`, overrides `loadConfig` reads)
  * @returns once the server has stopped after a signal (at once after `--help`)
  * @throws {AttesterArgumentError} on a bad argument
  * @throws {ConfigError} when the config is missing or invalid
@@ -31,7 +33,15 @@ export async function runAttester(
   const config = loadConfig({ path: args.configPath, env });
   const { privateKey } = readAttesterKey(env, config);
   const logger = pino({ level: env.LOG_LEVEL ?? "info", base: { service: "crossmargin-attester" } });
-  const server = await startAttesterServer({ config, privateKey, port: args.port, host: args.host, logger });
+  const access = attesterAccessFromEnv(env, args.host);
+  const server = await startAttesterServer({
+    config,
+    privateKey,
+    port: args.port,
+    host: args.host,
+    logger,
+    access,
+  });
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     const onSignal = (received: NodeJS.Signals) => {
       process.off("SIGTERM", onSignal);

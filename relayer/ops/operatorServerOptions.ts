@@ -1,5 +1,5 @@
-import { isIP } from "node:net";
 import { ConfigError } from "../../shared/errors/BaseError.js";
+import { isLoopback } from "./isLoopback.js";
 
 /** Where the relayer's operator server listens and how Bull Board is guarded. */
 export type OperatorServerOptions = {
@@ -48,9 +48,4 @@ export function operatorServerOptions(
       },
     ]);
   return { host, readOnlyBoard, boardAuth };
-}
-
-function isLoopback(host: string): boolean {
-  if (host === "localhost" || host === "::1") return true;
-  return isIP(host) === 4 && host.startsWith("127.");
 }

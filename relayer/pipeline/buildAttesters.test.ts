@@ -2,7 +2,9 @@ import { privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import { exampleConfig } from "../../shared/config/exampleConfig.js";
 import { parseConfig } from "../../shared/config/parseConfig.js";
+import { ConfigError } from "../../shared/errors/BaseError.js";
 import { sharedAttesterNodes } from "./buildAttesters.js";
+import { resolveKeys } from "./resolveKeys.js";
 
 const [a1, a2, a3] = ["11", "22", "33"].map((b) => privateKeyToAccount(`0x${b.repeat(32)}`).address) as [
   `0x${string}`,
@@ -39,5 +41,26 @@ describe("sharedAttesterNodes", () => {
     expect(sharedAttesterNodes(same, [a1, a3]).filter((s) => s.chainId === 31337)).toEqual([
       { chainId: 31337, url: "http://10.0.0.1:8545", attesters: [a1, a3] },
     ]);
+  });
+});
+
+describe("REMOTE_ATTESTER_TOKENS", () => {
+  const remote = () => {
+    const input = exampleConfig();
+    input.attesters = { threshold: 2, addresses: [a1, a2, a3] };
+    return parseConfig({ ...input, relayer: { attesterUrls: { [a3]: "http://10.0.0.3:9470" } } });
+  };
+  const env = { RELAYER_PRIVATE_KEY: `0x${"44".repeat(32)}`, ATTESTER_PRIVATE_KEYS: "" };
+
+  it("gives each remote attester its token, by address", () => {
+    const keys = resolveKeys(remote(), { ...env, REMOTE_ATTESTER_TOKENS: `${a3}=token-for-a3-0123456789` });
+    expect(keys.attesterTokens?.get(a3.toLowerCase())).toBe("token-for-a3-0123456789");
+  });
+
+  it("names an entry for an attester without a URL, or without a token", () => {
+    expect(() => resolveKeys(remote(), { ...env, REMOTE_ATTESTER_TOKENS: `${a1}=x` })).toThrow(
+      /REMOTE_ATTESTER_TOKENS: expected <address>=<token> pairs for addresses in relayer.attesterUrls/,
+    );
+    expect(() => resolveKeys(remote(), { ...env, REMOTE_ATTESTER_TOKENS: `${a3}=` })).toThrow(ConfigError);
   });
 });

@@ -28,7 +28,10 @@ export function buildAttesters(
   for (const address of config.attesters.addresses) {
     const url = config.relayer.attesterUrls[address];
     if (url !== undefined) {
-      attesters.push(createRemoteAttester({ address, url, timeoutMs: config.relayer.attestTimeoutMs }));
+      const token = keys.attesterTokens?.get(address.toLowerCase());
+      attesters.push(
+        createRemoteAttester({ address, url, timeoutMs: config.relayer.attestTimeoutMs, token }),
+      );
       continue;
     }
     const key = local.get(address.toLowerCase());

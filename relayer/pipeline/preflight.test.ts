@@ -22,6 +22,7 @@ let attesterServer: Server;
 let attesterUrl: string;
 const funded = privateKeyToAccount(ANVIL_KEYS[1]!).address;
 const unfunded = privateKeyToAccount(`0x${"42".repeat(32)}`).address;
+const TOKEN = "relayer-token-0123456789";
 const ATTESTERS = [
   "0x00000000000000000000000000000000000000a1",
   "0x00000000000000000000000000000000000000a2",
@@ -42,7 +43,8 @@ beforeAll(async () => {
   deployed.set(31337, await deployStop(hub));
   deployed.set(31338, await deployStop(vault));
   attesterServer = createServer((request, response) => {
-    response.writeHead(request.url === "/healthz" ? 200 : 404).end("{}");
+    if (request.url !== "/v1/auth") response.writeHead(404).end("{}");
+    else response.writeHead(request.headers.authorization === `Bearer ${TOKEN}` ? 200 : 401).end("{}");
   });
   await new Promise<void>((resolve) => attesterServer.listen(0, "127.0.0.1", resolve));
   attesterUrl = `http://127.0.0.1:${(attesterServer.address() as AddressInfo).port}`;
@@ -70,7 +72,7 @@ function configWith(edit: (input: ReturnType<typeof exampleConfig>) => void = ()
 
 function check(
   config: ReturnType<typeof parseConfig>,
-  options: { relayer?: Address; attesters?: { address: Address; url?: string }[] } = {},
+  options: { relayer?: Address; attesters?: { address: Address; url?: string; token?: string }[] } = {},
 ) {
   return findPreflightProblems({
     config,
@@ -86,7 +88,7 @@ describe("preflight", () => {
     expect(await check(configWith())).toEqual([]);
     expect(
       await check(configWith(), {
-        attesters: [{ address: ATTESTERS[0] }, { address: ATTESTERS[1], url: attesterUrl }],
+        attesters: [{ address: ATTESTERS[0] }, { address: ATTESTERS[1], url: attesterUrl, token: TOKEN }],
       }),
     ).toEqual([]);
   });
@@ -152,6 +154,21 @@ describe("preflight", () => {
         timeoutMs: 2_000,
       }),
     ).rejects.toThrow(ConfigError);
+  });
+
+  it("names a remote attester that refuses the relayer's token", async () => {
+    const problems = await check(configWith(), {
+      attesters: [
+        { address: ATTESTERS[0] },
+        { address: ATTESTERS[1], url: attesterUrl, token: "wrong-token-0123456789" },
+      ],
+    });
+    expect(problems).toContainEqual({
+      path: `relayer.attesterUrls.${ATTESTERS[1]}`,
+      message:
+        "expected the attester to accept this relayer's token, it answered 401 (set REMOTE_ATTESTER_TOKENS)",
+    });
+    expect(problems.map((p) => p.path)).toContain("attesters.threshold");
   });
 
   it("keeps re-checking for /healthz: an RPC that goes down later is named", async () => {

@@ -11,8 +11,8 @@ export type PreflightParameters = {
   clients: ReadonlyMap<number, PublicClient>;
   /** The address the relayer sends deliveries from. */
   relayer: Address;
-  /** The attesters it asks: in-process ones have no URL, remote ones are reached at `url`. */
-  attesters: readonly { address: Address; url?: string | undefined }[];
+  /** The attesters it asks: in-process ones have no URL, remote ones are reached at `url` with `token`. */
+  attesters: readonly { address: Address; url?: string | undefined; token?: string | undefined }[];
   /** How long one check may take (default 5000 ms). */
   timeoutMs?: number;
 };
@@ -24,7 +24,7 @@ export type PreflightProblem = { path: string; message: string };
  * What the relayer checks before it takes any work, every check at once: each RPC answers with
  * its chain's id, every configured contract has code, the relayer's key holds funds on every
  * chain (each is a destination), and the attesters it can reach (in-process keys plus remote
- * servers answering `/healthz`) are at least the threshold.
+ * servers accepting its token at `/v1/auth`) are at least the threshold.
  *
  * @param parameters config, clients, relayer address, attesters
  * @returns the problems found, each naming the chain, the field and what was expected (none: ready)
@@ -82,19 +82,28 @@ export async function findPreflightProblems(parameters: PreflightParameters): Pr
       });
     return problems;
   });
+  const refused: PreflightProblem[] = [];
   const reachable = await Promise.all(
     parameters.attesters.map(async (attester) => {
       if (attester.url === undefined) return true;
-      const url = `${attester.url.replace(/\/+$/, "")}/healthz`;
+      // An authenticated endpoint: a wrong or missing token shows now, not at the first claim.
+      const url = `${attester.url.replace(/\/+$/, "")}/v1/auth`;
+      const headers =
+        attester.token === undefined ? undefined : { authorization: `Bearer ${attester.token}` };
       try {
-        const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+        const response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+        if (response.status === 401)
+          refused.push({
+            path: `relayer.attesterUrls.${attester.address}`,
+            message: `expected the attester to accept this relayer's token, it answered 401 (set REMOTE_ATTESTER_TOKENS)`,
+          });
         return response.ok;
       } catch {
         return false;
       }
     }),
   );
-  const problems = (await Promise.all(chainChecks)).flat();
+  const problems = [...(await Promise.all(chainChecks)).flat(), ...refused];
   const reached = reachable.filter(Boolean).length;
   const { threshold } = config.attesters;
   if (reached < threshold) {

@@ -9,6 +9,8 @@ export type RelayerKeys = {
   relayer: Hex;
   /** Attesters that sign in-process (their addresses must be in `config.attesters`). */
   attesters: Hex[];
+  /** Bearer tokens for remote attesters, by lowercase address (`REMOTE_ATTESTER_TOKENS`). */
+  attesterTokens?: ReadonlyMap<string, string>;
 };
 
 const KEY = /^0x[0-9a-fA-F]{64}$/;
@@ -47,7 +49,28 @@ export function resolveKeys(config: Config, env: Readonly<Record<string, string 
       ]);
     }
   });
-  return { relayer: relayer as Hex, attesters: attesters as Hex[] }; // both checked by checkKey
+  const attesterTokens = remoteAttesterTokens(config, env.REMOTE_ATTESTER_TOKENS ?? "");
+  return { relayer: relayer as Hex, attesters: attesters as Hex[], attesterTokens }; // both checked by checkKey
+}
+
+/** `REMOTE_ATTESTER_TOKENS` (`<address>=<token>,…`): each address one of `relayer.attesterUrls`. */
+function remoteAttesterTokens(config: Config, listed: string): Map<string, string> {
+  const remote = new Set(Object.keys(config.relayer.attesterUrls).map((a) => a.toLowerCase()));
+  const tokens = new Map<string, string>();
+  for (const entry of listed.split(",").map((e) => e.trim())) {
+    if (entry === "") continue;
+    const at = entry.indexOf("=");
+    const address = entry.slice(0, at).toLowerCase();
+    if (at <= 0 || !remote.has(address) || entry.length === at + 1)
+      throw new ConfigError("Bad REMOTE_ATTESTER_TOKENS.", [
+        {
+          path: "REMOTE_ATTESTER_TOKENS",
+          message: `expected <address>=<token> pairs for addresses in relayer.attesterUrls, got an entry for ${JSON.stringify(entry.slice(0, Math.max(at, 0)))}`,
+        },
+      ]);
+    tokens.set(address, entry.slice(at + 1));
+  }
+  return tokens;
 }
 
 function checkKey(name: string, key: string): void {

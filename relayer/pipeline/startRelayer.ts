@@ -83,7 +83,11 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
     config,
     clients,
     relayer: privateKeyToAccount(parameters.keys.relayer).address,
-    attesters: attesters.map((a) => ({ address: a.address, url: config.relayer.attesterUrls[a.address] })),
+    attesters: attesters.map((a) => ({
+      address: a.address,
+      url: config.relayer.attesterUrls[a.address],
+      token: parameters.keys.attesterTokens?.get(a.address.toLowerCase()),
+    })),
   };
   await preflight(checks);
   if (parameters.attesters === undefined) warnSharedNodes(config, parameters.keys, logger);
