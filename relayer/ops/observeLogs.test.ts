@@ -120,6 +120,28 @@ describe("observeLogs", () => {
   });
 });
 
+describe("observeLogs with RPC URLs", () => {
+  it("names the chain of an RPC an error quotes, and hides its key", () => {
+    const { lines, logger } = capture();
+    const observer = createRelayerObserver();
+    const url = "https://eth.example.com/v2/AbCdEf0123456789_xyz-KEY";
+    observeLogs(observer, logger, { rpcs: [{ chainId: 31338, url }] });
+    observer.emit({
+      type: "attemptFailed",
+      queue: "deliver-31338",
+      jobId: "packet-0x1",
+      attempt: 1,
+      reason: "HttpRequestError",
+      error: `HTTP request failed. URL: ${url}`,
+    });
+    observer.emit({ type: "roundFailed", at: 1, error: `fetch failed: ${url}`, cause: undefined });
+    expect(lines.map((line) => line.err)).toEqual([
+      "HTTP request failed. URL: https://eth.example.com/v2/*** (chain 31338)",
+      "fetch failed: https://eth.example.com/v2/*** (chain 31338)",
+    ]);
+  });
+});
+
 describe("observeHealth", () => {
   it("is unhealthy after a failed round until a round completes, and while Redis is not ready", () => {
     const observer = createRelayerObserver();

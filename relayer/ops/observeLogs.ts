@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { RECONCILE_QUEUE } from "../jobIds.js";
 import type { RelayerEvent, RelayerObserver } from "../pipeline/relayerObserver.js";
+import { labelRpcUrls } from "./redactUrl.js";
 
 /**
  * Writes the relayer's log lines from its events, in the house style (`{ at, ...context }, msg`):
@@ -9,15 +10,23 @@ import type { RelayerEvent, RelayerObserver } from "../pipeline/relayerObserver.
  *
  * @param observer the relayer's events
  * @param logger where the lines go
+ * @param options the configured RPC URLs by chain, named and redacted wherever an error quotes them
  * @returns the unsubscribe function
  * @example
  * observeLogs(observer, createLogger({ name: "crossmargin-relayer" }));
  */
-export function observeLogs(observer: RelayerObserver, logger: Logger): () => void {
-  return observer.on((event) => logEvent(logger, event));
+export function observeLogs(
+  observer: RelayerObserver,
+  logger: Logger,
+  options: { rpcs?: readonly { chainId: number; url: string }[] } = {},
+): () => void {
+  const rpcs = options.rpcs ?? [];
+  // Errors quote RPC URLs (viem's "URL: …"): shown with their chain, their keys hidden.
+  const clean = (text: string) => labelRpcUrls(text, rpcs);
+  return observer.on((event) => logEvent(logger, event, clean));
 }
 
-function logEvent(logger: Logger, event: RelayerEvent): void {
+function logEvent(logger: Logger, event: RelayerEvent, clean: (text: string) => string): void {
   switch (event.type) {
     case "started": {
       const { url, chains, attesters, prefix } = event;
@@ -37,7 +46,11 @@ function logEvent(logger: Logger, event: RelayerEvent): void {
       const stack =
         logger.isLevelEnabled("debug") && event.cause instanceof Error ? event.cause.stack : undefined;
       logger.warn(
-        { at: "relayer.discover", err: event.error, ...(stack === undefined ? {} : { stack }) },
+        {
+          at: "relayer.discover",
+          err: clean(event.error),
+          ...(stack === undefined ? {} : { stack: clean(stack) }),
+        },
         "discovery round failed; will retry",
       );
       return;
@@ -61,14 +74,14 @@ function logEvent(logger: Logger, event: RelayerEvent): void {
     case "attemptFailed": {
       const { queue, jobId, attempt } = event;
       logger.warn(
-        { at: "relayer.retry", queue, jobId, attempt, err: event.error },
+        { at: "relayer.retry", queue, jobId, attempt, err: clean(event.error) },
         "attempt failed; will retry",
       );
       return;
     }
     case "deadLettered": {
       const { queue, jobId, reason } = event;
-      logger.error({ at: "relayer.deadLetter", queue, jobId, reason }, event.message);
+      logger.error({ at: "relayer.deadLetter", queue, jobId, reason }, clean(event.message));
       return;
     }
     case "jobRevived": {
@@ -77,7 +90,7 @@ function logEvent(logger: Logger, event: RelayerEvent): void {
       return;
     }
     case "workerError":
-      logWorkerError(logger, event.queue, event.error);
+      logWorkerError(logger, event.queue, clean(event.error));
       return;
     default:
       return;

@@ -111,7 +111,7 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
   });
   metrics.setQueueDepthSource(() => getQueueDepths(queues.all));
   observeMetrics(observer, metrics);
-  observeLogs(observer, logger);
+  observeLogs(observer, logger, { rpcs: configuredRpcs(config) });
   const health = observeHealth(observer, { redis, attesters, problems: preflightWatch.problems });
 
   // The HTTP server first: a busy port fails here, before any worker takes a job.
@@ -178,4 +178,15 @@ function warnSharedNodes(config: Config, keys: RelayerKeys, logger: Logger): voi
       { at: "relayer.attesters", chainId, url: redactUrl(url), attesters },
       `${attesters.length} in-process attesters read chain ${chainId} through one node: they witness one node's view (give each its own RPC in relayer.attesterRpcUrls)`,
     );
+}
+
+/** Every RPC URL in the config (the chains' and in-process attesters' own), by chain. */
+function configuredRpcs(config: Config): { chainId: number; url: string }[] {
+  return Object.values(config.chains).flatMap((chain) => [
+    { chainId: chain.chainId, url: chain.rpcUrl },
+    ...Object.values(config.relayer.attesterRpcUrls).flatMap((urls) => {
+      const url = urls[String(chain.chainId)];
+      return url === undefined ? [] : [{ chainId: chain.chainId, url }];
+    }),
+  ]);
 }
