@@ -30,22 +30,23 @@ export async function reviveStranded(parameters: ReviveStrandedParameters): Prom
   const { attest, deliver, deadLetters, observer } = parameters;
   let revived = 0;
   const retryFailed = async (queue: string, job: Job) => {
-    if ((await job.getState()) !== "failed") return false;
-    if ((await deadLetters.getJob(`${queue}-${job.id}`)) !== undefined) return false;
+    if ((await deadLetters.getJob(`${queue}-${job.id}`)) !== undefined) return 0;
     await job.retry("failed");
     observer.emit({ type: "jobRevived", queue, jobId: job.id ?? "", reason: job.failedReason });
-    return true;
+    return 1;
   };
   for (const { jobId, dstChainId } of parameters.jobs) {
     const delivery = await deliver.get(dstChainId)?.getJob(jobId);
     if (delivery !== undefined) {
-      if (await retryFailed(deliverQueueName(dstChainId), delivery)) revived += 1;
+      if ((await delivery.getState()) === "failed")
+        revived += await retryFailed(deliverQueueName(dstChainId), delivery);
       continue;
     }
     const attestation = await attest.getJob(jobId);
     if (attestation === undefined) continue;
-    if (await retryFailed(ATTEST_QUEUE, attestation)) revived += 1;
-    else if ((await attestation.getState()) === "completed") {
+    const state = await attestation.getState();
+    if (state === "failed") revived += await retryFailed(ATTEST_QUEUE, attestation);
+    else if (state === "completed") {
       await attestation.remove();
       observer.emit({
         type: "jobRevived",
