@@ -235,6 +235,57 @@ test("SIGKILLed at random moments while 300 deposits flow, the relayer credits e
   await relayer.kill("SIGTERM");
 }, 240_000);
 
+test("SIGTERM while deposits flow: the relayer finishes the jobs in hand, exits 0, and its successor loses nothing", async () => {
+  const deposits = planDeposits({
+    label: `term-${SEED}`,
+    count: 120,
+    accounts: 30,
+    chains: net.vaults,
+    tokens: TOKENS,
+    random: seededRandom(SEED + 1),
+  });
+  const queuePrefix = `chaosterm${process.pid}`;
+  const config = {
+    ...net.devnet.manifest,
+    apiUrl: net.indexer.url,
+    redisUrl: SHARED_REDIS,
+    relayer: relayerSettings(queuePrefix),
+  };
+  const start = (name: string) =>
+    startRelayerProcess({
+      config,
+      configPath: join(dir, `relayer-${name}.json`),
+      env: { REDIS_URL: SHARED_REDIS, LOG_LEVEL: "info", RELAYER_PRIVATE_KEY: "", ATTESTER_PRIVATE_KEYS: "" },
+      readyTimeoutMs: 90_000,
+    });
+  const first = await start("term-first");
+  cleanups.push(() => first.kill("SIGKILL"));
+  logs = () => first.logs();
+  const waves = runDepositWaves({
+    chains: net.vaults,
+    payers: payers(),
+    deposits,
+    waves: 6,
+    pauseMs: 300,
+    afterWave: async () => void (await mineToFinality()),
+  });
+  // Terminated with work in hand: a round has enqueued batches and they are being delivered.
+  expect(await waitForLine(first, '"msg":"work enqueued"', 60_000)).toBe(true);
+  const code = await first.kill("SIGTERM");
+  const output = first.logs();
+  expect(code).toBe(0);
+  expect(output).toContain('"msg":"draining: finishing the jobs in progress"');
+  expect(output).toContain('"msg":"relayer stopped"');
+  await waves;
+
+  const second = await start("term-second");
+  cleanups.push(() => second.kill("SIGKILL"));
+  logs = () => `${output}${second.logs()}`;
+  const result = await allCredited(deposits, 150_000);
+  await expectExactlyOnce(deposits, result);
+  expect(await second.kill("SIGTERM")).toBe(0);
+}, 240_000);
+
 test("Redis flushed while a batch is in flight: reconcile rebuilds the lost work from the indexer and everything is delivered", async () => {
   if (!hasRedisServer()) throw new Error(`this test flushes a private redis-server.\n${REDIS_HELP}`);
   const redis: StartedRedis = await startRedis();
