@@ -111,7 +111,13 @@ function withClients(rpcUrl: string, chainId: number, stop: () => Promise<void>)
     rpcUrl,
     chainId,
     chain,
-    publicClient: createPublicClient({ chain, transport, pollingInterval: POLLING_INTERVAL_MS }),
+    // cacheTime 0: a block number read right after a write is the chain's, not one cached before it mined.
+    publicClient: createPublicClient({
+      chain,
+      transport,
+      pollingInterval: POLLING_INTERVAL_MS,
+      cacheTime: 0,
+    }),
     walletClient: createWalletClient({ chain, transport, account, pollingInterval: POLLING_INTERVAL_MS }),
     testClient: createTestClient({ chain, transport, mode: "anvil", pollingInterval: POLLING_INTERVAL_MS }),
     stop,

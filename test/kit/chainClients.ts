@@ -43,7 +43,13 @@ export function chainClients(chain: ChainConfig): ChainClients {
   const transport = http(chain.rpcUrl, { retryCount: 0 });
   return {
     chain,
-    publicClient: createPublicClient({ chain: viemChain, transport, pollingInterval: POLLING_MS }),
+    // cacheTime 0: a block number read right after a write is the chain's, not one cached before it mined.
+    publicClient: createPublicClient({
+      chain: viemChain,
+      transport,
+      pollingInterval: POLLING_MS,
+      cacheTime: 0,
+    }),
     testClient: createTestClient({ chain: viemChain, transport, mode: "anvil", pollingInterval: POLLING_MS }),
     walletFor: (key) =>
       createWalletClient({
