@@ -18,7 +18,7 @@ import {
 } from "../../test/kit/startAttesterDevnet.js";
 import { writeAndWait } from "../../test/kit/writeAndWait.js";
 import type { BalanceBatchClaim } from "../types.js";
-import { attesterAccessFromEnv } from "./attesterAccess.js";
+import { type AttesterAccess, attesterAccessFromEnv } from "./attesterAccess.js";
 import { type StartAttesterServerReturnType, startAttesterServer } from "./attesterServer.js";
 import { createRemoteAttester } from "./createRemoteAttester.js";
 import {
@@ -79,11 +79,23 @@ async function batchAt(leaves: BalanceLeaf[], block: bigint): Promise<BalanceBat
   });
 }
 
-function post(body: unknown, url = server.url): Promise<Response> {
+function post(body: unknown, url = server.url, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${url}/v1/attest`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...headers },
     body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+/** A second server of the same attester, with the given access rules. */
+function serveWith(access: AttesterAccess): Promise<StartAttesterServerReturnType> {
+  return startAttesterServer({
+    config: net.config,
+    privateKey: net.accounts.attesters[0]?.privateKey ?? "0x",
+    port: 0,
+    logger: pino({ level: "silent" }),
+    clients: net.clients,
+    access,
   });
 }
 
@@ -324,24 +336,12 @@ describe("runAttester", () => {
 
   test("with client tokens: 401 without a known bearer token, 429 past the rate, 413 past the leaf cap; /healthz stays open", async () => {
     const token = "relayer-a-token-0123456789";
-    const guarded = await startAttesterServer({
-      config: net.config,
-      privateKey: net.accounts.attesters[0]?.privateKey ?? "0x",
-      port: 0,
-      logger: pino({ level: "silent" }),
-      clients: net.clients,
-      access: {
-        ...attesterAccessFromEnv({ ATTESTER_CLIENT_TOKENS: `relayer-a=${token}` }, "0.0.0.0"),
-        ratePerMinute: 3,
-      },
+    const guarded = await serveWith({
+      ...attesterAccessFromEnv({ ATTESTER_CLIENT_TOKENS: `relayer-a=${token}` }, "0.0.0.0"),
+      ratePerMinute: 3,
     });
     try {
-      const attest = (headers: Record<string, string>) =>
-        fetch(`${guarded.url}/v1/attest`, {
-          method: "POST",
-          headers: { "content-type": "application/json", ...headers },
-          body: JSON.stringify(honest),
-        });
+      const attest = (headers: Record<string, string>) => post(honest, guarded.url, headers);
       const none = await attest({});
       expect(none.status).toBe(401);
       expect(none.headers.get("www-authenticate")).toContain("Bearer");
@@ -362,20 +362,9 @@ describe("runAttester", () => {
     } finally {
       await guarded.stop();
     }
-    const capped = await startAttesterServer({
-      config: net.config,
-      privateKey: net.accounts.attesters[0]?.privateKey ?? "0x",
-      port: 0,
-      logger: pino({ level: "silent" }),
-      clients: net.clients,
-      access: { clients: new Map(), ratePerMinute: 600, maxLeaves: 0 },
-    });
+    const capped = await serveWith({ clients: new Map(), ratePerMinute: 600, maxLeaves: 0 });
     try {
-      const response = await fetch(`${capped.url}/v1/attest`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(honest),
-      });
+      const response = await post(honest, capped.url);
       expect(response.status).toBe(413);
       expect((await json<AttestErrorResponse>(response)).error.message).toBe(
         "expected at most 0 leaves in one batch, got 1",

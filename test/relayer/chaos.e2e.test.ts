@@ -98,6 +98,23 @@ function relayerSettings(queuePrefix: string) {
 }
 
 /** An in-process relayer config on the devnet. */
+/** A relayer child process on the devnet (its config written as `relayer-<name>.json`), on the shared Redis. */
+function startRelayerChild(queuePrefix: string, name: string): Promise<RelayerProcess> {
+  const config = {
+    ...net.devnet.manifest,
+    apiUrl: net.indexer.url,
+    redisUrl: SHARED_REDIS,
+    relayer: relayerSettings(queuePrefix),
+  };
+  return startRelayerProcess({
+    config,
+    configPath: join(dir, `relayer-${name}.json`),
+    // Empty keys: the manifest's demo relayer and attester keys, whatever this shell exports.
+    env: { REDIS_URL: SHARED_REDIS, LOG_LEVEL: "info", RELAYER_PRIVATE_KEY: "", ATTESTER_PRIVATE_KEYS: "" },
+    readyTimeoutMs: 90_000,
+  });
+}
+
 function inProcessConfig(queuePrefix: string, overrides: Partial<Config> = {}): Config {
   const base = net.devnet.config;
   return { ...base, ...overrides, relayer: { ...base.relayer, ...relayerSettings(queuePrefix) } };
@@ -166,21 +183,7 @@ test("SIGKILLed at random moments while 300 deposits flow, the relayer credits e
     tokens: TOKENS,
     random,
   });
-  const queuePrefix = `chaoskill${process.pid}`;
-  const config = {
-    ...net.devnet.manifest,
-    apiUrl: net.indexer.url,
-    redisUrl: SHARED_REDIS,
-    relayer: relayerSettings(queuePrefix),
-  };
-  const start = () =>
-    startRelayerProcess({
-      config,
-      configPath: join(dir, "relayer-kill.json"),
-      // Empty keys: the manifest's demo relayer and attester keys, whatever this shell exports.
-      env: { REDIS_URL: SHARED_REDIS, LOG_LEVEL: "info", RELAYER_PRIVATE_KEY: "", ATTESTER_PRIVATE_KEYS: "" },
-      readyTimeoutMs: 90_000,
-    });
+  const start = () => startRelayerChild(`chaoskill${process.pid}`, "kill");
   const KILLS = 4;
   const WAVES = 12;
   const killed: { hadWork: boolean; delivered: number; afterMs: number }[] = [];
@@ -244,20 +247,7 @@ test("SIGTERM while deposits flow: the relayer finishes the jobs in hand, exits 
     tokens: TOKENS,
     random: seededRandom(SEED + 1),
   });
-  const queuePrefix = `chaosterm${process.pid}`;
-  const config = {
-    ...net.devnet.manifest,
-    apiUrl: net.indexer.url,
-    redisUrl: SHARED_REDIS,
-    relayer: relayerSettings(queuePrefix),
-  };
-  const start = (name: string) =>
-    startRelayerProcess({
-      config,
-      configPath: join(dir, `relayer-${name}.json`),
-      env: { REDIS_URL: SHARED_REDIS, LOG_LEVEL: "info", RELAYER_PRIVATE_KEY: "", ATTESTER_PRIVATE_KEYS: "" },
-      readyTimeoutMs: 90_000,
-    });
+  const start = (name: string) => startRelayerChild(`chaosterm${process.pid}`, name);
   const first = await start("term-first");
   cleanups.push(() => first.kill("SIGKILL"));
   logs = () => first.logs();
