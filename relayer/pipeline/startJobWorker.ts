@@ -1,4 +1,5 @@
 import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from "bullmq";
+import { isConnectionError } from "../ops/isConnectionError.js";
 import type { AttestJobData, DeliverJobData } from "../types.js";
 import { guardProcessor } from "./guardProcessor.js";
 import { cappedBackoff } from "./jobOptions.js";
@@ -15,6 +16,8 @@ export type StartJobWorkerParameters<D extends AttestJobData | DeliverJobData, R
   /** Files a job in the dead-letter queue (`deadLetterJob`). */
   deadLetter: (queue: string, job: Job<D>, error: unknown) => Promise<void>;
   observer: RelayerObserver;
+  /** Where a lost or refused Redis connection is reported (throttled); other errors are `workerError`s. */
+  onConnectionError: (error: Error) => void;
 };
 
 /**
@@ -44,8 +47,21 @@ export function startJobWorker<D extends AttestJobData | DeliverJobData, R>(
       return;
     if (job.attemptsMade >= (job.opts.attempts ?? 1)) void deadLetter(worker.name, job, error);
   });
-  worker.on("error", (error) =>
-    observer.emit({ type: "workerError", queue: worker.name, error: error.message }),
-  );
+  worker.on("error", workerErrorListener(worker.name, observer, parameters.onConnectionError));
   return worker;
+}
+
+/**
+ * A worker's `error` listener: connection errors (one per worker per retry while Redis is down) go
+ * to `onConnectionError`, anything else is a `workerError` event.
+ */
+export function workerErrorListener(
+  queue: string,
+  observer: RelayerObserver,
+  onConnectionError: (error: Error) => void,
+): (error: Error) => void {
+  return (error) => {
+    if (isConnectionError(error)) onConnectionError(error);
+    else observer.emit({ type: "workerError", queue, error: error.message });
+  };
 }

@@ -73,7 +73,9 @@ export type Relayer = {
 export async function startRelayer(parameters: StartRelayerParameters): Promise<Relayer> {
   const { config, logger } = parameters;
   const prefix = config.relayer.queuePrefix;
-  const connection = { url: config.redisUrl, maxRetriesPerRequest: null } as const;
+  // BullMQ's own reconnect delay grows to 20 s; after an outage the relayer should resume (and be
+  // able to stop) within 2 s of Redis coming back.
+  const connection = { url: config.redisUrl, maxRetriesPerRequest: null, retryStrategy: reconnectDelay };
   const clients = createPublicClients(config);
   const wallets = createWallets(config, parameters.keys);
   const attesters = parameters.attesters ?? buildAttesters(config, parameters.keys, clients);
@@ -140,7 +142,15 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
     deadLetters: queues.deadLetters,
     reconcileQueue: queues.reconcile,
   });
-  const workers = startWorkers({ ...common, connection, queues, attesters, wallets, reconcile });
+  const workers = startWorkers({
+    ...common,
+    connection,
+    queues,
+    attesters,
+    wallets,
+    reconcile,
+    onConnectionError: redisDown,
+  });
   await reconcile.ensureSchedule();
 
   const windowMs = config.relayer.batchWindowMs;
@@ -158,14 +168,23 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
       stopped = true;
       triggers.stop();
       preflightWatch.stop();
-      // Worker.close() waits for the jobs in progress: a delivery in flight finishes (drain).
-      await Promise.all(workers.map((worker) => worker.close()));
+      // Worker.close() waits for the jobs in progress: a delivery in flight finishes (drain). With
+      // Redis down it can wait for a reconnection forever and nothing in hand could be recorded,
+      // so it closes by force; the stalled check and the reconcile round bring those jobs back.
+      const force = redis.status !== "ready";
+      if (force) logger.warn({ at: "relayer.stop" }, "Redis unavailable: stopping without draining");
+      await Promise.all(workers.map((worker) => worker.close(force)));
       await Promise.all(queues.all.map((queue) => queue.close()));
       await server.stop();
       redis.disconnect();
       observer.emit({ type: "stopped" });
     },
   };
+}
+
+/** Delay before the `times`-th reconnection attempt to Redis: 250 ms more each time, at most 2 s. */
+export function reconnectDelay(times: number): number {
+  return Math.min(250 * times, 2_000);
 }
 
 /** Says so at start when in-process attesters read a chain through one node: a quorum of keys on one node is not a quorum. */

@@ -13,7 +13,7 @@ import { createAttestProcessor } from "./processAttest.js";
 import { createDeliverProcessor } from "./processDeliver.js";
 import type { ReconcileProcessor } from "./processReconcile.js";
 import type { RelayerObserver } from "./relayerObserver.js";
-import { startJobWorker } from "./startJobWorker.js";
+import { startJobWorker, workerErrorListener } from "./startJobWorker.js";
 
 /** Parameters of {@link startWorkers}. */
 export type StartWorkersParameters = {
@@ -29,6 +29,8 @@ export type StartWorkersParameters = {
   wallets: ReadonlyMap<number, RelayerWallet>;
   reconcile: ReconcileProcessor;
   observer: RelayerObserver;
+  /** Where a lost or refused Redis connection is reported (throttled). */
+  onConnectionError: (error: Error) => void;
 };
 
 /**
@@ -43,7 +45,8 @@ export function startWorkers(parameters: StartWorkersParameters): Worker[] {
   const { config, connection, prefix, redis, queues, clients, wallets, observer } = parameters;
   const deadLetter = (queue: string, job: Job<AttestJobData | DeliverJobData>, error: unknown) =>
     deadLetterJob({ deadLetters: queues.deadLetters, redis, prefix, observer, queue, job, error });
-  const common = { connection, prefix, deadLetter, observer };
+  const { onConnectionError } = parameters;
+  const common = { connection, prefix, deadLetter, observer, onConnectionError };
   const attest = startJobWorker({
     queue: ATTEST_QUEUE,
     concurrency: 8,
@@ -77,8 +80,6 @@ export function startWorkers(parameters: StartWorkersParameters): Worker[] {
     prefix,
     concurrency: 1,
   });
-  reconcile.on("error", (error) =>
-    observer.emit({ type: "workerError", queue: RECONCILE_QUEUE, error: error.message }),
-  );
+  reconcile.on("error", workerErrorListener(RECONCILE_QUEUE, observer, onConnectionError));
   return [attest, ...deliver, reconcile];
 }

@@ -36,10 +36,12 @@ export function hasRedisServer(): boolean {
  * answers PING. It runs in a process group of its own (`spawnGroup`): a Ctrl-C in the terminal
  * must not take Redis away while the relayer is still closing its queues.
  *
+ * @param parameters.port the port to listen on (default: a free one); a Redis stopped and started
+ *   again on its old port is how an outage looks to its clients
  * @returns its URL, `stop`, `kill` and `exited`
  */
-export async function startRedis(): Promise<StartedRedis> {
-  const port = await freePort();
+export async function startRedis(parameters: { port?: number } = {}): Promise<StartedRedis> {
+  const port = parameters.port ?? (await freePort());
   const group = spawnGroup(
     "redis-server",
     ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
