@@ -43,7 +43,7 @@ export function startWorkers(parameters: StartWorkersParameters): Worker[] {
   const { config, connection, prefix, redis, queues, clients, wallets, observer } = parameters;
   const deadLetter = (queue: string, job: Job<AttestJobData | DeliverJobData>, error: unknown) =>
     deadLetterJob({ deadLetters: queues.deadLetters, redis, prefix, observer, queue, job, error });
-  const common = { connection, prefix, deadLetter, observer };
+  const common = { connection, prefix, deadLetter, observer, lockDurationMs: config.relayer.lockDurationMs };
   const attest = startJobWorker({
     queue: ATTEST_QUEUE,
     concurrency: 8,
