@@ -1,4 +1,4 @@
-import type { RelayerStatus } from "./getRelayerStatus.js";
+import type { DeadLetterSummary, RelayerStatus } from "./getRelayerStatus.js";
 import { QUEUE_JOB_STATES } from "./metrics.js";
 
 /**
@@ -53,26 +53,35 @@ function routesSection(status: RelayerStatus): string[] {
   ];
 }
 
+/**
+ * One block per dead letter, newest first: the job id to retry, where and when it failed, what
+ * the work was, the reason and the full error, and the command that re-queues it.
+ */
 function deadLettersSection(status: RelayerStatus): string[] {
   const { total, latest } = status.deadLetters;
   if (total === 0) return ["Dead letters: none"];
-  const heading =
-    latest.length < total
-      ? `Dead letters: ${total} (latest ${latest.length} shown)`
-      : `Dead letters: ${total}`;
+  const shown = latest.length < total ? ` (latest ${latest.length} shown)` : "";
   return [
-    heading,
-    ...table(
-      ["failed at", "queue", "job", "reason", "message"],
-      latest.map((d) => [
-        new Date(d.failedAt).toISOString(),
-        d.queue,
-        d.jobId === d.deadLetterId ? d.jobId : `${d.jobId} (dead letter ${d.deadLetterId})`,
-        d.reason,
-        oneLine(d.message, 80),
-      ]),
-    ),
+    `Dead letters: ${total}${shown}; after fixing the cause, \`crossmargin retry <job>\` re-queues one`,
+    ...latest.flatMap((d) => [
+      d.jobId,
+      `  failed at  ${new Date(d.failedAt).toISOString()} in ${d.queue}${stage(d)}`,
+      ...(d.kind === undefined
+        ? []
+        : [`  work       ${d.kind}${d.route === undefined ? "" : ` on route ${d.route}`}`]),
+      `  reason     ${d.reason}`,
+      `  error      ${oneLine(d.message, 400)}`,
+      `  retry      crossmargin retry ${d.jobId}`,
+    ]),
   ];
+}
+
+/** `" (delivering to chain 31338 "devnet-vault-31338")"`, or `" (attesting …)"`. */
+function stage(d: DeadLetterSummary): string {
+  if (d.destination === undefined) return "";
+  const { chainId, name } = d.destination;
+  const chain = `chain ${chainId}${name === undefined ? "" : ` ${JSON.stringify(name)}`}`;
+  return d.queue.startsWith("deliver-") ? ` (delivering to ${chain})` : ` (attesting for ${chain})`;
 }
 
 /** Columns padded to their widest cell; a column of numbers (or `-`) is right-aligned. */

@@ -25,9 +25,9 @@ function deadLetter(n: number): DeadLetterJobData {
     message: `attestation of batch ${n} expired`,
     data: {
       claim: {
-        kind: "seize",
-        srcChainId: 31337,
-        dstChainId: 31338,
+        kind: "withdrawal_request",
+        srcChainId: 31338,
+        dstChainId: 31337,
         packet: "0x01",
         guid: "0x02",
         nonce: "1",
@@ -115,6 +115,9 @@ describe("getRelayerStatus", () => {
       reason: "MarginHub_AttestationExpired",
       message: "attestation of batch 24 expired",
       failedAt: 1_700_000_024_000,
+      kind: "withdrawal_request",
+      route: "31338->31337",
+      destination: { chainId: 31337, name: config.chains["31337"]?.name },
     });
     expect(status.deadLetters.latest.at(-1)?.jobId).toBe("batch-31338-5-0");
 
@@ -133,7 +136,14 @@ describe("getRelayerStatus", () => {
     expect(text).toMatch(/^attest +1 +0 +1 +0 +0 +0 +0$/m);
     expect(text).toContain("Dead letters: 25 (latest 20 shown)");
     expect(text).toContain(
-      "2023-11-14T22:13:44.000Z  deliver-31337  batch-31338-24-0 (dead letter dl-24)  MarginHub_AttestationExpired  attestation of batch 24 expired",
+      [
+        "batch-31338-24-0",
+        `  failed at  2023-11-14T22:13:44.000Z in deliver-31337 (delivering to chain 31337 "${config.chains["31337"]?.name}")`,
+        "  work       withdrawal_request on route 31338->31337",
+        "  reason     MarginHub_AttestationExpired",
+        "  error      attestation of batch 24 expired",
+        "  retry      crossmargin retry batch-31338-24-0",
+      ].join("\n"),
     );
     expect(text).not.toContain("batch-31338-4-0");
   });

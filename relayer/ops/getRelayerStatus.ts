@@ -60,6 +60,12 @@ export type DeadLetterSummary = {
   message: string;
   /** When the job failed for good (ms since epoch). */
   failedAt: number;
+  /** What the work was (`balance_batch`, `approve_withdrawal`, …), when the letter says. */
+  kind: string | undefined;
+  /** Its route, `"<srcChainId>-><dstChainId>"`, when the letter says. */
+  route: string | undefined;
+  /** The chain the work was going to, with its configured name when the config lists it. */
+  destination: { chainId: number; name: string | undefined } | undefined;
 };
 
 /** Everything `crossmargin status` shows. */
@@ -128,7 +134,7 @@ export async function getRelayerStatus(parameters: GetRelayerStatusParameters): 
       queues,
       deadLetters: {
         total: Object.values(deadCounts).reduce((sum, n) => sum + n, 0),
-        latest: await latestDeadLetters(deadLetterQueue, DEAD_LETTERS_SHOWN),
+        latest: await latestDeadLetters(deadLetterQueue, DEAD_LETTERS_SHOWN, config),
       },
     };
   } finally {
@@ -188,18 +194,26 @@ function toRouteStatus(route: IndexerRoute, at: number): RouteStatus {
 /** Every state a dead letter can sit in (normally `waiting`: nothing consumes the queue). */
 const DEAD_LETTER_STATES = ["waiting", "prioritized", "delayed", "active", "completed", "failed"] as const;
 
-async function latestDeadLetters(queue: Queue, count: number): Promise<DeadLetterSummary[]> {
+async function latestDeadLetters(
+  queue: Queue,
+  count: number,
+  config: Pick<Config, "chains">,
+): Promise<DeadLetterSummary[]> {
   // The newest `count` of each state (newest first), then the newest `count` of them all.
   const jobs = (
     await Promise.all(DEAD_LETTER_STATES.map((state) => queue.getJobs([state], 0, count - 1, false)))
   ).flat();
-  const summaries = jobs.filter((job): job is Job => job !== undefined && job !== null).map(summarize);
+  const summaries = jobs
+    .filter((job): job is Job => job !== undefined && job !== null)
+    .map((job) => summarize(job, config));
   return summaries.sort((a, b) => b.failedAt - a.failedAt).slice(0, count);
 }
 
-function summarize(job: Job): DeadLetterSummary {
+function summarize(job: Job, config: Pick<Config, "chains">): DeadLetterSummary {
   const read = readDeadLetter(job.data);
   const data = read.data;
+  const claim = claimOf(read.ok ? read.data.data : undefined);
+  const dst = claim?.dstChainId;
   return {
     jobId: data.jobId ?? job.id ?? "?",
     queue: data.queue ?? "?",
@@ -207,5 +221,24 @@ function summarize(job: Job): DeadLetterSummary {
     reason: data.reason ?? "?",
     message: read.ok ? read.data.message : `malformed dead letter: ${read.problem}`,
     failedAt: data.failedAt ?? job.timestamp,
+    kind: claim?.kind,
+    route: claim?.srcChainId === undefined || dst === undefined ? undefined : `${claim.srcChainId}->${dst}`,
+    destination: dst === undefined ? undefined : { chainId: dst, name: config.chains[String(dst)]?.name },
+  };
+}
+
+/** The kind and chains of the claim a dead letter carries, as far as they are readable. */
+function claimOf(data: unknown): { kind?: string; srcChainId?: number; dstChainId?: number } | undefined {
+  if (typeof data !== "object" || data === null || !("claim" in data)) return undefined;
+  const claim: unknown = data.claim;
+  if (typeof claim !== "object" || claim === null) return undefined;
+  const field = (name: string) => (name in claim ? (claim as Record<string, unknown>)[name] : undefined);
+  const kind = field("kind");
+  const src = field("srcChainId");
+  const dst = field("dstChainId");
+  return {
+    ...(typeof kind === "string" ? { kind } : {}),
+    ...(typeof src === "number" ? { srcChainId: src } : {}),
+    ...(typeof dst === "number" ? { dstChainId: dst } : {}),
   };
 }

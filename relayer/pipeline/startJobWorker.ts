@@ -11,6 +11,8 @@ export type StartJobWorkerParameters<D extends AttestJobData | DeliverJobData, R
   /** The processor (guarded here with `guardProcessor`). */
   process: (job: Job<D>) => Promise<R>;
   concurrency: number;
+  /** How long a job stays locked without renewal; also how often stalled jobs are looked for (`relayer.lockDurationMs`). */
+  lockDurationMs: number;
   connection: ConnectionOptions;
   prefix: string;
   /** Files a job in the dead-letter queue (`deadLetterJob`). */
@@ -22,7 +24,7 @@ export type StartJobWorkerParameters<D extends AttestJobData | DeliverJobData, R
 
 /**
  * Starts a BullMQ worker for an `attest` or `deliver-<chainId>` queue: the guarded processor,
- * capped backoff between attempts, a dead letter for a job that ran out of attempts, and
+ * capped backoff between attempts, `lockDurationMs` before a dead process's jobs are taken over, a dead letter for a job that ran out of attempts, and
  * `workerError` for the worker's own errors.
  *
  * @param parameters queue, processor, concurrency, connection, dead-letter step, observer
@@ -39,6 +41,9 @@ export function startJobWorker<D extends AttestJobData | DeliverJobData, R>(
       connection: parameters.connection,
       prefix: parameters.prefix,
       concurrency: parameters.concurrency,
+      // A dead process's jobs are moved back to waiting within two of these.
+      lockDuration: parameters.lockDurationMs,
+      stalledInterval: parameters.lockDurationMs,
       settings: { backoffStrategy: cappedBackoff },
     },
   );

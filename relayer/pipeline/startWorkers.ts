@@ -46,7 +46,8 @@ export function startWorkers(parameters: StartWorkersParameters): Worker[] {
   const deadLetter = (queue: string, job: Job<AttestJobData | DeliverJobData>, error: unknown) =>
     deadLetterJob({ deadLetters: queues.deadLetters, redis, prefix, observer, queue, job, error });
   const { onConnectionError } = parameters;
-  const common = { connection, prefix, deadLetter, observer, onConnectionError };
+  const lockDurationMs = config.relayer.lockDurationMs;
+  const common = { connection, prefix, deadLetter, observer, onConnectionError, lockDurationMs };
   const attest = startJobWorker({
     queue: ATTEST_QUEUE,
     concurrency: 8,

@@ -277,6 +277,11 @@ export const relayerSchema = z
       maxFeeBumps: intField(0, 20)
         .default(5)
         .describe("Replacements of one stuck transaction before the delivery fails and is retried"),
+      lockDurationMs: intField(1_000, 600_000)
+        .default(30_000)
+        .describe(
+          "How long a running attest or deliver job stays locked to its relayer process without a renewal (renewed at half of it): another process takes over the jobs of one that died after this, and at most as long again (BullMQ lockDuration and stalledInterval)",
+        ),
       attesterUrls: z
         .record(addressField(), urlField(["http", "https"]), {
           error:
