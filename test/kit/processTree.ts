@@ -29,6 +29,25 @@ export function readProcess(pid: number): ProcessInfo | undefined {
 }
 
 /**
+ * CPU time a process has used so far (user + system, from `/proc/<pid>/stat`; Linux's clock
+ * ticks are 1/100 s).
+ *
+ * @param pid the process
+ * @returns seconds, or `undefined` once it is gone
+ */
+export function readCpuSeconds(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  // Fields after "(comm) ": state is the 1st, utime the 12th, stime the 13th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
  * Every process below `pid` (children, their children, …), whatever process group or session
  * it moved to: the tree follows parent pids, so a `detached` child is found too.
  *
