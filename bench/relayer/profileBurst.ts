@@ -9,6 +9,7 @@ import { Session } from "node:inspector/promises";
 import { join } from "node:path";
 import { keccak256, toHex } from "viem";
 import { deriveAccount } from "../../test/kit/deriveAccount.js";
+import { countFetches } from "./countFetches.js";
 import { cpuDelta, snapshotCpu } from "./measureProcessCpu.js";
 import { envNumber } from "./relayerBenchmark.js";
 import { runBurst } from "./runBurst.js";
@@ -21,6 +22,8 @@ const accountsCount = envNumber("BENCH_RELAYER_BURST_ACCOUNTS", 500);
 /** Update bursts after the first-credit burst. */
 const repeats = envNumber("BENCH_RELAYER_BURST_REPEATS", 2);
 const profileDir = process.env.BENCH_RELAYER_CPU_PROFILE;
+/** `1`: count this process's requests (RPC calls by method, indexer paths) per burst. */
+const fetches = process.env.BENCH_RELAYER_COUNT_FETCHES === "1" ? countFetches() : undefined;
 const progress = (line: string) => console.log(`  ${line}`);
 
 const net = await startBenchNet({
@@ -51,6 +54,7 @@ if (profileDir !== undefined) {
 }
 const rows: string[] = [];
 try {
+  fetches?.take(); // the devnet's start-up is not a burst
   for (let run = 0; run <= repeats; run++) {
     const label = run === 0 ? "batched, first credits" : `batched, updates #${run}`;
     const before = snapshotCpu(); // outside the profile: it runs `ss` and `ps`
@@ -75,6 +79,13 @@ try {
       writeFileSync(join(profileDir, `burst-${run}.cpuprofile`), JSON.stringify(profile));
     }
     const cpu = cpuDelta(before, snapshotCpu());
+    const counts = fetches?.take();
+    if (counts !== undefined) {
+      const top = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 20);
+      console.log(
+        `  ${label}: requests by port and method: ${top.map(([key, n]) => `${key} ${n}`).join("; ")}`,
+      );
+    }
     const split = burst.split;
     const f = (ms: number | undefined) => ((ms ?? Number.NaN) / 1000).toFixed(2);
     rows.push(
@@ -87,6 +98,7 @@ try {
   }
 } finally {
   session.disconnect();
+  fetches?.stop();
   blocks.stop();
   indexer.stop();
   await net.stop();
