@@ -7,8 +7,9 @@ import type { FullBatchProofReturnType } from "./fullBatchProof.js";
  * two nodes it already has), and `getMultiProof` lists the leaves by tree index from the last, that
  * is by leaf hash ascending (the tree lays the sorted hashes out from its end). Hashing each leaf
  * once with `leafHash` is what it costs; the library's tree re-encoded every leaf through its own
- * ABI coder several times, the bulk of a delivery's CPU. `balanceBatchProof.test.ts` checks it
- * equals `fullBatchProof` and that the hub accepts it is `merkle.parity.test.ts`'s.
+ * ABI coder several times, the bulk of a delivery's CPU. `balanceTreeRoot.test.ts` checks it
+ * equals `fullBatchProof`, whose output the hub accepts (`merkle.parity.test.ts`); the relayer's
+ * deliveries (`buildDeliveryCall`) use this one.
  *
  * @param leaves the batch's leaves (at least one, no two alike)
  * @returns leaves in multiproof order, an empty proof and the flags, for `MarginHub.submitBatch`
