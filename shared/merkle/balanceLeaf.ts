@@ -75,7 +75,7 @@ export function valueToLeaf(value: readonly unknown[]): BalanceLeaf {
 /**
  * The hash the hub computes for a leaf: `keccak256(bytes.concat(keccak256(abi.encode(fields...))))`.
  * Every field is a static ABI type, so `abi.encode` is the eight fields as 32-byte words; they are
- * written out directly (viem's generic `encodeAbiParameters` cost more than the two hashes).
+ * written out directly instead of through viem's generic `encodeAbiParameters`, which walks the ABI per leaf.
  *
  * @param leaf the leaf
  * @returns the 32-byte leaf hash
