@@ -137,7 +137,15 @@ export const relayerBenchmark: Benchmark = {
   },
 };
 
-function envNumber(name: string, fallback: number): number {
+/**
+ * A positive number from the environment.
+ *
+ * @param name the variable
+ * @param fallback its value when unset or empty
+ * @returns the number
+ * @throws when it is set to anything but a positive number
+ */
+export function envNumber(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);

@@ -1,15 +1,13 @@
-import { type Address, getAddress, type PublicClient } from "viem";
+import type { PublicClient } from "viem";
 import { parseBatchNonce } from "../../shared/codec/batchNonce.js";
 import type { BalanceBatchMessage } from "../../shared/codec/types.js";
 import type { ChainConfig } from "../../shared/config/schema.js";
 import type { BalanceLeaf } from "../../shared/merkle/balanceLeaf.js";
-import { balanceTreeRoot } from "../../shared/merkle/balanceTreeRoot.js";
 import { readAccountStates } from "../readAccountStates.js";
-import type { BalanceBatchClaim, LeafJson } from "../types.js";
+import type { BalanceBatchClaim } from "../types.js";
 import { assertBlockFinal } from "./assertBlockFinal.js";
 import { callRpc, classifyRpcError } from "./callRpc.js";
-import { AttestationRefusedError } from "./errors.js";
-import { parseUintString } from "./parseUintString.js";
+import { parseBatchLeaves, refuse } from "./parseBatchLeaves.js";
 
 /** Parameters of {@link verifyBalanceBatch}. */
 export type VerifyBalanceBatchParameters = {
@@ -53,72 +51,16 @@ export async function verifyBalanceBatch(parameters: VerifyBalanceBatchParameter
       `the nonce encodes block ${parsed.sourceBlock}, the message says ${message.sourceBlock}`,
     );
   }
-  const leaves = parseLeaves(claim.leaves, chain, message);
+  const { leaves, root } = parseBatchLeaves(claim, chain, message.sourceBlock);
   if (message.leafCount !== leaves.length) {
     refuse("leafCount", `the message counts ${message.leafCount} leaves, the claim has ${leaves.length}`);
   }
-  const root = balanceTreeRoot(leaves);
   if (root !== message.root.toLowerCase()) {
     refuse("root", `the message's root is ${message.root}, the tree of the claim's leaves has ${root}`);
   }
 
   await assertBlockFinal({ client: parameters.client, chain, blockNumber: message.sourceBlock });
   await Promise.all([checkTimestamp(parameters), checkStates(parameters, leaves)]);
-}
-
-function parseLeaves(json: readonly LeafJson[], chain: ChainConfig, message: BalanceBatchMessage) {
-  if (!Array.isArray(json) || json.length === 0) refuse("leaves", "expected at least one leaf");
-  const vault = chain.contracts.vault;
-  const seen = new Map<string, number>();
-  return json.map((entry, i): BalanceLeaf => {
-    const leaf = parseLeaf(entry, `leaves[${i}]`);
-    if (leaf.chainId !== BigInt(chain.chainId)) {
-      refuse(
-        `leaves[${i}].chainId`,
-        `leaf chainId ${leaf.chainId}, the batch comes from chain ${chain.chainId}`,
-      );
-    }
-    if (leaf.vault !== vault) {
-      refuse(
-        `leaves[${i}].vault`,
-        `leaf vault ${leaf.vault}, the vault of chain ${chain.chainId} is ${vault}`,
-      );
-    }
-    if (leaf.sourceBlock !== message.sourceBlock) {
-      refuse(
-        `leaves[${i}].sourceBlock`,
-        `leaf sourceBlock ${leaf.sourceBlock}, the message's is ${message.sourceBlock}`,
-      );
-    }
-    const key = `${leaf.account}-${leaf.token}`;
-    const first = seen.get(key);
-    if (first !== undefined) {
-      refuse(`leaves[${i}]`, `(account ${leaf.account}, token ${leaf.token}) is already leaves[${first}]`);
-    }
-    seen.set(key, i);
-    return leaf;
-  });
-}
-
-function parseLeaf(json: LeafJson, path: string): BalanceLeaf {
-  if (typeof json !== "object" || json === null) refuse(path, "expected a leaf object");
-  return {
-    chainId: parseUintString(`${path}.chainId`, json.chainId, 64),
-    vault: parseAddress(`${path}.vault`, json.vault),
-    account: parseAddress(`${path}.account`, json.account),
-    token: parseAddress(`${path}.token`, json.token),
-    balance: parseUintString(`${path}.balance`, json.balance, 256),
-    seq: parseUintString(`${path}.seq`, json.seq, 64),
-    inboundNonce: parseUintString(`${path}.inboundNonce`, json.inboundNonce, 64),
-    sourceBlock: parseUintString(`${path}.sourceBlock`, json.sourceBlock, 64),
-  };
-}
-
-function parseAddress(check: string, value: unknown): Address {
-  if (typeof value !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(value)) {
-    refuse(check, `expected an address (0x + 40 hex digits), got ${JSON.stringify(value) ?? String(value)}`);
-  }
-  return getAddress(value.toLowerCase());
 }
 
 async function checkTimestamp(parameters: VerifyBalanceBatchParameters): Promise<void> {
@@ -177,8 +119,4 @@ async function checkStates(parameters: VerifyBalanceBatchParameters, leaves: Bal
       .map((m) => m.text)
       .join("; ")}${more > 0 ? `; and ${more} more` : ""}`,
   );
-}
-
-function refuse(check: string, reason: string): never {
-  throw new AttestationRefusedError({ check, reason });
 }

@@ -1,9 +1,8 @@
 import type { Address, Hex } from "viem";
 import { collateralVaultAbi, marginHubAbi } from "../../shared/abis/generated.js";
 import type { Config } from "../../shared/config/schema.js";
+import { balanceBatchProof } from "../../shared/merkle/balanceBatchProof.js";
 import type { BalanceLeaf } from "../../shared/merkle/balanceLeaf.js";
-import { buildBalanceTree } from "../../shared/merkle/buildBalanceTree.js";
-import { fullBatchProof } from "../../shared/merkle/fullBatchProof.js";
 import { leafFromJson } from "../leafJson.js";
 import type { Claim, LeafJson } from "../types.js";
 import { InvalidClaimError } from "./errors.js";
@@ -47,7 +46,7 @@ export type BuildDeliveryCallReturnType = SubmitBatchCall | ReceiveWithdrawalReq
 /**
  * The contract call that delivers an attested claim on its destination:
  * - balance batch → `hub.submitBatch(packet, signatures, leaves, proof, proofFlags)`, every
- *   leaf given, in multiproof order (`shared/merkle/fullBatchProof`);
+ *   leaf given, in multiproof order (`shared/merkle/balanceBatchProof`);
  * - withdrawal request → `hub.receiveWithdrawalRequest(packet, signatures)`;
  * - hub command (approve, reject, seize) → `vault.receiveCommand(packet, signatures)` on the
  *   destination chain's vault.
@@ -68,7 +67,7 @@ export function buildDeliveryCall(parameters: BuildDeliveryCallParameters): Buil
     if (!Array.isArray(claim.leaves) || claim.leaves.length === 0) {
       throw new InvalidClaimError("claim.leaves", "expected a non-empty list of leaves");
     }
-    const proof = fullBatchProof(buildBalanceTree(claim.leaves.map((leaf, i) => parseLeaf(leaf, i))));
+    const proof = balanceBatchProof(claim.leaves.map((leaf, i) => parseLeaf(leaf, i)));
     return {
       address,
       abi: marginHubAbi,

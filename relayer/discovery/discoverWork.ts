@@ -72,7 +72,9 @@ export async function discoverWork(parameters: DiscoverWorkParameters): Promise<
   if (hubClient === undefined) throw new Error(`no RPC client for the hub chain ${hub.chainId}`);
   const byChain = new Map<number, BalanceCandidate[]>();
   for (const candidate of await dropInFlight(redis, prefix, pending.balances)) {
-    byChain.set(candidate.chainId, [...(byChain.get(candidate.chainId) ?? []), candidate]);
+    const list = byChain.get(candidate.chainId);
+    if (list === undefined) byChain.set(candidate.chainId, [candidate]);
+    else list.push(candidate); // not a spread: a round may carry thousands of candidates
   }
   // The chains in parallel: each one's reads go to its own RPC.
   const plannedByChain = await Promise.all(

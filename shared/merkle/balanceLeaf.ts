@@ -1,4 +1,4 @@
-import { type Address, encodeAbiParameters, getAddress, type Hex, keccak256 } from "viem";
+import { type Address, getAddress, type Hex, keccak256 } from "viem";
 
 /** Leaf types of a balance batch tree, in `IMarginHub.Leaf` field order. */
 export const balanceLeafTypes = [
@@ -74,23 +74,30 @@ export function valueToLeaf(value: readonly unknown[]): BalanceLeaf {
 
 /**
  * The hash the hub computes for a leaf: `keccak256(bytes.concat(keccak256(abi.encode(fields...))))`.
+ * Every field is a static ABI type, so `abi.encode` is the eight fields as 32-byte words; they are
+ * written out directly instead of through viem's generic `encodeAbiParameters`, which walks the ABI per leaf.
  *
  * @param leaf the leaf
  * @returns the 32-byte leaf hash
+ * @throws {RangeError} when a number does not fit its type or an address is not 20 bytes of hex
  */
 export function leafHash(leaf: BalanceLeaf): Hex {
-  const encoded = encodeAbiParameters(
-    balanceLeafTypes.map((type) => ({ type })),
-    [
-      leaf.chainId,
-      leaf.vault,
-      leaf.account,
-      leaf.token,
-      leaf.balance,
-      leaf.seq,
-      leaf.inboundNonce,
-      leaf.sourceBlock,
-    ],
-  );
-  return keccak256(keccak256(encoded));
+  const encoded: Hex = `0x${uintWord(leaf.chainId, 64, "chainId")}${addressWord(leaf.vault, "vault")}${addressWord(leaf.account, "account")}${addressWord(leaf.token, "token")}${uintWord(leaf.balance, 256, "balance")}${uintWord(leaf.seq, 64, "seq")}${uintWord(leaf.inboundNonce, 64, "inboundNonce")}${uintWord(leaf.sourceBlock, 64, "sourceBlock")}`;
+  return keccak256(keccak256(encoded, "bytes"));
+}
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+/** A `uint<bits>` as a 32-byte ABI word (64 hex digits, no 0x). */
+function uintWord(value: bigint, bits: number, field: string): string {
+  if (typeof value !== "bigint" || value < 0n || value >> BigInt(bits) !== 0n)
+    throw new RangeError(`leaf ${field}: expected a uint${bits}, got ${String(value)}`);
+  return value.toString(16).padStart(64, "0");
+}
+
+/** An address as a 32-byte ABI word (left-padded, no 0x). */
+function addressWord(value: Address, field: string): string {
+  if (typeof value !== "string" || !ADDRESS.test(value))
+    throw new RangeError(`leaf ${field}: expected an address (0x + 40 hex digits), got ${String(value)}`);
+  return value.slice(2).toLowerCase().padStart(64, "0");
 }

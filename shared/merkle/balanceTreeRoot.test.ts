@@ -1,9 +1,11 @@
 import fc from "fast-check";
 import { getAddress, keccak256, toHex } from "viem";
 import { describe, expect, test } from "vitest";
+import { balanceBatchProof } from "./balanceBatchProof.js";
 import type { BalanceLeaf } from "./balanceLeaf.js";
 import { balanceTreeRoot } from "./balanceTreeRoot.js";
 import { buildBalanceTree } from "./buildBalanceTree.js";
+import { fullBatchProof } from "./fullBatchProof.js";
 
 const address = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((bytes) => getAddress(toHex(bytes)));
 const uint = (bits: number) => fc.bigInt({ min: 0n, max: (1n << BigInt(bits)) - 1n });
@@ -49,5 +51,31 @@ describe("balanceTreeRoot", () => {
 
   test("refuses an empty batch", () => {
     expect(() => balanceTreeRoot([])).toThrow(RangeError);
+  });
+});
+
+const distinct = (min: number, max: number) =>
+  fc.uniqueArray(leaf, { minLength: min, maxLength: max, selector: (l) => `${l.account}:${l.token}` });
+
+describe("balanceBatchProof", () => {
+  test("equals fullBatchProof(buildBalanceTree(leaves)) for any leaves, in any input order", () => {
+    fc.assert(
+      fc.property(distinct(1, 40), (leaves) => {
+        const expected = fullBatchProof(buildBalanceTree(leaves));
+        expect(balanceBatchProof(leaves)).toEqual(expected);
+        expect(balanceBatchProof([...leaves].reverse())).toEqual(expected);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test("equals it for a full batch of 200 leaves", () => {
+    const [leaves = []] = fc.sample(distinct(200, 200), { numRuns: 1, seed: 7 });
+    expect(leaves).toHaveLength(200);
+    expect(balanceBatchProof(leaves)).toEqual(fullBatchProof(buildBalanceTree(leaves)));
+  });
+
+  test("refuses an empty batch", () => {
+    expect(() => balanceBatchProof([])).toThrow(RangeError);
   });
 });

@@ -99,6 +99,18 @@ describe("balance leaves", () => {
   });
 });
 
+describe("leafHash refuses what abi.encode would refuse", () => {
+  it("names the field of a number out of its type's range or a malformed address", () => {
+    const leaf = leafOf(0, 1n);
+    expect(() => leafHash({ ...leaf, seq: 2n ** 64n })).toThrow(
+      /leaf seq: expected a uint64, got 18446744073709551616/,
+    );
+    expect(() => leafHash({ ...leaf, balance: -1n })).toThrow(/leaf balance: expected a uint256/);
+    expect(() => leafHash({ ...leaf, token: "0x1234" })).toThrow(/leaf token: expected an address/);
+    expect(leafHash({ ...leaf, balance: 2n ** 256n - 1n })).toMatch(/^0x[0-9a-f]{64}$/);
+  });
+});
+
 describe("buildBalanceTree / fullBatchProof", () => {
   it("gives every leaf in multiproof order with an empty proof that rebuilds the root", () => {
     fc.assert(

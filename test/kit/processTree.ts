@@ -10,22 +10,35 @@ export type ProcessInfo = { pid: number; ppid: number; pgid: number; state: stri
  * @returns its parent, group, state (`Z` for a zombie) and name, or `undefined` once it is gone
  */
 export function readProcess(pid: number): ProcessInfo | undefined {
+  const stat = readStat(pid);
+  if (stat === undefined) return undefined;
+  const [state = "", ppid = "0", pgid = "0"] = stat.fields;
+  return { pid, ppid: Number(ppid), pgid: Number(pgid), state, comm: stat.comm };
+}
+
+/**
+ * CPU time a process has used so far (user + system, from `/proc/<pid>/stat`; Linux's clock
+ * ticks are 1/100 s).
+ *
+ * @param pid the process
+ * @returns seconds, or `undefined` once it is gone
+ */
+export function readCpuSeconds(pid: number): number | undefined {
+  const fields = readStat(pid)?.fields;
+  // After "(comm) ": state is the 1st field, utime the 12th, stime the 13th.
+  return fields === undefined ? undefined : (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** `/proc/<pid>/stat` as the name and the fields after it ("pid (comm) state ppid pgrp …"; comm may hold spaces and parentheses). */
+function readStat(pid: number): { comm: string; fields: string[] } | undefined {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   } catch {
     return undefined;
   }
-  // "pid (comm) state ppid pgrp …"; comm may hold spaces and parentheses.
   const close = stat.lastIndexOf(")");
-  const [state = "", ppid = "0", pgid = "0"] = stat.slice(close + 2).split(" ");
-  return {
-    pid,
-    ppid: Number(ppid),
-    pgid: Number(pgid),
-    state,
-    comm: stat.slice(stat.indexOf("(") + 1, close),
-  };
+  return { comm: stat.slice(stat.indexOf("(") + 1, close), fields: stat.slice(close + 2).split(" ") };
 }
 
 /**
