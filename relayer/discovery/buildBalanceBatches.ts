@@ -1,4 +1,3 @@
-import type { Redis } from "ioredis";
 import type { Address, PublicClient } from "viem";
 import { marginHubAbi } from "../../shared/abis/generated.js";
 import { batchNonce } from "../../shared/codec/batchNonce.js";
@@ -12,6 +11,7 @@ import { leafToJson } from "../leafJson.js";
 import { readAccountStates } from "../readAccountStates.js";
 import type { BalanceBatchClaim } from "../types.js";
 import type { BalanceCandidate } from "./findPendingWork.js";
+import type { RedisClient } from "../createRedisClient.js";
 
 /** Parameters of {@link buildBalanceBatches}. */
 export type BuildBalanceBatchesParameters = {
@@ -20,7 +20,7 @@ export type BuildBalanceBatchesParameters = {
   client: PublicClient;
   /** The hub chain's client (to skip batch indexes whose guid the hub already took). */
   hubClient: PublicClient;
-  redis: Redis;
+  redis: RedisClient;
   /** Redis key prefix (the queue prefix). */
   prefix: string;
   /** The vault chain. */
@@ -140,7 +140,7 @@ export function leafClaimKey(
 }
 
 async function claimLeaves(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   leaves: BalanceLeaf[],
   ttlMs: number,
@@ -161,7 +161,7 @@ const BATCH_INDEXES = 65_536;
  * as BatchAlreadySubmitted).
  */
 async function reserveBatchIndexes(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   chainId: number,
   block: bigint,

@@ -1,4 +1,3 @@
-import type { Redis } from "ioredis";
 import type { PublicClient } from "viem";
 import { finalBlock } from "../../shared/chains/finality.js";
 import { hubChain } from "../../shared/config/hubChain.js";
@@ -13,6 +12,7 @@ import {
   findPendingWork,
   type RouteBacklog,
 } from "./findPendingWork.js";
+import type { RedisClient } from "../createRedisClient.js";
 
 /** An attest job to add (its id makes a duplicate add a no-op). */
 export type PlannedAttestJob = { jobId: string; data: AttestJobData };
@@ -22,7 +22,7 @@ export type DiscoverWorkParameters = {
   config: Config;
   clients: ReadonlyMap<number, PublicClient>;
   indexer: DiscoveryClient;
-  redis: Redis;
+  redis: RedisClient;
   /** Redis key prefix (the queue prefix). */
   prefix: string;
   /** Adds attest jobs (the caller owns the queue). */
@@ -133,7 +133,7 @@ async function readFinalBlocks(
 
 /** Candidates whose indexed seq is already claimed by an in-flight batch need no state read. */
 async function dropInFlight(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   candidates: BalanceCandidate[],
 ): Promise<BalanceCandidate[]> {

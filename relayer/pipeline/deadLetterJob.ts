@@ -1,15 +1,15 @@
 import type { Job, Queue } from "bullmq";
-import type { Redis } from "ioredis";
 import type { AttestJobData, DeadLetterJobData, DeliverJobData } from "../types.js";
 import { buildDeadLetter } from "./buildDeadLetter.js";
 import type { RelayerObserver } from "./relayerObserver.js";
 import { releaseClaims } from "./releaseClaims.js";
+import type { RedisClient } from "../createRedisClient.js";
 
 /** Parameters of {@link deadLetterJob}. */
 export type DeadLetterJobParameters = {
   deadLetters: Pick<Queue<DeadLetterJobData>, "add">;
   /** Redis and key prefix, to free a failed batch's leaf claims. */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   observer: RelayerObserver;
   /** The failed job's queue. */

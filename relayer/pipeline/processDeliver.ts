@@ -1,5 +1,4 @@
 import type { Job } from "bullmq";
-import type { Redis } from "ioredis";
 import type { Account, Chain, PublicClient, Transport, WalletClient } from "viem";
 import type { Config } from "../../shared/config/schema.js";
 import { deliverClaim } from "../deliver/deliverClaim.js";
@@ -9,6 +8,7 @@ import type { DeliverJobData, DeliverJobResult } from "../types.js";
 import { createLock } from "./createLock.js";
 import type { RelayerObserver } from "./relayerObserver.js";
 import { releaseClaims } from "./releaseClaims.js";
+import type { RedisClient } from "../createRedisClient.js";
 
 /** Parameters of {@link createDeliverProcessor}. */
 export type CreateDeliverProcessorParameters = {
@@ -19,7 +19,7 @@ export type CreateDeliverProcessorParameters = {
   /** The relayer's wallet on that chain. */
   walletClient: WalletClient<Transport, Chain, Account>;
   /** Redis and key prefix, to free a batch's leaf claims when another batch took its guid. */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   observer: RelayerObserver;
 };

@@ -1,5 +1,4 @@
 import type { Queue } from "bullmq";
-import type { Redis } from "ioredis";
 import type { PublicClient } from "viem";
 import type { Config } from "../../shared/config/schema.js";
 import { discoverWork } from "../discovery/discoverWork.js";
@@ -8,13 +7,14 @@ import type { AttestJobData, DeadLetterJobData, DeliverJobData } from "../types.
 import { JOB_OPTIONS } from "./jobOptions.js";
 import type { RelayerObserver } from "./relayerObserver.js";
 import { reviveStranded } from "./reviveStranded.js";
+import type { RedisClient } from "../createRedisClient.js";
 
 /** Parameters of {@link createReconcileProcessor}. */
 export type CreateReconcileProcessorParameters = {
   config: Config;
   clients: ReadonlyMap<number, PublicClient>;
   indexer: DiscoveryClient;
-  redis: Redis;
+  redis: RedisClient;
   /** Redis key prefix (the queue prefix). */
   prefix: string;
   /** Where discovered work goes. */

@@ -1,6 +1,5 @@
 import type { ConnectionOptions, Job } from "bullmq";
 import { Worker } from "bullmq";
-import type { Redis } from "ioredis";
 import type { PublicClient } from "viem";
 import type { Config } from "../../shared/config/schema.js";
 import type { Attester } from "../attester/types.js";
@@ -14,6 +13,7 @@ import { createDeliverProcessor } from "./processDeliver.js";
 import type { ReconcileProcessor } from "./processReconcile.js";
 import type { RelayerObserver } from "./relayerObserver.js";
 import { startJobWorker } from "./startJobWorker.js";
+import type { RedisClient } from "../createRedisClient.js";
 
 /** Parameters of {@link startWorkers}. */
 export type StartWorkersParameters = {
@@ -21,7 +21,7 @@ export type StartWorkersParameters = {
   connection: ConnectionOptions;
   /** BullMQ and Redis key prefix (`config.relayer.queuePrefix`). */
   prefix: string;
-  redis: Redis;
+  redis: RedisClient;
   queues: RelayerPipelineQueues;
   attesters: readonly Attester[];
   /** Public and wallet client of every configured chain. */
