@@ -38,7 +38,9 @@ export function createRedisClient(parameters: CreateRedisClientParameters): Redi
     ...parameters.clusterOptions,
     redisOptions: nodeOptions,
     ...(options.lazyConnect === undefined ? {} : { lazyConnect: options.lazyConnect }),
-    ...(options.maxRetriesPerRequest === undefined ? {} : { maxRetriesPerRequest: options.maxRetriesPerRequest }),
+    ...(options.maxRetriesPerRequest === undefined
+      ? {}
+      : { maxRetriesPerRequest: options.maxRetriesPerRequest }),
   };
   return new Cluster([{ host: url.hostname, port: Number(url.port === "" ? 6379 : url.port) }], cluster);
 }

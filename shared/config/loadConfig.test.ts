@@ -63,7 +63,10 @@ describe("loadConfig", () => {
   });
 
   it("takes REDIS_CLUSTER as 1/true/0/false and names anything else", () => {
-    const path = writeJson(tempDir(), "config.json", { ...exampleConfig(), relayer: { queuePrefix: "{cm}" } });
+    const path = writeJson(tempDir(), "config.json", {
+      ...exampleConfig(),
+      relayer: { queuePrefix: "{cm}" },
+    });
     expect(loadConfig({ path, env: { REDIS_CLUSTER: "1" } }).redisCluster).toBe(true);
     expect(loadConfig({ path, env: { REDIS_CLUSTER: "false" } }).redisCluster).toBe(false);
     const error = thrown(() => loadConfig({ path, env: { REDIS_CLUSTER: "yes" } }));

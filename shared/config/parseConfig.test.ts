@@ -97,7 +97,9 @@ describe("parseConfig", () => {
     expect(parseConfig(example()).redisCluster).toBe(false);
     expect(parseConfig({ ...example(), relayer: { queuePrefix: "cm-1" } }).relayer.queuePrefix).toBe("cm-1");
     const colon = errorOf((c) => ({ ...c, relayer: { queuePrefix: "{a}:b" } }));
-    expect(colon.message).toContain("relayer.queuePrefix: expected 1–64 letters, digits, _ or -, with at most one {hash tag}");
+    expect(colon.message).toContain(
+      "relayer.queuePrefix: expected 1–64 letters, digits, _ or -, with at most one {hash tag}",
+    );
   });
 
   it("on a Redis Cluster, names a queue prefix without a hash tag and a database number", () => {
@@ -110,7 +112,9 @@ describe("parseConfig", () => {
       'relayer.queuePrefix: expected a {hash tag} prefix such as "{crossmargin}" on a Redis Cluster (redisCluster: true)',
     );
     const db = errorOf(() => ({ ...cluster, redisUrl: "redis://10.0.0.5:7000/3" }));
-    expect(db.message).toContain("redisUrl: expected no database number (a Redis Cluster has only database 0), got /3");
+    expect(db.message).toContain(
+      "redisUrl: expected no database number (a Redis Cluster has only database 0), got /3",
+    );
     const flag = errorOf((c) => ({ ...c, redisCluster: "yes" }));
     expect(flag.message).toContain("redisCluster: expected true or false");
   });

@@ -20,10 +20,10 @@ import { approveVault } from "../kit/approveVault.js";
 import { clearRedisPrefix } from "../kit/clearRedisPrefix.js";
 import { type CompareCreditsReturnType, compareCredits } from "../kit/compareCredits.js";
 import type { PlannedDeposit } from "../kit/depositForMany.js";
+import { expectCreditedOnce, waitUntilCredited } from "../kit/expectCreditedOnce.js";
 import { gateAttesters } from "../kit/gateAttesters.js";
 import { planDeposits } from "../kit/planDeposits.js";
 import { pollUntil } from "../kit/pollUntil.js";
-import { readBalanceCredits } from "../kit/readBalanceCredits.js";
 import { type RpcProxy, startRpcProxy } from "../kit/rpcProxy.js";
 import { runDepositWaves } from "../kit/runDepositWaves.js";
 import { randomInt, seededRandom } from "../kit/seededRandom.js";
@@ -138,38 +138,11 @@ const compare = (deposits: readonly PlannedDeposit[]) =>
 
 /** Polls until the hub credits every key exactly as the vault holds it and the deposits add up. */
 const allCredited = (deposits: readonly PlannedDeposit[], timeoutMs: number) =>
-  pollUntil(
-    () => compare(deposits),
-    (result) => result.mismatches.length === 0,
-    { timeoutMs, intervalMs: 1_000, what: "every deposit credited on the hub" },
-  );
+  waitUntilCredited({ hub: net.hub, chains: net.vaults }, deposits, timeoutMs);
 
 /** The on-chain truth every test ends on. */
-async function expectExactlyOnce(deposits: readonly PlannedDeposit[], result: CompareCreditsReturnType) {
-  expect(result.mismatches).toEqual([]);
-  expect(result.keys).toBeGreaterThan(20);
-  // No double apply: per (chain, token), the sum of credits equals the sum of vault balances and of deposits.
-  for (const [key, total] of result.totals) {
-    expect({ key, hub: total.hub, vault: total.vault }).toEqual({
-      key,
-      hub: total.expected,
-      vault: total.expected,
-    });
-  }
-  expect([...result.totals.values()].reduce((n, t) => n + t.expected, 0n)).toBe(
-    deposits.reduce((n, d) => n + d.amount, 0n),
-  );
-  // The hub's full credit history: each (account, chain, token) credited at most once per seq, seqs rising.
-  const accounts = new Set(deposits.map((d) => d.account));
-  const history = (await readBalanceCredits(net.hub)).filter((c) => accounts.has(c.account));
-  const lastSeq = new Map<string, bigint>();
-  for (const credit of history) {
-    const key = `${credit.chainId}:${credit.account}:${credit.token}`;
-    expect(credit.seq, `credit of ${key}`).toBeGreaterThan(lastSeq.get(key) ?? 0n);
-    lastSeq.set(key, credit.seq);
-  }
-  expect(lastSeq.size).toBe(result.keys);
-}
+const expectExactlyOnce = (deposits: readonly PlannedDeposit[], result: CompareCreditsReturnType) =>
+  expectCreditedOnce({ hub: net.hub, chains: net.vaults }, deposits, result);
 
 // ------------------------------------------------------------------ tests
 
