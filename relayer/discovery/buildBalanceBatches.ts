@@ -6,12 +6,12 @@ import { encodePacket } from "../../shared/codec/encodePacket.js";
 import type { Config } from "../../shared/config/schema.js";
 import type { BalanceLeaf } from "../../shared/merkle/balanceLeaf.js";
 import { balanceTreeRoot } from "../../shared/merkle/balanceTreeRoot.js";
+import type { RedisClient } from "../createRedisClient.js";
 import { batchJobId } from "../jobIds.js";
 import { leafToJson } from "../leafJson.js";
 import { readAccountStates } from "../readAccountStates.js";
 import type { BalanceBatchClaim } from "../types.js";
 import type { BalanceCandidate } from "./findPendingWork.js";
-import type { RedisClient } from "../createRedisClient.js";
 
 /** Parameters of {@link buildBalanceBatches}. */
 export type BuildBalanceBatchesParameters = {

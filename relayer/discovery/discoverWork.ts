@@ -3,6 +3,7 @@ import { finalBlock } from "../../shared/chains/finality.js";
 import { hubChain } from "../../shared/config/hubChain.js";
 import type { Config } from "../../shared/config/schema.js";
 import { vaultChains } from "../../shared/config/vaultChains.js";
+import type { RedisClient } from "../createRedisClient.js";
 import { packetJobId } from "../jobIds.js";
 import type { AttestJobData } from "../types.js";
 import { buildBalanceBatches, leafClaimKey } from "./buildBalanceBatches.js";
@@ -12,7 +13,6 @@ import {
   findPendingWork,
   type RouteBacklog,
 } from "./findPendingWork.js";
-import type { RedisClient } from "../createRedisClient.js";
 
 /** An attest job to add (its id makes a duplicate add a no-op). */
 export type PlannedAttestJob = { jobId: string; data: AttestJobData };

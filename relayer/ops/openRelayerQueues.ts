@@ -56,7 +56,10 @@ export async function openRelayerQueues(parameters: OpenRelayerQueuesParameters)
   const client: RedisClient =
     parameters.connection === undefined
       ? createRedisClient({
-          config: { redisUrl: parameters.config.redisUrl, redisCluster: parameters.config.redisCluster ?? false },
+          config: {
+            redisUrl: parameters.config.redisUrl,
+            redisCluster: parameters.config.redisCluster ?? false,
+          },
           options: oneShot,
           clusterOptions: { clusterRetryStrategy: () => null },
         })

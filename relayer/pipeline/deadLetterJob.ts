@@ -1,9 +1,9 @@
 import type { Job, Queue } from "bullmq";
+import type { RedisClient } from "../createRedisClient.js";
 import type { AttestJobData, DeadLetterJobData, DeliverJobData } from "../types.js";
 import { buildDeadLetter } from "./buildDeadLetter.js";
 import type { RelayerObserver } from "./relayerObserver.js";
 import { releaseClaims } from "./releaseClaims.js";
-import type { RedisClient } from "../createRedisClient.js";
 
 /** Parameters of {@link deadLetterJob}. */
 export type DeadLetterJobParameters = {

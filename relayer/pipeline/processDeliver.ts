@@ -1,6 +1,7 @@
 import type { Job } from "bullmq";
 import type { Account, Chain, PublicClient, Transport, WalletClient } from "viem";
 import type { Config } from "../../shared/config/schema.js";
+import type { RedisClient } from "../createRedisClient.js";
 import { deliverClaim } from "../deliver/deliverClaim.js";
 import type { SentTransactions } from "../deliver/sendWithReplacement.js";
 import { routeLabel } from "../ops/metrics.js";
@@ -8,7 +9,6 @@ import type { DeliverJobData, DeliverJobResult } from "../types.js";
 import { createLock } from "./createLock.js";
 import type { RelayerObserver } from "./relayerObserver.js";
 import { releaseClaims } from "./releaseClaims.js";
-import type { RedisClient } from "../createRedisClient.js";
 
 /** Parameters of {@link createDeliverProcessor}. */
 export type CreateDeliverProcessorParameters = {

@@ -1,13 +1,13 @@
 import type { Queue } from "bullmq";
 import type { PublicClient } from "viem";
 import type { Config } from "../../shared/config/schema.js";
+import type { RedisClient } from "../createRedisClient.js";
 import { discoverWork } from "../discovery/discoverWork.js";
 import type { DiscoveryClient } from "../discovery/findPendingWork.js";
 import type { AttestJobData, DeadLetterJobData, DeliverJobData } from "../types.js";
 import { JOB_OPTIONS } from "./jobOptions.js";
 import type { RelayerObserver } from "./relayerObserver.js";
 import { reviveStranded } from "./reviveStranded.js";
-import type { RedisClient } from "../createRedisClient.js";
 
 /** Parameters of {@link createReconcileProcessor}. */
 export type CreateReconcileProcessorParameters = {

@@ -1,6 +1,6 @@
+import type { RedisClient } from "../createRedisClient.js";
 import { leafClaimKey } from "../discovery/buildBalanceBatches.js";
 import type { BalanceBatchClaim } from "../types.js";
-import type { RedisClient } from "../createRedisClient.js";
 
 /**
  * Frees a batch's leaves for the next discovery round: called when the batch failed for good or
@@ -10,7 +10,11 @@ import type { RedisClient } from "../createRedisClient.js";
  * @param prefix key prefix (the queue prefix)
  * @param claim the batch
  */
-export async function releaseClaims(redis: RedisClient, prefix: string, claim: BalanceBatchClaim): Promise<void> {
+export async function releaseClaims(
+  redis: RedisClient,
+  prefix: string,
+  claim: BalanceBatchClaim,
+): Promise<void> {
   if (claim.leaves.length === 0) return;
   await redis.del(...claim.leaves.map((leaf) => leafClaimKey(prefix, leaf)));
 }

@@ -3,6 +3,7 @@ import { Worker } from "bullmq";
 import type { PublicClient } from "viem";
 import type { Config } from "../../shared/config/schema.js";
 import type { Attester } from "../attester/types.js";
+import type { RedisClient } from "../createRedisClient.js";
 import { ATTEST_QUEUE, deliverQueueName, RECONCILE_QUEUE } from "../jobIds.js";
 import type { AttestJobData, DeliverJobData } from "../types.js";
 import type { RelayerPipelineQueues } from "./createRelayerQueues.js";
@@ -13,7 +14,6 @@ import { createDeliverProcessor } from "./processDeliver.js";
 import type { ReconcileProcessor } from "./processReconcile.js";
 import type { RelayerObserver } from "./relayerObserver.js";
 import { startJobWorker } from "./startJobWorker.js";
-import type { RedisClient } from "../createRedisClient.js";
 
 /** Parameters of {@link startWorkers}. */
 export type StartWorkersParameters = {
