@@ -37,7 +37,7 @@ export async function startBenchAttesters(
           config: net.manifest,
           configPath: join(parameters.dir, `attester-${i}.json`),
           args: ["--port", String(parameters.basePort + i)],
-          env: { ATTESTER_PRIVATE_KEY: attester.privateKey, LOG_LEVEL: "warn", REDIS_URL: "" },
+          env: { ATTESTER_PRIVATE_KEY: attester.privateKey, LOG_LEVEL: "info", REDIS_URL: "" },
           readyTimeoutMs: 120_000,
         }),
       );
@@ -88,7 +88,7 @@ export async function startBenchProcesses(parameters: {
         env: {
           RELAYER_PRIVATE_KEY: key.privateKey,
           ATTESTER_PRIVATE_KEYS: "",
-          LOG_LEVEL: "warn",
+          LOG_LEVEL: "info",
           REDIS_URL: "",
         },
         readyTimeoutMs: 180_000,

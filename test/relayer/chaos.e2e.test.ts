@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { type Logger, pino } from "pino";
-import { parseEther, parseUnits } from "viem";
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import { createLocalAttester } from "../../relayer/attester/createLocalAttester.js";
 import { createPublicClients } from "../../relayer/createPublicClients.js";
@@ -22,7 +21,7 @@ import { type CompareCreditsReturnType, compareCredits } from "../kit/compareCre
 import type { PlannedDeposit } from "../kit/depositForMany.js";
 import { expectCreditedOnce, waitUntilCredited } from "../kit/expectCreditedOnce.js";
 import { gateAttesters } from "../kit/gateAttesters.js";
-import { planDeposits } from "../kit/planDeposits.js";
+import { planDeposits, TEST_DEPOSIT_TOKENS } from "../kit/planDeposits.js";
 import { pollUntil } from "../kit/pollUntil.js";
 import { type RpcProxy, startRpcProxy } from "../kit/rpcProxy.js";
 import { runDepositWaves } from "../kit/runDepositWaves.js";
@@ -40,10 +39,7 @@ const BASE_PORT = 28_245;
 const FINALITY_DEPTH = 2;
 const SHARED_REDIS = "redis://127.0.0.1:6379";
 const SEED = 0x5eed_c4a0;
-const TOKENS = [
-  { symbol: "USDC", min: parseUnits("1", 6), max: parseUnits("500", 6) },
-  { symbol: "wstETH", min: parseEther("0.001"), max: parseEther("0.05") },
-] as const;
+const TOKENS = TEST_DEPOSIT_TOKENS;
 
 let net: IndexedDevnet;
 let dir: string;

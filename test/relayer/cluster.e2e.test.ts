@@ -1,13 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseEther, parseUnits } from "viem";
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import { getRelayerStatus } from "../../relayer/ops/getRelayerStatus.js";
 import { parseConfig } from "../../shared/config/parseConfig.js";
 import { approveVault } from "../kit/approveVault.js";
 import { expectCreditedOnce, waitUntilCredited } from "../kit/expectCreditedOnce.js";
-import { planDeposits } from "../kit/planDeposits.js";
+import { planDeposits, TEST_DEPOSIT_TOKENS } from "../kit/planDeposits.js";
 import { runDepositWaves } from "../kit/runDepositWaves.js";
 import { seededRandom } from "../kit/seededRandom.js";
 import { type IndexedDevnet, startIndexedDevnet } from "../kit/startIndexedDevnet.js";
@@ -23,10 +22,7 @@ const BASE_PORT = 35_550;
 const CLUSTER_PORTS = [37_001, 37_002, 37_003];
 const FINALITY_DEPTH = 2;
 const SEED = 0xc105_7e12;
-const TOKENS = [
-  { symbol: "USDC", min: parseUnits("1", 6), max: parseUnits("500", 6) },
-  { symbol: "wstETH", min: parseEther("0.001"), max: parseEther("0.05") },
-] as const;
+const TOKENS = TEST_DEPOSIT_TOKENS;
 
 let net: IndexedDevnet;
 let cluster: StartedRedisCluster;

@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Hex, parseEther, parseUnits } from "viem";
+import type { Hex } from "viem";
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import { approveVault } from "../kit/approveVault.js";
 import { clearRedisPrefix } from "../kit/clearRedisPrefix.js";
 import { expectCreditedOnce, waitUntilCredited } from "../kit/expectCreditedOnce.js";
 import { type FundedKey, fundedKeys } from "../kit/fundedKeys.js";
-import { planDeposits } from "../kit/planDeposits.js";
+import { planDeposits, TEST_DEPOSIT_TOKENS } from "../kit/planDeposits.js";
 import { pollUntil } from "../kit/pollUntil.js";
 import { runDepositWaves } from "../kit/runDepositWaves.js";
 import { seededRandom } from "../kit/seededRandom.js";
@@ -23,10 +23,7 @@ const BASE_PORT = 35_545;
 const FINALITY_DEPTH = 2;
 const REDIS_URL = "redis://127.0.0.1:6379";
 const SEED = 0x5ca1_e007;
-const TOKENS = [
-  { symbol: "USDC", min: parseUnits("1", 6), max: parseUnits("500", 6) },
-  { symbol: "wstETH", min: parseEther("0.001"), max: parseEther("0.05") },
-] as const;
+const TOKENS = TEST_DEPOSIT_TOKENS;
 
 let net: IndexedDevnet;
 let dir: string;
