@@ -20,6 +20,8 @@ const FINALITY_DEPTH = 2;
 const BATCH_MAX_LEAVES = 200;
 /** As the relayer benchmark: above the production default (4), for throughput. */
 const DELIVERY_CONCURRENCY = 16;
+/** Remote attesters re-read up to 200 leaves per request: on a busy machine that takes longer than the default 5 s. */
+const ATTEST_TIMEOUT_MS = 30_000;
 /** Relayer process counts, in run order. */
 const PROCESS_COUNTS = [1, 2, 3] as const;
 
@@ -69,7 +71,11 @@ export const relayerScaleBenchmark: Benchmark = {
             indexer,
             label: `${count} relayer process${count === 1 ? "" : "es"}`,
             accounts: Array.from({ length: burstAccounts }, (_, i) => deriveAccount(salt, BigInt(i))),
-            settings: { batchMaxLeaves: BATCH_MAX_LEAVES, deliveryConcurrency: DELIVERY_CONCURRENCY },
+            settings: {
+              batchMaxLeaves: BATCH_MAX_LEAVES,
+              deliveryConcurrency: DELIVERY_CONCURRENCY,
+              attestTimeoutMs: ATTEST_TIMEOUT_MS,
+            },
             prefix: `{bench-scale-${process.pid}-${count}}`,
             startRelayer: (prefix, settings) =>
               startBenchProcesses({ net, attesters, keys: keys.slice(0, count), prefix, settings, dir }),
@@ -91,6 +97,7 @@ export const relayerScaleBenchmark: Benchmark = {
             burstAccounts,
             batchMaxLeaves: BATCH_MAX_LEAVES,
             deliveryConcurrency: DELIVERY_CONCURRENCY,
+            attestTimeoutMs: ATTEST_TIMEOUT_MS,
           },
           bursts,
           loadAverages: load,

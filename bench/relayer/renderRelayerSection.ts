@@ -164,6 +164,7 @@ export type RelayerScaleSectionInput = {
     burstAccounts: number;
     batchMaxLeaves: number;
     deliveryConcurrency: number;
+    attestTimeoutMs: number;
   };
   /** One burst per relayer process count, in order 1, 2, 3. */
   bursts: BurstResult[];
@@ -187,7 +188,7 @@ export function renderRelayerScaleSection(input: RelayerScaleSectionInput): stri
       : ((seconds / burst.credited) * 1000).toFixed(2);
   };
   const lines = [
-    `The burst above (${int(settings.burstAccounts * 4)} \`depositFor\`s sent at once, ${settings.blockTimeSeconds} s blocks, finality depth ${settings.finalityDepth}, Postgres indexer) with 1, 2 and 3 \`crossmargin relayer\` **processes** on one Redis and one queue prefix (a \`{hash tag}\`), each sending with its own key (\`batchMaxLeaves\` ${settings.batchMaxLeaves}, \`deliveryConcurrency\` ${settings.deliveryConcurrency} per process), all asking the same three \`crossmargin attester\` processes (2-of-3). Each run deposits for fresh accounts, so every run pays first-credit gas and the runs compare. CPU is user + system time from \`/proc/<pid>/stat\` of each process and its children, from the first deposit sent to the last credit seen.`,
+    `The burst above (${int(settings.burstAccounts * 4)} \`depositFor\`s sent at once, ${settings.blockTimeSeconds} s blocks, finality depth ${settings.finalityDepth}, Postgres indexer) with 1, 2 and 3 \`crossmargin relayer\` **processes** on one Redis and one queue prefix (a \`{hash tag}\`), each sending with its own key (\`batchMaxLeaves\` ${settings.batchMaxLeaves}, \`deliveryConcurrency\` ${settings.deliveryConcurrency} per process, \`attestTimeoutMs\` ${settings.attestTimeoutMs}), all asking the same three \`crossmargin attester\` processes (2-of-3). Each run deposits for fresh accounts, so every run pays first-credit gas and the runs compare. CPU is user + system time from \`/proc/<pid>/stat\` of each process and its children, from the first deposit sent to the last credit seen.`,
     "",
     "| relayer processes | credited | first deposit sent → all credited | last deposit mined → all credited (floor) | updates/s | hub txs | gas per update | CPU s per 1,000 updates: relayers | attesters | indexer | check |",
     "|---|---|---|---|---|---|---|---|---|---|---|",

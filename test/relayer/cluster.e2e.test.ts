@@ -57,7 +57,10 @@ afterAll(async () => {
 
 const payers = () => net.accounts.traders.map((t) => t.privateKey);
 
-/** The devnet manifest as a cluster config: `redisCluster`, the seed node, `queuePrefix`. */
+/**
+ * The devnet manifest as a cluster config: `redisCluster`, the seed node, `queuePrefix`. Claims
+ * outlive the test (no faults here), so the key check below still finds them.
+ */
 function clusterConfig(queuePrefix: string) {
   return {
     ...net.devnet.manifest,
@@ -67,7 +70,7 @@ function clusterConfig(queuePrefix: string) {
     relayer: {
       queuePrefix,
       port: 0,
-      claimTtlMs: 5_000,
+      claimTtlMs: 600_000,
       reconcileIntervalMs: 1_000,
       batchWindowMs: 200,
       batchMaxLeaves: 10,
