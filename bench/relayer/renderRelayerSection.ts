@@ -208,7 +208,7 @@ export function renderRelayerScaleSection(input: RelayerScaleSectionInput): stri
     "",
     `Machine load (1-minute load average before the first run and after each): ${load} on ${cpus().length} cores. ${
       busy
-        ? "**Noisy:** the machine was shared with other jobs (load above the core count), so throughput and wall-clock figures are lower and less repeatable than on an idle machine; gas and CPU seconds per update are not affected by waiting for a core, and compare."
+        ? "**Noisy:** the machine was shared with other jobs (load above the core count), so throughput and wall-clock figures are lower and less repeatable than on an idle machine; gas per update is unaffected, and CPU seconds per update much less affected than throughput (a longer drain still adds polling rounds, so they too are upper bounds)."
         : "The load stayed within the core count."
     }`,
   );
