@@ -8,9 +8,15 @@ import { cpus, totalmem } from "node:os";
 import { gasBenchmark } from "./gas.js";
 import { indexerBenchmark } from "./indexer/indexerBenchmark.js";
 import { relayerBenchmark } from "./relayer/relayerBenchmark.js";
+import { relayerScaleBenchmark } from "./relayer/relayerScaleBenchmark.js";
 import type { Benchmark } from "./types.js";
 
-const benchmarks: readonly Benchmark[] = [gasBenchmark, indexerBenchmark, relayerBenchmark];
+const benchmarks: readonly Benchmark[] = [
+  gasBenchmark,
+  indexerBenchmark,
+  relayerBenchmark,
+  relayerScaleBenchmark,
+];
 
 const file = new URL("../BENCHMARKS.md", import.meta.url).pathname;
 const requested = process.argv.slice(2);
@@ -40,15 +46,37 @@ for (const bench of selected) {
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const section = [
     `<!-- bench:${bench.name}:start -->`,
-    `## ${bench.title}`,
+    `${bench.parent === undefined ? "##" : "###"} ${bench.title}`,
     "",
     `Command: \`npm run bench -- ${bench.name}\` (or \`npm run bench\` for all). Run ${new Date().toISOString().slice(0, 10)} on ${machine}; took ${seconds} s.`,
     "",
     body.trim(),
     `<!-- bench:${bench.name}:end -->`,
   ].join("\n");
-  const pattern = new RegExp(`<!-- bench:${bench.name}:start -->[\\s\\S]*?<!-- bench:${bench.name}:end -->`);
-  doc = pattern.test(doc) ? doc.replace(pattern, section) : `${doc.trimEnd()}\n\n${section}\n`;
+  doc = writeSection(doc, bench, section);
   writeFileSync(file, doc);
   console.log(`bench: ${bench.name} done in ${seconds} s, written to BENCHMARKS.md`);
+}
+
+/** Puts `section` in place of the benchmark's old one: a sub-section inside its parent's, a parent's keeping its sub-sections. */
+function writeSection(text: string, bench: Benchmark, section: string): string {
+  const marker = (name: string, end: "start" | "end") => `<!-- bench:${name}:${end} -->`;
+  const pattern = (name: string) => new RegExp(`${marker(name, "start")}[\\s\\S]*?${marker(name, "end")}\n?`);
+  const old = pattern(bench.name).exec(text)?.[0];
+  const children = benchmarks
+    .filter((b) => b.parent === bench.name)
+    .map((b) => (old === undefined ? undefined : pattern(b.name).exec(old)?.[0]))
+    .filter((child): child is string => child !== undefined);
+  // A parent's new section ends with the sub-sections its last one had.
+  const whole =
+    children.length === 0
+      ? section
+      : section.replace(
+          marker(bench.name, "end"),
+          `\n${children.join("").trimEnd()}\n${marker(bench.name, "end")}`,
+        );
+  if (old !== undefined) return text.replace(pattern(bench.name), `${whole}\n`);
+  const parentEnd = bench.parent === undefined ? -1 : text.indexOf(marker(bench.parent, "end"));
+  if (parentEnd >= 0) return `${text.slice(0, parentEnd)}\n${whole}\n${text.slice(parentEnd)}`;
+  return `${text.trimEnd()}\n\n${whole}\n`;
 }

@@ -1,3 +1,4 @@
+import { cpus } from "node:os";
 import type { CreditLatencyResult } from "./measureCreditLatency.js";
 import { percentile } from "./percentile.js";
 import type { BurstResult } from "./runBurst.js";
@@ -153,4 +154,63 @@ function renderVerdicts(input: RelayerSectionInput): string[] {
     );
   }
   return lines;
+}
+
+/** What {@link renderRelayerScaleSection} reports. */
+export type RelayerScaleSectionInput = {
+  settings: {
+    blockTimeSeconds: number;
+    finalityDepth: number;
+    burstAccounts: number;
+    batchMaxLeaves: number;
+    deliveryConcurrency: number;
+    attestTimeoutMs: number;
+  };
+  /** One burst per relayer process count, in order 1, 2, 3. */
+  bursts: BurstResult[];
+  /** The machine's 1-minute load average before the first run and after each. */
+  loadAverages: number[];
+};
+
+/**
+ * The scale-out part of the relayer section: the burst with 1, 2 and 3 relayer processes on one
+ * Redis and prefix, with throughput, gas and CPU per 1,000 credited updates of each group.
+ *
+ * @param input settings, bursts and load averages
+ * @returns Markdown
+ */
+export function renderRelayerScaleSection(input: RelayerScaleSectionInput): string {
+  const { settings, bursts } = input;
+  const perThousand = (burst: BurstResult, group: string) => {
+    const seconds = burst.cpuSeconds?.[group];
+    return seconds === undefined || burst.credited === 0
+      ? "—"
+      : ((seconds / burst.credited) * 1000).toFixed(2);
+  };
+  const lines = [
+    `The burst above (${int(settings.burstAccounts * 4)} \`depositFor\`s sent at once, ${settings.blockTimeSeconds} s blocks, finality depth ${settings.finalityDepth}, Postgres indexer) with 1, 2 and 3 \`crossmargin relayer\` **processes** on one Redis and one queue prefix (a \`{hash tag}\`), each sending with its own key (\`batchMaxLeaves\` ${settings.batchMaxLeaves}, \`deliveryConcurrency\` ${settings.deliveryConcurrency} per process, \`attestTimeoutMs\` ${settings.attestTimeoutMs}), all asking the same three \`crossmargin attester\` processes (2-of-3). Each run deposits for fresh accounts, so every run pays first-credit gas and the runs compare. CPU is user + system time from \`/proc/<pid>/stat\` of each process and its children, from the first deposit sent to the last credit seen.`,
+    "",
+    "| relayer processes | credited | first deposit sent → all credited | last deposit mined → all credited (floor) | updates/s | hub txs | gas per update | CPU s per 1,000 updates: relayers | attesters | indexer | check |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const burst of bursts) {
+    const check =
+      burst.verified === undefined
+        ? `${int(burst.credited)} of ${int(burst.deposits)} in the time box`
+        : `${burst.verified.matched === burst.verified.checked ? "✓" : "✗"} ${int(burst.verified.matched)}/${int(burst.verified.checked)} keys: hub credit = vault`;
+    lines.push(
+      `| ${burst.label} | ${int(burst.credited)} / ${int(burst.deposits)} | ${burst.allCredited ? s(burst.totalMs) : "—"} | ${burst.allCredited ? `${s(burst.tailMs)} (${s(burst.tailFloorMs)})` : "—"} | ${burst.updatesPerSecond.toFixed(1)} | ${int(burst.hubTransactions)} | ${int(burst.gasPerUpdate)} | ${perThousand(burst, "relayers")} | ${perThousand(burst, "attesters")} | ${perThousand(burst, "indexer")} | ${check} |`,
+    );
+  }
+  const load = input.loadAverages.map((l) => l.toFixed(1)).join(" → ");
+  const busy = Math.max(...input.loadAverages) > cpus().length;
+  lines.push(
+    "",
+    `Machine load (1-minute load average before the first run and after each): ${load} on ${cpus().length} cores. ${
+      busy
+        ? "**Noisy:** the machine was shared with other jobs (load above the core count), so throughput and wall-clock figures are lower and less repeatable than on an idle machine; gas per update is unaffected, and CPU seconds per update much less affected than throughput (a longer drain still adds polling rounds, so they too are upper bounds)."
+        : "The load stayed within the core count."
+    }`,
+  );
+  return lines.join("\n");
 }

@@ -1,4 +1,3 @@
-import type { Registry } from "prom-client";
 import { type Address, type Hex, parseUnits } from "viem";
 import { collateralVaultAbi, marginHubAbi } from "../../shared/abis/generated.js";
 import type { RelayerConfig } from "../../shared/config/schema.js";
@@ -24,6 +23,8 @@ export type RunBurstParameters = {
   /** Relayer settings for this run (a fresh relayer with its own queue prefix). */
   settings: Partial<RelayerConfig>;
   prefix: string;
+  /** Starts the relayer(s) of the run (default: one in this process, `startBenchRelayer`). */
+  startRelayer?: (prefix: string, settings: Partial<RelayerConfig>) => Promise<BenchRelayer>;
   /** Stop waiting this long after the last deposit was mined (the rest is reported as not credited). */
   timeBoxMs: number;
   finalityDepth: number;
@@ -80,6 +81,8 @@ export type BurstResult = {
   /** Keys whose hub credit equals the vault's balance and seq afterwards (checked when all were credited). */
   verified: { matched: number; checked: number } | undefined;
   relayerWarnings: number;
+  /** CPU seconds per group (relayers, attesters, indexer) from the first deposit sent to the last credit, when the relayer measures them. */
+  cpuSeconds: Record<string, number> | undefined;
 };
 
 /**
@@ -96,16 +99,16 @@ export async function runBurst(parameters: RunBurstParameters): Promise<BurstRes
   const hubId = net.hub.config.chainId;
   // A relayer started while the indexer still lags the last run's credits would batch them again.
   await waitForIndexerHeads(net);
-  const relayer = await startBenchRelayer(net.config, {
-    prefix: parameters.prefix,
-    settings: parameters.settings,
-  });
+  const relayer = await (
+    parameters.startRelayer ?? ((prefix, settings) => startBenchRelayer(net.config, { prefix, settings }))
+  )(parameters.prefix, parameters.settings);
   try {
     const plans = await Promise.all(net.vaults.map((chain) => planChain(chain, parameters.accounts)));
     const total = plans.reduce((sum, plan) => sum + plan.orders.length, 0);
     const hubFrom = (await net.hub.client.getBlockNumber()) + 1n;
     progress(`${parameters.label}: sending ${total.toLocaleString("en-US")} deposits…`);
     const started = Date.now();
+    const cpuBefore = relayer.cpuSeconds?.();
     const { deposits, depositBlocks, sendMs } = await sendBurst(net, plans);
     // The watcher sees every block; should it have missed one, time from now instead of never ending.
     const lastDepositSeenRaw = Math.max(
@@ -131,6 +134,7 @@ export async function runBurst(parameters: RunBurstParameters): Promise<BurstRes
           `${parameters.label}: ${n.toLocaleString("en-US")}/${total.toLocaleString("en-US")} credited`,
         ),
     });
+    const cpuAfter = relayer.cpuSeconds?.();
     const credited = credits.size;
     const creditBlocks = [...credits.values()];
     const hubLast = extreme(creditBlocks, "max");
@@ -147,7 +151,7 @@ export async function runBurst(parameters: RunBurstParameters): Promise<BurstRes
     const lastCreditSeen = blocks.seenAt(hubId, hubLast) ?? Number.NaN;
     if (credited < total) await diagnose({ net, relayer, label: parameters.label, progress });
     const deliveries = await relayer.deliveries();
-    const metrics = await readGasMetrics(relayer.relayer.metrics.registry);
+    const metrics = await relayer.gasMetrics();
     const depositBlockOf = new Map(
       deposits.flatMap((list, i) =>
         list.map(
@@ -182,6 +186,12 @@ export async function runBurst(parameters: RunBurstParameters): Promise<BurstRes
       split,
       verified,
       relayerWarnings: relayer.warnings().count,
+      cpuSeconds:
+        cpuBefore === undefined || cpuAfter === undefined
+          ? undefined
+          : Object.fromEntries(
+              Object.entries(cpuAfter).map(([group, s]) => [group, s - (cpuBefore[group] ?? 0)]),
+            ),
     };
   } finally {
     await relayer.stop();
@@ -353,16 +363,6 @@ async function diagnose(parameters: {
     String(error),
   );
   parameters.progress(`${parameters.label}: indexer collateral_balance rows: ${views}`);
-}
-
-/** Sums the relayer's own gas and update counters (what its `/metrics` serves). */
-async function readGasMetrics(registry: Registry): Promise<{ gas: number; updates: number }> {
-  const sum = async (name: string) =>
-    ((await registry.getSingleMetric(name)?.get())?.values ?? []).reduce((total, v) => total + v.value, 0);
-  return {
-    gas: await sum("crossmargin_gas_used_total"),
-    updates: await sum("crossmargin_updates_delivered_total"),
-  };
 }
 
 /** Mean time per credited update in each stage, from the deposit's block to the relayer's receipt. */

@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import { Queue } from "bullmq";
 import { pino } from "pino";
+import type { Registry } from "prom-client";
 import type { Address, Hex } from "viem";
 import { deliverQueueName } from "../../relayer/jobIds.js";
 import { resolveKeys } from "../../relayer/pipeline/resolveKeys.js";
@@ -31,17 +32,23 @@ export type DeliveryRecord = {
   gasUsed: bigint | undefined;
 };
 
-/** A relayer running in this process for one phase of the benchmark. */
+/** The relayer (or relayer processes) of one phase of the benchmark, on one queue prefix. */
 export type BenchRelayer = {
-  relayer: Relayer;
   prefix: string;
   /** Every claim delivered to the hub so far, with its timings. */
   deliveries: () => Promise<DeliveryRecord[]>;
+  /** Gas and updates from the relayers' own metrics (`crossmargin_gas_used_total`, `crossmargin_updates_delivered_total`). */
+  gasMetrics: () => Promise<{ gas: number; updates: number }>;
+  /** CPU seconds used so far by each group of processes measured (relayers, attesters, indexer), when measured. */
+  cpuSeconds?: () => Record<string, number>;
   /** Warnings and errors the relayer logged (the last 200), and how many. */
   warnings: () => { count: number; last: string[] };
   /** Stops the relayer and deletes its Redis keys. */
   stop: () => Promise<void>;
 };
+
+/** A relayer running in this process. */
+export type InProcessBenchRelayer = BenchRelayer & { relayer: Relayer };
 
 /**
  * Starts a relayer in this process, as `npm run dev` does (in-process attesters, the devnet's
@@ -54,7 +61,7 @@ export type BenchRelayer = {
 export async function startBenchRelayer(
   config: Config,
   parameters: { prefix: string; settings: Partial<RelayerConfig> },
-): Promise<BenchRelayer> {
+): Promise<InProcessBenchRelayer> {
   const relayerConfig: Config = {
     ...config,
     relayer: { ...config.relayer, ...parameters.settings, queuePrefix: parameters.prefix, port: 0 },
@@ -75,13 +82,38 @@ export async function startBenchRelayer(
     apiUrl: config.apiUrl ?? "",
     logger: pino({ level: "warn" }, sink),
   });
+  const reader = deliveryReader(config, parameters.prefix);
+  return {
+    relayer,
+    prefix: parameters.prefix,
+    deliveries: reader.deliveries,
+    gasMetrics: async () => ({
+      gas: await sumMetric(relayer.metrics.registry, "crossmargin_gas_used_total"),
+      updates: await sumMetric(relayer.metrics.registry, "crossmargin_updates_delivered_total"),
+    }),
+    warnings: () => ({ count, last: [...warnings] }),
+    stop: async () => {
+      await relayer.stop();
+      await reader.close();
+      await clearRedisPrefix(config.redisUrl, parameters.prefix);
+    },
+  };
+}
+
+/**
+ * Reads the delivery records of every relayer on `prefix` from the hub's completed delivery jobs.
+ *
+ * @param config the bench devnet's config (Redis, hub chain)
+ * @param prefix the relayers' queue prefix
+ * @returns the reader and `close`
+ */
+export function deliveryReader(
+  config: Config,
+  prefix: string,
+): { deliveries: () => Promise<DeliveryRecord[]>; close: () => Promise<void> } {
   const hub = hubChain(config).chainId;
   const connection = { url: config.redisUrl, maxRetriesPerRequest: null } as const;
-  const queue = new Queue<DeliverJobData, DeliverJobResult>(deliverQueueName(hub), {
-    connection,
-    prefix: parameters.prefix,
-  });
-
+  const queue = new Queue<DeliverJobData, DeliverJobResult>(deliverQueueName(hub), { connection, prefix });
   const deliveries = async (): Promise<DeliveryRecord[]> => {
     const jobs = await queue.getJobs(["completed"], 0, -1);
     return jobs.map((job) => {
@@ -107,16 +139,13 @@ export async function startBenchRelayer(
       };
     });
   };
+  return { deliveries, close: () => queue.close() };
+}
 
-  return {
-    relayer,
-    prefix: parameters.prefix,
-    deliveries,
-    warnings: () => ({ count, last: [...warnings] }),
-    stop: async () => {
-      await relayer.stop();
-      await queue.close();
-      await clearRedisPrefix(config.redisUrl, parameters.prefix);
-    },
-  };
+/** Sums every sample of one metric in a registry. */
+async function sumMetric(registry: Registry, name: string): Promise<number> {
+  return ((await registry.getSingleMetric(name)?.get())?.values ?? []).reduce(
+    (total, v) => total + v.value,
+    0,
+  );
 }

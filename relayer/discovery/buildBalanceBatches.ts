@@ -1,4 +1,3 @@
-import type { Redis } from "ioredis";
 import type { Address, PublicClient } from "viem";
 import { marginHubAbi } from "../../shared/abis/generated.js";
 import { batchNonce } from "../../shared/codec/batchNonce.js";
@@ -7,6 +6,7 @@ import { encodePacket } from "../../shared/codec/encodePacket.js";
 import type { Config } from "../../shared/config/schema.js";
 import type { BalanceLeaf } from "../../shared/merkle/balanceLeaf.js";
 import { balanceTreeRoot } from "../../shared/merkle/balanceTreeRoot.js";
+import type { RedisClient } from "../createRedisClient.js";
 import { batchJobId } from "../jobIds.js";
 import { leafToJson } from "../leafJson.js";
 import { readAccountStates } from "../readAccountStates.js";
@@ -20,7 +20,7 @@ export type BuildBalanceBatchesParameters = {
   client: PublicClient;
   /** The hub chain's client (to skip batch indexes whose guid the hub already took). */
   hubClient: PublicClient;
-  redis: Redis;
+  redis: RedisClient;
   /** Redis key prefix (the queue prefix). */
   prefix: string;
   /** The vault chain. */
@@ -140,7 +140,7 @@ export function leafClaimKey(
 }
 
 async function claimLeaves(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   leaves: BalanceLeaf[],
   ttlMs: number,
@@ -161,7 +161,7 @@ const BATCH_INDEXES = 65_536;
  * as BatchAlreadySubmitted).
  */
 async function reserveBatchIndexes(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   chainId: number,
   block: bigint,

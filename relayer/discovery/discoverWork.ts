@@ -1,9 +1,9 @@
-import type { Redis } from "ioredis";
 import type { PublicClient } from "viem";
 import { finalBlock } from "../../shared/chains/finality.js";
 import { hubChain } from "../../shared/config/hubChain.js";
 import type { Config } from "../../shared/config/schema.js";
 import { vaultChains } from "../../shared/config/vaultChains.js";
+import type { RedisClient } from "../createRedisClient.js";
 import { packetJobId } from "../jobIds.js";
 import type { AttestJobData } from "../types.js";
 import { buildBalanceBatches, leafClaimKey } from "./buildBalanceBatches.js";
@@ -22,7 +22,7 @@ export type DiscoverWorkParameters = {
   config: Config;
   clients: ReadonlyMap<number, PublicClient>;
   indexer: DiscoveryClient;
-  redis: Redis;
+  redis: RedisClient;
   /** Redis key prefix (the queue prefix). */
   prefix: string;
   /** Adds attest jobs (the caller owns the queue). */
@@ -135,7 +135,7 @@ async function readFinalBlocks(
 
 /** Candidates whose indexed seq is already claimed by an in-flight batch need no state read. */
 async function dropInFlight(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   candidates: BalanceCandidate[],
 ): Promise<BalanceCandidate[]> {

@@ -1,6 +1,7 @@
 import { Queue } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";
 import type { Config } from "../../shared/config/schema.js";
+import { createRedisClient, type RedisClient } from "../createRedisClient.js";
 import { RedisUnavailableError } from "./errors.js";
 import { redactUrl } from "./redactUrl.js";
 import { relayerQueueNames } from "./relayerQueueNames.js";
@@ -11,9 +12,9 @@ export type RedisConnection = string | RedisOptions;
 
 /** Parameters of {@link openRelayerQueues}. */
 export type OpenRelayerQueuesParameters = {
-  /** The parsed config: chains (for the delivery queues), `relayer.queuePrefix`, `redisUrl`. */
-  config: Pick<Config, "chains" | "relayer" | "redisUrl">;
-  /** Redis to use (default `config.redisUrl`). */
+  /** The parsed config: chains (for the delivery queues), `relayer.queuePrefix`, `redisUrl`, `redisCluster`. */
+  config: Pick<Config, "chains" | "relayer" | "redisUrl"> & Partial<Pick<Config, "redisCluster">>;
+  /** Redis to use (default `config.redisUrl`, a cluster when `config.redisCluster`). */
   connection?: RedisConnection | undefined;
   /** How long to wait for Redis to answer before giving up (default 5 s). */
   timeoutMs?: number | undefined;
@@ -52,10 +53,19 @@ export async function openRelayerQueues(parameters: OpenRelayerQueuesParameters)
     maxRetriesPerRequest: 1,
     retryStrategy: () => null,
   };
-  const client =
-    typeof connection === "string"
-      ? new Redis(connection, oneShot)
-      : new Redis({ ...connection, ...oneShot });
+  const client: RedisClient =
+    parameters.connection === undefined
+      ? createRedisClient({
+          config: {
+            redisUrl: parameters.config.redisUrl,
+            redisCluster: parameters.config.redisCluster ?? false,
+          },
+          options: oneShot,
+          clusterOptions: { clusterRetryStrategy: () => null },
+        })
+      : typeof connection === "string"
+        ? new Redis(connection, oneShot)
+        : new Redis({ ...connection, ...oneShot });
   let lastError: unknown;
   client.on("error", (error: unknown) => {
     lastError = error;

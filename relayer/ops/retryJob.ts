@@ -14,8 +14,8 @@ import { readDeadLetter } from "./readDeadLetter.js";
 
 /** Parameters of {@link retryJob}. */
 export type RetryJobParameters = {
-  /** The parsed config (chains, `relayer.queuePrefix`, `redisUrl`). */
-  config: Pick<Config, "chains" | "relayer" | "redisUrl">;
+  /** The parsed config (chains, `relayer.queuePrefix`, `redisUrl`, `redisCluster`). */
+  config: Pick<Config, "chains" | "relayer" | "redisUrl"> & Partial<Pick<Config, "redisCluster">>;
   /** Redis to use (default `config.redisUrl`). */
   connection?: RedisConnection | undefined;
   /** The job id: a failed job's id, a dead letter's id, or the original job id a dead letter holds. */

@@ -1,5 +1,5 @@
 import type { Job, Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../createRedisClient.js";
 import type { AttestJobData, DeadLetterJobData, DeliverJobData } from "../types.js";
 import { buildDeadLetter } from "./buildDeadLetter.js";
 import type { RelayerObserver } from "./relayerObserver.js";
@@ -9,7 +9,7 @@ import { releaseClaims } from "./releaseClaims.js";
 export type DeadLetterJobParameters = {
   deadLetters: Pick<Queue<DeadLetterJobData>, "add">;
   /** Redis and key prefix, to free a failed batch's leaf claims. */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   observer: RelayerObserver;
   /** The failed job's queue. */

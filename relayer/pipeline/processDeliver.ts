@@ -1,7 +1,7 @@
 import type { Job } from "bullmq";
-import type { Redis } from "ioredis";
 import type { Account, Chain, PublicClient, Transport, WalletClient } from "viem";
 import type { Config } from "../../shared/config/schema.js";
+import type { RedisClient } from "../createRedisClient.js";
 import { deliverClaim } from "../deliver/deliverClaim.js";
 import type { SentTransactions } from "../deliver/sendWithReplacement.js";
 import { routeLabel } from "../ops/metrics.js";
@@ -19,7 +19,7 @@ export type CreateDeliverProcessorParameters = {
   /** The relayer's wallet on that chain. */
   walletClient: WalletClient<Transport, Chain, Account>;
   /** Redis and key prefix, to free a batch's leaf claims when another batch took its guid. */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   observer: RelayerObserver;
 };

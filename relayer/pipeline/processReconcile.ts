@@ -1,7 +1,7 @@
 import type { Queue } from "bullmq";
-import type { Redis } from "ioredis";
 import type { PublicClient } from "viem";
 import type { Config } from "../../shared/config/schema.js";
+import type { RedisClient } from "../createRedisClient.js";
 import { discoverWork } from "../discovery/discoverWork.js";
 import type { DiscoveryClient } from "../discovery/findPendingWork.js";
 import type { AttestJobData, DeadLetterJobData, DeliverJobData } from "../types.js";
@@ -14,7 +14,7 @@ export type CreateReconcileProcessorParameters = {
   config: Config;
   clients: ReadonlyMap<number, PublicClient>;
   indexer: DiscoveryClient;
-  redis: Redis;
+  redis: RedisClient;
   /** Redis key prefix (the queue prefix). */
   prefix: string;
   /** Where discovered work goes. */

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../createRedisClient.js";
 import { leafClaimKey } from "../discovery/buildBalanceBatches.js";
 import type { BalanceBatchClaim } from "../types.js";
 
@@ -10,7 +10,11 @@ import type { BalanceBatchClaim } from "../types.js";
  * @param prefix key prefix (the queue prefix)
  * @param claim the batch
  */
-export async function releaseClaims(redis: Redis, prefix: string, claim: BalanceBatchClaim): Promise<void> {
+export async function releaseClaims(
+  redis: RedisClient,
+  prefix: string,
+  claim: BalanceBatchClaim,
+): Promise<void> {
   if (claim.leaves.length === 0) return;
   await redis.del(...claim.leaves.map((leaf) => leafClaimKey(prefix, leaf)));
 }

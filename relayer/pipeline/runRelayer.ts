@@ -19,7 +19,7 @@ packets on every chain, until SIGTERM/SIGINT (running jobs finish first).
 
 Environment: RELAYER_PRIVATE_KEY, ATTESTER_PRIVATE_KEYS (comma-separated; in-process attesters),
 REMOTE_ATTESTER_TOKENS (<attester address>=<token>,… for relayer.attesterUrls),
-REDIS_URL, API_URL, LOG_LEVEL; the operator server: RELAYER_HOST (bind address, default
+REDIS_URL, REDIS_CLUSTER=1 (REDIS_URL is a node of a Redis Cluster), API_URL, LOG_LEVEL; the operator server: RELAYER_HOST (bind address, default
 127.0.0.1), RELAYER_BOARD_READONLY=1, RELAYER_ADMIN_USER and RELAYER_ADMIN_PASSWORD (basic auth
 for Bull Board; a non-loopback RELAYER_HOST needs one of the two). On the devnet the keys default
 to the manifest's accounts.`;

@@ -1,10 +1,10 @@
 import { createClient } from "@ponder/client";
-import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Config } from "../../shared/config/schema.js";
 import type { Attester } from "../attester/types.js";
 import { createPublicClients } from "../createPublicClients.js";
+import { createRedisClient } from "../createRedisClient.js";
 import { discoverySchema } from "../discovery/findPendingWork.js";
 import { startRelayerHttpServer } from "../ops/createHttpServer.js";
 import { getQueueDepths } from "../ops/getQueueDepths.js";
@@ -64,8 +64,8 @@ export type Relayer = {
  * discovery round after `batchWindowMs`), and the HTTP server (/healthz, /metrics,
  * /admin/queues). Wiring only: the processors are `processAttest`, `processDeliver` and
  * `processReconcile`; they emit events on `observer`, which metrics, logs and health follow.
- * Several relayers may share one Redis: every job id is deterministic and every delivery is
- * checked on chain first.
+ * Several relayers may share one Redis (or Redis Cluster, with `redisCluster`): every job id is
+ * deterministic and every delivery is checked on chain first.
  *
  * @param parameters config, keys, indexer URL, logger
  * @returns the running relayer
@@ -73,9 +73,6 @@ export type Relayer = {
 export async function startRelayer(parameters: StartRelayerParameters): Promise<Relayer> {
   const { config, logger } = parameters;
   const prefix = config.relayer.queuePrefix;
-  // BullMQ's own reconnect delay grows to 20 s; after an outage the relayer should resume (and be
-  // able to stop) within 2 s of Redis coming back.
-  const connection = { url: config.redisUrl, maxRetriesPerRequest: null, retryStrategy: reconnectDelay };
   const clients = createPublicClients(config);
   const wallets = createWallets(config, parameters.keys);
   const attesters = parameters.attesters ?? buildAttesters(config, parameters.keys, clients);
@@ -94,13 +91,26 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
   await preflight(checks);
   if (parameters.attesters === undefined) warnSharedNodes(config, parameters.keys, logger);
   const preflightWatch = watchPreflight(checks, HEALTH_CHECK_INTERVAL_MS);
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const redis = createRedisClient({ config, options: { maxRetriesPerRequest: null } });
+  // BullMQ opens its own connections from options on a standalone Redis; on a cluster it takes a
+  // Cluster client, shared by the queues and duplicated by each worker (closed at stop).
+  const bullCluster = config.redisCluster
+    ? createRedisClient({ config, options: { maxRetriesPerRequest: null } })
+    : undefined;
+  // BullMQ's own reconnect delay grows to 20 s; after an outage the relayer should resume (and be
+  // able to stop) within 2 s of Redis coming back.
+  const connection = bullCluster ?? {
+    url: config.redisUrl,
+    maxRetriesPerRequest: null,
+    retryStrategy: reconnectDelay,
+  };
   const chainIds = Object.values(config.chains).map((chain) => chain.chainId);
   const queues = createRelayerQueues({ connection, prefix, chainIds });
   // While Redis is unreachable every connection reports each refused retry; one warning per
   // interval says so (ioredis and BullMQ would otherwise print "Unhandled error event").
   const redisDown = throttledWarning(logger, { at: "relayer.redis", message: "Redis unavailable; retrying" });
   redis.on("error", redisDown);
+  bullCluster?.on("error", redisDown);
   for (const queue of queues.all) queue.on("error", redisDown);
 
   // The processors emit events; metrics, logs and /healthz subscribe to them.
@@ -129,6 +139,7 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
     preflightWatch.stop();
     await Promise.all(queues.all.map((queue) => queue.close()));
     redis.disconnect();
+    bullCluster?.disconnect();
     throw error;
   });
 
@@ -177,6 +188,7 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
       await Promise.all(queues.all.map((queue) => queue.close()));
       await server.stop();
       redis.disconnect();
+      bullCluster?.disconnect();
       observer.emit({ type: "stopped" });
     },
   };

@@ -1,9 +1,9 @@
 import type { ConnectionOptions, Job } from "bullmq";
 import { Worker } from "bullmq";
-import type { Redis } from "ioredis";
 import type { PublicClient } from "viem";
 import type { Config } from "../../shared/config/schema.js";
 import type { Attester } from "../attester/types.js";
+import type { RedisClient } from "../createRedisClient.js";
 import { ATTEST_QUEUE, deliverQueueName, RECONCILE_QUEUE } from "../jobIds.js";
 import type { AttestJobData, DeliverJobData } from "../types.js";
 import type { RelayerPipelineQueues } from "./createRelayerQueues.js";
@@ -21,7 +21,7 @@ export type StartWorkersParameters = {
   connection: ConnectionOptions;
   /** BullMQ and Redis key prefix (`config.relayer.queuePrefix`). */
   prefix: string;
-  redis: Redis;
+  redis: RedisClient;
   queues: RelayerPipelineQueues;
   attesters: readonly Attester[];
   /** Public and wallet client of every configured chain. */

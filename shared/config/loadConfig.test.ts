@@ -62,6 +62,17 @@ describe("loadConfig", () => {
     expect(config.apiUrl).toBe("http://127.0.0.1:42069");
   });
 
+  it("takes REDIS_CLUSTER as 1/true/0/false and names anything else", () => {
+    const path = writeJson(tempDir(), "config.json", {
+      ...exampleConfig(),
+      relayer: { queuePrefix: "{cm}" },
+    });
+    expect(loadConfig({ path, env: { REDIS_CLUSTER: "1" } }).redisCluster).toBe(true);
+    expect(loadConfig({ path, env: { REDIS_CLUSTER: "false" } }).redisCluster).toBe(false);
+    const error = thrown(() => loadConfig({ path, env: { REDIS_CLUSTER: "yes" } }));
+    expect(error.message).toContain('REDIS_CLUSTER: expected 1, true, 0 or false, got "yes"');
+  });
+
   it("validates overrides like the file", () => {
     const path = writeJson(tempDir(), "config.json", exampleConfig());
     const error = thrown(() => loadConfig({ path, env: { DATABASE_URL: "not a url" } }));

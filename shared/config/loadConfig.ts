@@ -26,7 +26,8 @@ const ENV_OVERRIDES = [
 /**
  * Reads and validates the config: the JSON file at `path`, else `$CROSSMARGIN_CONFIG`, else the
  * devnet's `.devnet/manifest.json`; then `REDIS_URL`, `DATABASE_URL` and `API_URL` (when set
- * and non-empty) replace `redisUrl`, `databaseUrl` and `apiUrl`.
+ * and non-empty) replace `redisUrl`, `databaseUrl` and `apiUrl`, and `REDIS_CLUSTER` (`1`/`true`
+ * or `0`/`false`) replaces `redisCluster`.
  *
  * @param parameters file path and environment
  * @returns the parsed config
@@ -43,12 +44,24 @@ export function loadConfig(parameters: LoadConfigParameters = {}): Config {
     const value = env[variable];
     if (value !== undefined && value !== "") overridden[field] = value;
   }
+  const cluster = env.REDIS_CLUSTER;
+  if (cluster !== undefined && cluster !== "") overridden.redisCluster = parseFlag("REDIS_CLUSTER", cluster);
   try {
     return parseConfig(overridden);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     throw new ConfigError(`Invalid crossmargin config in ${path} (${source}).`, error.issues);
   }
+}
+
+/** A boolean environment variable: `1`/`true` or `0`/`false`. */
+function parseFlag(variable: string, value: string): boolean {
+  const flag = value.trim().toLowerCase();
+  if (flag === "1" || flag === "true") return true;
+  if (flag === "0" || flag === "false") return false;
+  throw new ConfigError(`Bad ${variable}.`, [
+    { path: variable, message: `expected 1, true, 0 or false, got ${JSON.stringify(value)}` },
+  ]);
 }
 
 function configPath(

@@ -92,6 +92,33 @@ describe("parseConfig", () => {
     expect(db.message).toContain("databaseUrl: expected a URL with scheme postgres://, postgresql://");
   });
 
+  it("defaults to a hash-tagged queue prefix and takes plain ones on a standalone Redis", () => {
+    expect(parseConfig(example()).relayer.queuePrefix).toBe("{crossmargin}");
+    expect(parseConfig(example()).redisCluster).toBe(false);
+    expect(parseConfig({ ...example(), relayer: { queuePrefix: "cm-1" } }).relayer.queuePrefix).toBe("cm-1");
+    const colon = errorOf((c) => ({ ...c, relayer: { queuePrefix: "{a}:b" } }));
+    expect(colon.message).toContain(
+      "relayer.queuePrefix: expected 1–64 letters, digits, _ or -, with at most one {hash tag}",
+    );
+  });
+
+  it("on a Redis Cluster, names a queue prefix without a hash tag and a database number", () => {
+    const cluster = { ...example(), redisCluster: true, redisUrl: "redis://10.0.0.5:7000" };
+    expect(parseConfig({ ...cluster, relayer: { queuePrefix: "{cm}-prod" } }).relayer.queuePrefix).toBe(
+      "{cm}-prod",
+    );
+    const plain = errorOf(() => ({ ...cluster, relayer: { queuePrefix: "crossmargin" } }));
+    expect(plain.message).toContain(
+      'relayer.queuePrefix: expected a {hash tag} prefix such as "{crossmargin}" on a Redis Cluster (redisCluster: true)',
+    );
+    const db = errorOf(() => ({ ...cluster, redisUrl: "redis://10.0.0.5:7000/3" }));
+    expect(db.message).toContain(
+      "redisUrl: expected no database number (a Redis Cluster has only database 0), got /3",
+    );
+    const flag = errorOf((c) => ({ ...c, redisCluster: "yes" }));
+    expect(flag.message).toContain("redisCluster: expected true or false");
+  });
+
   it("takes in-process attesters' own RPCs, naming an address outside the quorum or an unknown chain", () => {
     const a1 = "0x00000000000000000000000000000000000000A1";
     const own = parseConfig({

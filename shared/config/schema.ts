@@ -223,8 +223,28 @@ export const attestersSchema = z
   })
   .describe("The m-of-n attester quorum that signs every cross-chain packet");
 
-/** A BullMQ key prefix: letters, digits, `_` and `-` (no `:`, which BullMQ uses as its separator). */
-const QUEUE_PREFIX = /^[A-Za-z0-9_-]{1,64}$/;
+/**
+ * A BullMQ key prefix: letters, digits, `_` and `-` (no `:`, which BullMQ uses as its separator),
+ * with at most one Redis Cluster hash tag in braces (`{crossmargin}`).
+ */
+const QUEUE_PREFIX = /^(?=.{1,64}$)[A-Za-z0-9_-]*(\{[A-Za-z0-9_-]+\})?[A-Za-z0-9_-]*$/;
+
+/** The default queue prefix: a hash tag, so every key of the relayer hashes to one Redis Cluster slot. */
+export const DEFAULT_QUEUE_PREFIX = "{crossmargin}";
+
+/**
+ * Whether every key under `prefix` (`<prefix>:…`) hashes to one Redis Cluster slot: the prefix
+ * holds a non-empty hash tag (`{…}`), which Redis then hashes instead of the whole key.
+ *
+ * @param prefix a queue prefix
+ * @returns true for e.g. `{crossmargin}` or `{cm}-prod`, false for `crossmargin`
+ */
+export function isHashTagged(prefix: string): boolean {
+  // Redis hashes what lies between the key's first "{" and the next "}", when that is not empty.
+  const open = prefix.indexOf("{");
+  const close = open < 0 ? -1 : prefix.indexOf("}", open + 1);
+  return close > open + 1;
+}
 
 /**
  * The relayer's knobs. Every field has a default, so a config without `relayer` runs the
@@ -239,9 +259,13 @@ export const relayerSchema = z
         .describe("HTTP port of the relayer's /healthz, /metrics and /admin/queues (0 = any free port)"),
       queuePrefix: z
         .string({ error: "expected a queue prefix (letters, digits, _ or -)" })
-        .regex(QUEUE_PREFIX, { error: "expected 1–64 letters, digits, _ or - (no ':')" })
-        .default("crossmargin")
-        .describe("BullMQ key prefix; relayers sharing one Redis and one prefix share the work"),
+        .regex(QUEUE_PREFIX, {
+          error: "expected 1–64 letters, digits, _ or -, with at most one {hash tag} (no ':')",
+        })
+        .default(DEFAULT_QUEUE_PREFIX)
+        .describe(
+          "BullMQ and Redis key prefix; relayers sharing one Redis and one prefix share the work. A {hash tag} (the default) keeps every key in one Redis Cluster slot, as BullMQ's cluster pattern requires",
+        ),
       batchMaxLeaves: intField(1, 2_000)
         .default(200)
         .describe("Most balance updates per BALANCE_BATCH packet (one Merkle root, one quorum check)"),
@@ -319,7 +343,13 @@ export const configSchema = z
         .describe("Seconds after which the hub rejects an attested balance batch"),
       redisUrl: urlField(["redis", "rediss"])
         .default(DEFAULT_REDIS_URL)
-        .describe("Redis holding the relayer's queues (work in flight only)"),
+        .describe("Redis holding the relayer's queues (work in flight only); on a cluster, any one node"),
+      redisCluster: z
+        .boolean({ error: "expected true or false" })
+        .default(false)
+        .describe(
+          "redisUrl is a node of a Redis Cluster: connect with a cluster client (relayer.queuePrefix must then hold a {hash tag})",
+        ),
       databaseUrl: urlField(["postgres", "postgresql"])
         .optional()
         .describe("Postgres for the indexer; absent = embedded PGlite"),
@@ -334,6 +364,7 @@ export const configSchema = z
     { error: "expected a JSON object" },
   )
   .superRefine((config, ctx) => {
+    if (config.redisCluster) checkClusterFields(config, ctx);
     const members = new Set(config.attesters.addresses);
     for (const field of ["attesterUrls", "attesterRpcUrls"] as const)
       for (const address of Object.keys(config.relayer[field])) {
@@ -357,6 +388,29 @@ export const configSchema = z
           });
   })
   .describe("crossmargin config");
+
+/** On a Redis Cluster: one slot for every relayer key, and database 0 (the only one a cluster has). */
+function checkClusterFields(
+  config: { redisUrl: string; relayer: { queuePrefix: string } },
+  ctx: z.RefinementCtx,
+): void {
+  const prefix = config.relayer.queuePrefix;
+  if (!isHashTagged(prefix))
+    ctx.addIssue({
+      code: "custom",
+      path: ["relayer", "queuePrefix"],
+      message: `expected a {hash tag} prefix such as "{${prefix.replace(/[{}]/g, "")}}" on a Redis Cluster (redisCluster: true): BullMQ's scripts and the relayer's claims touch several keys at once, which a cluster allows only within one slot`,
+      input: prefix,
+    });
+  const db = new URL(config.redisUrl).pathname.replace(/^\//, "");
+  if (db !== "" && db !== "0")
+    ctx.addIssue({
+      code: "custom",
+      path: ["redisUrl"],
+      message: `expected no database number (a Redis Cluster has only database 0), got /${db}`,
+      input: config.redisUrl,
+    });
+}
 
 /** The parsed, validated config (addresses checksummed, big numbers as `bigint`, defaults filled). */
 export type Config = z.infer<typeof configSchema>;

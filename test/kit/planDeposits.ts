@@ -1,9 +1,15 @@
-import { type Address, getAddress, keccak256, slice, toHex } from "viem";
+import { type Address, getAddress, keccak256, parseEther, parseUnits, slice, toHex } from "viem";
 import { type ChainClients, tokenAddress } from "./chainClients.js";
 import type { PlannedDeposit } from "./depositForMany.js";
 import { randomInt } from "./seededRandom.js";
 
 /** Parameters of {@link planDeposits}. */
+/** The tokens the relayer's end-to-end tests deposit, with the range of one deposit. */
+export const TEST_DEPOSIT_TOKENS = [
+  { symbol: "USDC", min: parseUnits("1", 6), max: parseUnits("500", 6) },
+  { symbol: "wstETH", min: parseEther("0.001"), max: parseEther("0.05") },
+] as const;
+
 export type PlanDepositsParameters = {
   /** Names the account family: different labels give different accounts. */
   label: string;

@@ -88,3 +88,31 @@ export async function waitUntilGone(pids: number[], timeoutMs: number): Promise<
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** Clock ticks per second of `/proc/<pid>/stat` times (`getconf CLK_TCK`; 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU seconds (user + system) a process and every process below it have used so far, from
+ * `/proc/<pid>/stat` (what a descendant used before it exited is not counted).
+ *
+ * @param pid the root
+ * @returns seconds; 0 once the process is gone
+ * @example
+ * const before = cpuSeconds(indexer.pid); // … work … then cpuSeconds(indexer.pid) - before
+ */
+export function cpuSeconds(pid: number): number {
+  const ticks = (id: number) => {
+    try {
+      const stat = readFileSync(`/proc/${id}/stat`, "utf8");
+      // Fields after "(comm) ": state is field 3, utime 14, stime 15.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+    } catch {
+      return 0;
+    }
+  };
+  return (
+    [pid, ...listDescendants(pid).map((p) => p.pid)].reduce((sum, id) => sum + ticks(id), 0) / CLOCK_TICKS
+  );
+}

@@ -14,6 +14,10 @@ export type StartRelayerProcessParameters = {
   env?: NodeJS.ProcessEnv;
   /** How long to wait for "relayer running" (default 60 s). */
   readyTimeoutMs?: number;
+  /** `attester`: runs `crossmargin attester --config <configPath> <args>` instead, ready at "attester listening". */
+  command?: "relayer" | "attester";
+  /** Extra arguments after `--config <path>` (e.g. `--port 9470`). */
+  args?: string[];
 };
 
 /** A `crossmargin relayer` child process. */
@@ -44,7 +48,15 @@ export async function startRelayerProcess(
   );
   const child: ChildProcess = spawn(
     process.execPath,
-    ["--import", "tsx", "relayer/cli/main.ts", "relayer", "--config", parameters.configPath],
+    [
+      "--import",
+      "tsx",
+      "relayer/cli/main.ts",
+      parameters.command ?? "relayer",
+      "--config",
+      parameters.configPath,
+      ...(parameters.args ?? []),
+    ],
     {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: "info", ...parameters.env },
@@ -52,21 +64,22 @@ export async function startRelayerProcess(
     },
   );
   let output = "";
+  const ready = parameters.command === "attester" ? '"attester listening"' : '"relayer running"';
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const killOnExit = () => child.kill("SIGKILL");
   process.once("exit", killOnExit);
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
       () =>
-        reject(new Error(`relayer not running after ${parameters.readyTimeoutMs ?? 60_000} ms:\n${output}`)),
+        reject(new Error(`${ready} not logged after ${parameters.readyTimeoutMs ?? 60_000} ms:\n${output}`)),
       parameters.readyTimeoutMs ?? 60_000,
     );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const line = output.split("\n").find((l) => l.includes('"relayer running"'));
+      const line = output.split("\n").find((l) => l.includes(ready));
       if (line === undefined) return;
       clearTimeout(timer);
-      resolve((JSON.parse(line) as { url: string }).url); // pino JSON line written by startRelayer
+      resolve((JSON.parse(line) as { url: string }).url); // pino JSON line of startRelayer / the attester server
     };
     child.stdout?.on("data", onData);
     child.stderr?.on("data", (chunk: Buffer) => {
@@ -74,7 +87,7 @@ export async function startRelayerProcess(
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`relayer exited with ${code} before it ran:\n${output}`));
+      reject(new Error(`${parameters.command ?? "relayer"} exited with ${code} before it ran:\n${output}`));
     });
   });
   return {

@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { type Logger, pino } from "pino";
-import { parseEther, parseUnits } from "viem";
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import { createLocalAttester } from "../../relayer/attester/createLocalAttester.js";
 import { createPublicClients } from "../../relayer/createPublicClients.js";
@@ -20,10 +19,10 @@ import { approveVault } from "../kit/approveVault.js";
 import { clearRedisPrefix } from "../kit/clearRedisPrefix.js";
 import { type CompareCreditsReturnType, compareCredits } from "../kit/compareCredits.js";
 import type { PlannedDeposit } from "../kit/depositForMany.js";
+import { expectCreditedOnce, waitUntilCredited } from "../kit/expectCreditedOnce.js";
 import { gateAttesters } from "../kit/gateAttesters.js";
-import { planDeposits } from "../kit/planDeposits.js";
+import { planDeposits, TEST_DEPOSIT_TOKENS } from "../kit/planDeposits.js";
 import { pollUntil } from "../kit/pollUntil.js";
-import { readBalanceCredits } from "../kit/readBalanceCredits.js";
 import { type RpcProxy, startRpcProxy } from "../kit/rpcProxy.js";
 import { runDepositWaves } from "../kit/runDepositWaves.js";
 import { randomInt, seededRandom } from "../kit/seededRandom.js";
@@ -40,10 +39,7 @@ const BASE_PORT = 28_245;
 const FINALITY_DEPTH = 2;
 const SHARED_REDIS = "redis://127.0.0.1:6379";
 const SEED = 0x5eed_c4a0;
-const TOKENS = [
-  { symbol: "USDC", min: parseUnits("1", 6), max: parseUnits("500", 6) },
-  { symbol: "wstETH", min: parseEther("0.001"), max: parseEther("0.05") },
-] as const;
+const TOKENS = TEST_DEPOSIT_TOKENS;
 
 let net: IndexedDevnet;
 let dir: string;
@@ -138,38 +134,11 @@ const compare = (deposits: readonly PlannedDeposit[]) =>
 
 /** Polls until the hub credits every key exactly as the vault holds it and the deposits add up. */
 const allCredited = (deposits: readonly PlannedDeposit[], timeoutMs: number) =>
-  pollUntil(
-    () => compare(deposits),
-    (result) => result.mismatches.length === 0,
-    { timeoutMs, intervalMs: 1_000, what: "every deposit credited on the hub" },
-  );
+  waitUntilCredited({ hub: net.hub, chains: net.vaults }, deposits, timeoutMs);
 
 /** The on-chain truth every test ends on. */
-async function expectExactlyOnce(deposits: readonly PlannedDeposit[], result: CompareCreditsReturnType) {
-  expect(result.mismatches).toEqual([]);
-  expect(result.keys).toBeGreaterThan(20);
-  // No double apply: per (chain, token), the sum of credits equals the sum of vault balances and of deposits.
-  for (const [key, total] of result.totals) {
-    expect({ key, hub: total.hub, vault: total.vault }).toEqual({
-      key,
-      hub: total.expected,
-      vault: total.expected,
-    });
-  }
-  expect([...result.totals.values()].reduce((n, t) => n + t.expected, 0n)).toBe(
-    deposits.reduce((n, d) => n + d.amount, 0n),
-  );
-  // The hub's full credit history: each (account, chain, token) credited at most once per seq, seqs rising.
-  const accounts = new Set(deposits.map((d) => d.account));
-  const history = (await readBalanceCredits(net.hub)).filter((c) => accounts.has(c.account));
-  const lastSeq = new Map<string, bigint>();
-  for (const credit of history) {
-    const key = `${credit.chainId}:${credit.account}:${credit.token}`;
-    expect(credit.seq, `credit of ${key}`).toBeGreaterThan(lastSeq.get(key) ?? 0n);
-    lastSeq.set(key, credit.seq);
-  }
-  expect(lastSeq.size).toBe(result.keys);
-}
+const expectExactlyOnce = (deposits: readonly PlannedDeposit[], result: CompareCreditsReturnType) =>
+  expectCreditedOnce({ hub: net.hub, chains: net.vaults }, deposits, result);
 
 // ------------------------------------------------------------------ tests
 
