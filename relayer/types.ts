@@ -77,8 +77,17 @@ export type DeliverJobData = {
   sourceTimestamp?: number | undefined;
   /** When the quorum was reached (ms since epoch). */
   attestedAt: number;
-  /** Transactions sent for this job so far (the same nonce, bumped fees), recorded before waiting. */
-  sent?: { nonce: number; hashes: Hex[] } | undefined;
+  /**
+   * Transactions signed for this job so far (the same nonce, bumped fees), each recorded before it
+   * is broadcast; `last` is the newest one signed (raw, fees in wei as decimal strings).
+   */
+  sent?:
+    | {
+        nonce: number;
+        hashes: Hex[];
+        last?: { raw: Hex; maxFeePerGas: string; maxPriorityFeePerGas: string } | undefined;
+      }
+    | undefined;
 };
 
 /** Result of a `deliver-<chainId>` job. */

@@ -296,7 +296,7 @@ describe("deliverClaim", () => {
     const result = await deliver(delivered, {}, seen);
 
     expect(result.status).toBe("delivered");
-    expect(seen).toEqual([{ nonce, hashes: [result.txHash] }]);
+    expect(seen).toMatchObject([{ nonce, hashes: [result.txHash] }]);
     const receipt = await hub.publicClient.getTransactionReceipt({ hash: result.txHash ?? "0x" });
     expect(result.blockNumber).toBe(receipt.blockNumber.toString());
     expect(result.gasUsed).toBe(receipt.gasUsed.toString());
@@ -443,7 +443,7 @@ describe("deliverClaim", () => {
       await hub.testClient.mine({ blocks: 1 });
       result = await delivering;
       const tx2 = await hub.publicClient.getTransaction({ hash: result.txHash ?? "0x" });
-      expect(seen[1]).toEqual({ nonce: tx1.nonce, hashes: [first, result.txHash] });
+      expect(seen[1]).toMatchObject({ nonce: tx1.nonce, hashes: [first, result.txHash] });
       expect(tx2.nonce).toBe(tx1.nonce);
       expect(tx2.maxFeePerGas).toBeGreaterThan(tx1.maxFeePerGas ?? 0n);
     } finally {
@@ -463,7 +463,7 @@ describe("deliverClaim", () => {
     const nonce = await relayerNonce(hub);
     const result = await deliver(batch, { previous: stale }, seen);
     expect(result.status).toBe("delivered");
-    expect(seen).toEqual([{ nonce, hashes: [result.txHash] }]);
+    expect(seen).toMatchObject([{ nonce, hashes: [result.txHash] }]);
   });
 
   test("bad job data is refused with the field named, before anything is sent", async () => {

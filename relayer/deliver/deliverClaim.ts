@@ -28,8 +28,10 @@ export type DeliverClaimParameters = {
   signatures: Hex;
   /** What an earlier attempt of this job sent (`DeliverJobData.sent`). */
   previous?: SentTransactions | undefined;
-  /** Called with the nonce and every hash right after each send, before waiting: store it with `job.updateData`. */
+  /** Called with the nonce, every hash and the signed transaction before each broadcast: store it with `job.updateData`. */
   onSent: (sent: SentTransactions) => Promise<void>;
+  /** Called after the node accepted a transaction (logs). */
+  onBroadcast?: SendWithReplacementParameters["onBroadcast"];
   /** Overrides of `config.relayer`'s receipt timeout and fee-bump policy. */
   settings?: Partial<Pick<RelayerConfig, "receiptTimeoutMs" | "feeBumpPercent" | "maxFeeBumps">> | undefined;
   /** How often receipts are polled (default: the public client's polling interval). */
@@ -47,7 +49,7 @@ export type DeliverClaimParameters = {
  * 3. an ordered packet waits for the earlier ones (`checkDeliverable`);
  * 4. simulate the call (`buildDeliveryCall`): an "already applied" revert → `already`, a passing
  *    condition → {@link DeliveryRetryError}, anything else → {@link DeliveryRevertedError};
- * 5. send, record the hash (`onSent`), wait, bump fees while stuck (`sendWithReplacement`);
+ * 5. sign, record the hash (`onSent`), broadcast, wait, bump fees while stuck (`sendWithReplacement`);
  *    a revert because another relayer delivered first → `already`.
  *
  * Every error it throws is a crossmargin error with a `reason` (see `errors.ts`): retryable ones
@@ -99,6 +101,7 @@ async function deliver(parameters: DeliverClaimParameters): Promise<DeliverJobRe
     maxFeeBumps: settings.maxFeeBumps,
     previous: previous?.sent,
     onSent: parameters.onSent,
+    onBroadcast: parameters.onBroadcast,
     pollingIntervalMs: parameters.pollingIntervalMs,
     exclusive: parameters.exclusive,
   });

@@ -98,7 +98,7 @@ describe("sendWithReplacement", () => {
       },
     });
     expect(receipt.status).toBe("success");
-    expect(seen).toEqual([{ nonce: expectedNonce, hashes: [receipt.transactionHash] }]);
+    expect(seen).toMatchObject([{ nonce: expectedNonce, hashes: [receipt.transactionHash] }]);
     const balance = await anvil.publicClient.readContract({
       address: token,
       abi: mockErc20Abi,
@@ -141,7 +141,7 @@ describe("sendWithReplacement", () => {
     const receipt = await sending;
 
     const second = seen[1]?.hashes[1];
-    expect(seen[1]).toEqual({ nonce: tx1.nonce, hashes: [first, second] });
+    expect(seen[1]).toMatchObject({ nonce: tx1.nonce, hashes: [first, second] });
     expect(receipt.transactionHash).toBe(second);
     expect(receipt.status).toBe("success");
     const tx2 = await anvil.publicClient.getTransaction({ hash: receipt.transactionHash });
@@ -186,7 +186,10 @@ describe("sendWithReplacement", () => {
     await until(() => seen.length === 3);
     await anvil.testClient.mine({ blocks: 1 });
     const receipt = await resumed;
-    expect(seen[2]).toEqual({ nonce: previous.nonce, hashes: [...previous.hashes, receipt.transactionHash] });
+    expect(seen[2]).toMatchObject({
+      nonce: previous.nonce,
+      hashes: [...previous.hashes, receipt.transactionHash],
+    });
     const tx = await anvil.publicClient.getTransaction({ hash: receipt.transactionHash });
     expect(tx.nonce).toBe(previous.nonce);
   });

@@ -5,7 +5,9 @@ import {
   type Chain,
   encodeFunctionData,
   type Hex,
+  keccak256,
   type PublicClient,
+  parseTransaction,
   TransactionNotFoundError,
   type TransactionReceipt,
   type Transport,
@@ -34,8 +36,14 @@ export type DeliveryRequest = {
   value?: bigint | undefined;
 };
 
-/** Transactions sent for one delivery: one nonce, every (fee-bumped) hash, oldest first. */
-export type SentTransactions = { nonce: number; hashes: Hex[] };
+/**
+ * Transactions sent for one delivery: one nonce, every (fee-bumped) hash, oldest first, and the
+ * newest one signed (raw, to broadcast again; fees as decimal strings, as job data is JSON).
+ */
+export type SentTransactions = { nonce: number; hashes: Hex[]; last?: SignedAttempt | undefined };
+
+/** One signed transaction of a delivery, recorded before it is broadcast. */
+export type SignedAttempt = { raw: Hex; maxFeePerGas: string; maxPriorityFeePerGas: string };
 
 /** Parameters of {@link sendWithReplacement}. */
 export type SendWithReplacementParameters = {
@@ -53,8 +61,13 @@ export type SendWithReplacementParameters = {
   maxFeeBumps: number;
   /** What an earlier attempt of this job sent (`DeliverJobData.sent`), to resume instead of sending twice. */
   previous?: SentTransactions | undefined;
-  /** Called with every hash so far right after each send, before waiting (the worker stores it with `job.updateData`). */
+  /**
+   * Called with every hash so far after each transaction is signed and before it is broadcast
+   * (the worker stores it with `job.updateData`): a crash after the node accepted it leaves a trace.
+   */
   onSent: (sent: SentTransactions) => Promise<void>;
+  /** Called after the node accepted a transaction (for logs and metrics). */
+  onBroadcast?: ((sent: SentTransactions) => void) | undefined;
   /** How often receipts are polled (default: the public client's polling interval, at most a quarter of the timeout). */
   pollingIntervalMs?: number | undefined;
   /**
@@ -85,11 +98,14 @@ const TOLERATED_REPLACEMENT_ERRORS = new Set(["NonceTooLow", "ReplacementUnderpr
  *   any earlier hash (→ returned); if the account's nonce moved past `previous.nonce` without one
  *   of ours, throws {@link NonceTakenError} (retryable: the job re-checks `isDelivered` and sends
  *   again); if an earlier transaction is still pending, replaces it (same nonce, bumped fees).
+ * - Each attempt is signed locally, its hash recorded with `onSent`, then broadcast
+ *   (`eth_sendRawTransaction`): sign → record → broadcast. On resume, a recorded transaction the
+ *   node no longer holds is broadcast again as signed while its nonce is still free.
  * - Otherwise takes the nonce from the chain (`getTransactionCount`, blockTag `pending`). Nonce read,
  *   gas estimate and first send run inside `exclusive` (the worker's per-chain lock), so several
  *   deliveries of one account can be in flight; two relayer processes must use different keys,
  *   or accept "nonce too low" retries.
- * - Fees from `estimateFeesPerGas` (EIP-1559); `onSent` gets the hash before the wait.
+ * - Fees from `estimateFeesPerGas` (EIP-1559); `onSent` gets the hash before the broadcast.
  * - After `receiptTimeoutMs` without a receipt, re-sends the same call with the same nonce and
  *   both fee caps raised by `feeBumpPercent` (at least +10%, and at least the current estimate),
  *   calls `onSent` with all hashes, up to `maxFeeBumps` times; then throws {@link TransactionStuckError}.
@@ -137,20 +153,21 @@ export async function sendWithReplacement(
     // A replacement keeps at least the gas limit of the transaction it replaces.
     return inFlight !== undefined && inFlight.gas > headroom ? inFlight.gas : headroom;
   };
+  // Sign → record → broadcast: the job knows the hash before the node can.
   const send = async (nonce: number, gas: bigint, fees: Fees, isReplacement: boolean) => {
-    const hash = await sendOnce({
-      ...parameters,
-      to: request.address,
-      data,
-      gas,
+    const raw = await signAttempt({ ...parameters, to: request.address, data, gas, nonce, fees });
+    hashes.push(keccak256(raw));
+    const sent: SentTransactions = {
       nonce,
-      fees,
-      isReplacement,
-    });
-    if (hash !== undefined) {
-      hashes.push(hash);
-      await parameters.onSent({ nonce, hashes: [...hashes] });
-    }
+      hashes: [...hashes],
+      last: {
+        raw,
+        maxFeePerGas: fees.maxFeePerGas.toString(),
+        maxPriorityFeePerGas: fees.maxPriorityFeePerGas.toString(),
+      },
+    };
+    await parameters.onSent(sent);
+    if (await broadcast(walletClient, raw, isReplacement)) parameters.onBroadcast?.(sent);
   };
 
   let nonce: number;
@@ -167,15 +184,21 @@ export async function sendWithReplacement(
       return first;
     }));
   } else {
-    const resumed = await resume(publicClient, account.address, parameters.previous);
+    const resumed = await resume(publicClient, walletClient, parameters.previous);
     if ("receipt" in resumed) return settle(parameters, resumed.receipt);
     nonce = resumed.nonce;
-    gas = await gasFor(resumed.inFlight);
-    fees =
-      resumed.inFlight === undefined
-        ? await currentFees(publicClient)
-        : await bumped(parameters, resumed.inFlight);
-    await send(nonce, gas, fees, resumed.inFlight !== undefined);
+    if ("rebroadcast" in resumed) {
+      // The recorded transaction is in the node again: wait for it like a fresh send.
+      ({ gas } = resumed.rebroadcast);
+      fees = resumed.rebroadcast;
+    } else {
+      gas = await gasFor(resumed.inFlight);
+      fees =
+        resumed.inFlight === undefined
+          ? await currentFees(publicClient)
+          : await bumped(parameters, resumed.inFlight);
+      await send(nonce, gas, fees, resumed.inFlight !== undefined);
+    }
   }
   for (let bumps = 0; ; bumps++) {
     const receipt = await waitForAny(
@@ -195,22 +218,29 @@ export async function sendWithReplacement(
   }
 }
 
-type SendOnceParameters = SendWithReplacementParameters & {
+type SignParameters = SendWithReplacementParameters & {
   to: Address;
   data: Hex;
   gas: bigint;
   nonce: number;
   fees: Fees;
-  isReplacement: boolean;
 };
 
-/** Sends one attempt; a replacement that the node refuses because the nonce is taken or held returns `undefined`. */
-async function sendOnce(parameters: SendOnceParameters): Promise<Hex | undefined> {
-  const { walletClient } = parameters;
-  try {
-    return await walletClient.sendTransaction({
-      account: walletClient.account,
-      chain: walletClient.chain ?? null,
+/** Signs one attempt with the wallet's local account; returns the serialized transaction. */
+async function signAttempt(parameters: SignParameters): Promise<Hex> {
+  const { walletClient, publicClient } = parameters;
+  const account = walletClient.account;
+  if (account.signTransaction === undefined)
+    throw new ConfigError("Invalid relayer wallet.", [
+      {
+        path: "walletClient.account",
+        message: `expected a local account that signs transactions (privateKeyToAccount), got a "${account.type}" account`,
+      },
+    ]);
+  const chain = walletClient.chain;
+  return account.signTransaction(
+    {
+      chainId: chain?.id ?? (await publicClient.getChainId()),
       to: parameters.to,
       data: parameters.data,
       value: parameters.request.value,
@@ -219,13 +249,25 @@ async function sendOnce(parameters: SendOnceParameters): Promise<Hex | undefined
       type: "eip1559",
       maxFeePerGas: parameters.fees.maxFeePerGas,
       maxPriorityFeePerGas: parameters.fees.maxPriorityFeePerGas,
-    });
+    },
+    { serializer: chain?.serializers?.transaction },
+  );
+}
+
+/**
+ * Broadcasts a signed transaction; `false` when `tolerate` is set and the node refuses it because
+ * the nonce is taken or held (an earlier attempt mined or is pending: waiting finds out which).
+ */
+async function broadcast(
+  walletClient: SendWithReplacementParameters["walletClient"],
+  raw: Hex,
+  tolerate: boolean,
+): Promise<boolean> {
+  try {
+    await walletClient.sendRawTransaction({ serializedTransaction: raw });
+    return true;
   } catch (error) {
-    // An earlier attempt may have just been mined (nonce too low) or still be held by the node:
-    // waiting finds out which.
-    if (parameters.isReplacement && TOLERATED_REPLACEMENT_ERRORS.has(classifyDeliveryError(error).reason)) {
-      return undefined;
-    }
+    if (tolerate && TOLERATED_REPLACEMENT_ERRORS.has(classifyDeliveryError(error).reason)) return false;
     throw error;
   }
 }
@@ -233,17 +275,27 @@ async function sendOnce(parameters: SendOnceParameters): Promise<Hex | undefined
 /** Where a retried job stands: one of its transactions mined, or the nonce to use and the fees to beat. */
 async function resume(
   publicClient: PublicClient,
-  address: Address,
+  walletClient: SendWithReplacementParameters["walletClient"],
   previous: SentTransactions,
-): Promise<{ receipt: TransactionReceipt } | { nonce: number; inFlight: InFlight | undefined }> {
+): Promise<
+  | { receipt: TransactionReceipt }
+  | { nonce: number; rebroadcast: InFlight }
+  | { nonce: number; inFlight: InFlight | undefined }
+> {
+  const address = walletClient.account.address;
   // Read the nonce before the receipts: a receipt that lands in between is then still found.
   const latest = await publicClient.getTransactionCount({ address, blockTag: "latest" });
   const receipt = await findSentReceipt(publicClient, previous.hashes);
   if (receipt !== undefined) return { receipt };
   if (latest > previous.nonce) throw new NonceTakenError(previous.nonce, previous.hashes);
   const pending = await publicClient.getTransactionCount({ address, blockTag: "pending" });
-  // Nothing pending at that nonce any more (dropped, e.g. the node restarted): send afresh.
-  if (pending <= previous.nonce) return { nonce: pending, inFlight: undefined };
+  if (pending <= previous.nonce) {
+    // Nothing pending at that nonce (never broadcast, or dropped): the recorded transaction again
+    // while its nonce is next, else (or if the node refuses it) send afresh.
+    const again = pending === previous.nonce ? await rebroadcast(walletClient, previous) : undefined;
+    if (again !== undefined) return { nonce: previous.nonce, rebroadcast: again };
+    return { nonce: pending, inFlight: undefined };
+  }
   for (const hash of [...previous.hashes].reverse()) {
     const tx = await publicClient.getTransaction({ hash }).catch((error: unknown) => {
       if (error instanceof TransactionNotFoundError) return undefined;
@@ -261,6 +313,22 @@ async function resume(
     }
   }
   return { nonce: previous.nonce, inFlight: undefined };
+}
+
+/** Broadcasts the recorded signed transaction again; its fees and gas, or `undefined` when the node refuses it. */
+async function rebroadcast(
+  walletClient: SendWithReplacementParameters["walletClient"],
+  previous: SentTransactions,
+): Promise<InFlight | undefined> {
+  const raw = previous.last?.raw;
+  if (raw === undefined || keccak256(raw) !== previous.hashes.at(-1)) return undefined;
+  const tx = parseTransaction(raw);
+  if (tx.maxFeePerGas === undefined || tx.maxPriorityFeePerGas === undefined || tx.gas === undefined)
+    return undefined;
+  const accepted = await broadcast(walletClient, raw, true).catch(() => false);
+  return accepted
+    ? { maxFeePerGas: tx.maxFeePerGas, maxPriorityFeePerGas: tx.maxPriorityFeePerGas, gas: tx.gas }
+    : undefined;
 }
 
 /**

@@ -109,6 +109,8 @@ describe("observeLogs", () => {
       guid: GUID,
       nonce: 4,
       hash: GUID,
+      maxFeePerGas: 2_000_000_000n,
+      maxPriorityFeePerGas: 1_000_000_000n,
     } as const;
     observer.emit({ type: "transactionSent", ...sent, sent: 1 });
     observer.emit({ type: "transactionSent", ...sent, sent: 2 });
@@ -117,6 +119,7 @@ describe("observeLogs", () => {
       "transaction sent",
       "transaction replaced (fee bumped)",
     ]);
+    expect(debug.lines[1]).toMatchObject({ maxFeePerGas: "2000000000", maxPriorityFeePerGas: "1000000000" });
   });
 });
 

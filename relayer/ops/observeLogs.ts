@@ -57,8 +57,14 @@ function logEvent(logger: Logger, event: RelayerEvent, clean: (text: string) => 
     }
     case "transactionSent": {
       const { chainId, route, kind, guid, nonce, hash, sent } = event;
+      // Fees in wei as decimal strings (JSON has no bigint).
+      const maxFeePerGas = event.maxFeePerGas.toString();
+      const maxPriorityFeePerGas = event.maxPriorityFeePerGas.toString();
       logger.debug(
-        { at: "relayer.deliver", chainId, route, kind, guid, nonce, txHash: hash, sent },
+        {
+          at: "relayer.deliver",
+          ...{ chainId, route, kind, guid, nonce, txHash: hash, sent, maxFeePerGas, maxPriorityFeePerGas },
+        },
         sent > 1 ? "transaction replaced (fee bumped)" : "transaction sent",
       );
       return;

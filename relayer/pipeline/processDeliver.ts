@@ -26,7 +26,7 @@ export type CreateDeliverProcessorParameters = {
 
 /**
  * A `deliver-<chainId>` queue's processor: `deliverClaim` (already applied? → in order? →
- * simulate → send → record the tx hash in the job → wait, bumping fees), then `delivered` or
+ * simulate → sign → record the tx hash in the job → broadcast → wait, bumping fees), then `delivered` or
  * `alreadyDelivered`. Deliveries overlap; each takes its nonce under one lock per processor.
  *
  * @param parameters config, destination chain and clients, Redis, observer
@@ -42,16 +42,19 @@ export function createDeliverProcessor(
     const { claim } = job.data;
     const route = routeLabel(claim.srcChainId, claim.dstChainId);
     const context = { chainId, route, kind: claim.kind, guid: claim.guid } as const;
-    const onSent = async (sent: SentTransactions) => {
-      await job.updateData({ ...job.data, sent });
+    // Recorded before the broadcast (a crash after the node accepted it leaves the hash), logged after.
+    const onSent = (sent: SentTransactions) => job.updateData({ ...job.data, sent });
+    const onBroadcast = (sent: SentTransactions) => {
       const hash = sent.hashes.at(-1);
-      if (hash !== undefined)
+      if (hash !== undefined && sent.last !== undefined)
         observer.emit({
           type: "transactionSent",
           ...context,
           nonce: sent.nonce,
           hash,
           sent: sent.hashes.length,
+          maxFeePerGas: BigInt(sent.last.maxFeePerGas),
+          maxPriorityFeePerGas: BigInt(sent.last.maxPriorityFeePerGas),
         });
     };
     const result = await deliverClaim({
@@ -63,6 +66,7 @@ export function createDeliverProcessor(
       previous: job.data.sent,
       exclusive,
       onSent,
+      onBroadcast,
     });
     if (result.status === "already") {
       // Someone else's batch with this guid: ours may not be on chain, so let reconcile batch it again.

@@ -55,6 +55,9 @@ export type RelayerEvent =
       hash: Hex;
       /** Transactions this delivery has sent so far: more than one means its fee was bumped. */
       sent: number;
+      /** EIP-1559 fee caps of this transaction, in wei. */
+      maxFeePerGas: bigint;
+      maxPriorityFeePerGas: bigint;
     }
   | {
       /** This job's transaction applied the claim on its destination. */

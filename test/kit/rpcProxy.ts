@@ -29,6 +29,14 @@ export type RpcProxyStats = {
   forwarded: number;
 };
 
+/** A request whose answer the proxy kept from its caller (see `RpcProxy.holdAnswer`). */
+export type HeldAnswer = {
+  /** The JSON-RPC call as the caller sent it. */
+  call: { method: string; params?: unknown };
+  /** The node's answer (parsed JSON), which the caller never got. */
+  answer: unknown;
+};
+
 /** A running proxy. */
 export type RpcProxy = {
   /** Its URL, to use in place of the target's. */
@@ -37,6 +45,12 @@ export type RpcProxy = {
   stats: () => RpcProxyStats;
   /** Turns the faults off (everything is forwarded at once) or back on. */
   setFaulty: (faulty: boolean) => void;
+  /**
+   * Arms the proxy for the next request calling `method`: it is forwarded to the node, and the
+   * node's answer is withheld (the caller's connection stays open, unanswered, until it goes away).
+   * Resolves once the node has answered, e.g. accepted an `eth_sendRawTransaction`.
+   */
+  holdAnswer: (method: string) => Promise<HeldAnswer>;
   /** Closes the server and every open connection. */
   stop: () => Promise<void>;
 };
@@ -61,10 +75,23 @@ export async function startRpcProxy(parameters: StartRpcProxyParameters): Promis
   const random = parameters.random ?? Math.random;
   const stats: RpcProxyStats = { requests: 0, reset: 0, badGateway: 0, delayed: 0, forwarded: 0 };
   let faulty = true;
+  let armed:
+    | { method: string; resolve: (held: HeldAnswer) => void; reject: (error: unknown) => void }
+    | undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readBody(req);
     stats.requests += 1;
+    const call = armed === undefined ? undefined : callNamed(body, armed.method);
+    if (armed !== undefined && call !== undefined) {
+      const { resolve, reject } = armed;
+      armed = undefined;
+      await forward(target, req, body).then(
+        (answer) => resolve({ call, answer: JSON.parse(answer.body.toString()) }),
+        reject,
+      );
+      return; // the caller never hears back
+    }
     const draw = faulty ? random() : 1;
     if (draw < dropRate / 2) {
       stats.reset += 1;
@@ -103,6 +130,10 @@ export async function startRpcProxy(parameters: StartRpcProxyParameters): Promis
     setFaulty: (value) => {
       faulty = value;
     },
+    holdAnswer: (method) =>
+      new Promise<HeldAnswer>((resolve, reject) => {
+        armed = { method, resolve, reject };
+      }),
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -139,6 +170,17 @@ export async function startRpcProxy(parameters: StartRpcProxyParameters): Promis
       upstream.once("error", reject);
       upstream.end(body);
     });
+  }
+}
+
+/** The call of a JSON-RPC body (one call or a batch) that names `method`, if any. */
+function callNamed(body: Buffer, method: string): HeldAnswer["call"] | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body.toString());
+    const calls = (Array.isArray(parsed) ? parsed : [parsed]) as HeldAnswer["call"][];
+    return calls.find((c) => c?.method === method);
+  } catch {
+    return undefined;
   }
 }
 

@@ -199,7 +199,7 @@ describe("a relayer killed between send and receipt (interval mining)", () => {
     await haltHub();
     const sent = await depositAndAwaitSend(running(), 0);
     // Sent, recorded in the job, pending in the hub's pool: the relayer dies now.
-    expect(await recordedSends(sent.guid)).toEqual({ nonce: sent.nonce, hashes: [sent.hash] });
+    expect(await recordedSends(sent.guid)).toMatchObject({ nonce: sent.nonce, hashes: [sent.hash] });
     expect((await findTransaction(sent.hash))?.blockNumber).toBeNull();
     expect(sent.nonce).toBe(nonceBefore);
     await killRelayer();
@@ -230,7 +230,7 @@ describe("a relayer killed between send and receipt (interval mining)", () => {
     const sent = await depositAndAwaitSend(running(), 1);
     const original = await findTransaction(sent.hash);
     expect(original?.blockNumber).toBeNull();
-    expect(await recordedSends(sent.guid)).toEqual({ nonce: sent.nonce, hashes: [sent.hash] });
+    expect(await recordedSends(sent.guid)).toMatchObject({ nonce: sent.nonce, hashes: [sent.hash] });
     await killRelayer();
     const successor = await startSuccessor("while-pending");
 
