@@ -90,6 +90,15 @@ describe("checkLedger", () => {
     ]);
   });
 
+  test("a rejection not applied yet (its amount still pending on the vault): unresolved, not doubled", () => {
+    const facts = exactlyOnce();
+    facts.keys.set(keyOf(1, A, USDC), {
+      ...key(60n, 3n, 40n),
+      vault: { balance: 20n, pending: 40n, seq: 3n },
+    });
+    expect(checkLedger(ledger, facts).map((v) => v.kind)).toEqual(["unresolved", "unresolved"]);
+  });
+
   test("a SEIZE applied twice: doubled", () => {
     const facts = exactlyOnce();
     facts.applied.set(`2:${guid(11)}`, 2);
@@ -100,6 +109,26 @@ describe("checkLedger", () => {
     const facts = exactlyOnce();
     facts.keys.set(keyOf(2, B, USDC), { ...key(530n, 2n), creditedSeqs: [1n, 2n, 2n] });
     expect(checkLedger(ledger, facts).map((v) => v.kind)).toEqual(["doubled"]);
+  });
+
+  test("a rejection credits its amount back at the request's seq: one repeat per rejection, no more", () => {
+    const rejected: MixedLedger = {
+      ...ledger,
+      requests: [],
+      deposits: ledger.deposits.slice(1),
+      liquidations: [],
+    };
+    const facts = exactlyOnce();
+    facts.keys.set(keyOf(1, B, USDC), { ...key(500n, 2n), creditedSeqs: [1n, 2n, 2n] });
+    facts.keys.set(keyOf(2, B, USDC), key(600n, 1n));
+    const withRejection = {
+      ...rejected,
+      requests: [
+        { chainId: 1, account: B, token: USDC, amount: 9n, guid: guid(3), expect: "rejected" as const },
+      ],
+    };
+    expect(checkLedger(rejected, facts).map((v) => v.kind)).toEqual(["doubled"]);
+    expect(checkLedger(withRejection, facts).filter((v) => v.kind === "doubled")).toEqual([]);
   });
 
   test("a request never decided and a SEIZE never applied: unresolved", () => {

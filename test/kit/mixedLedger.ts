@@ -95,10 +95,12 @@ export function checkLedger(ledger: MixedLedger, facts: MixedFacts): Violation[]
   const expectedWallet = new Map<string, bigint>();
   const add = (map: Map<string, bigint>, key: string, amount: bigint) =>
     map.set(key, (map.get(key) ?? 0n) + amount);
+  const rejections = new Map<string, bigint>();
   for (const d of ledger.deposits) add(expectedVault, keyOf(d.chainId, d.account, d.token), d.amount);
   for (const request of ledger.requests) {
     violations.push(...checkRequest(request, facts));
     const key = keyOf(request.chainId, request.account, request.token);
+    if (request.expect === "rejected") add(rejections, key, 1n);
     if (request.expect === "approved") {
       add(expectedVault, key, -request.amount);
       add(expectedWallet, key, request.amount);
@@ -113,7 +115,13 @@ export function checkLedger(ledger: MixedLedger, facts: MixedFacts): Violation[]
     }
   }
   for (const [key, balance] of expectedVault)
-    violations.push(...checkKey(key, balance, expectedWallet.get(key) ?? 0n, facts));
+    violations.push(
+      ...checkKey(
+        key,
+        { vault: balance, wallet: expectedWallet.get(key) ?? 0n, rejections: rejections.get(key) ?? 0n },
+        facts,
+      ),
+    );
   return violations;
 }
 
@@ -175,7 +183,12 @@ function checkSeize(account: Address, seize: LedgerSeize, facts: MixedFacts): Vi
   return [];
 }
 
-function checkKey(key: string, expected: bigint, expectedWallet: bigint, facts: MixedFacts): Violation[] {
+function checkKey(
+  key: string,
+  expectations: { vault: bigint; wallet: bigint; rejections: bigint },
+  facts: MixedFacts,
+): Violation[] {
+  const { vault: expected, wallet: expectedWallet } = expectations;
   const state = facts.keys.get(key);
   if (state === undefined) return [{ kind: "unresolved", what: `${key}: not read` }];
   const violations: Violation[] = [];
@@ -185,9 +198,10 @@ function checkKey(key: string, expected: bigint, expectedWallet: bigint, facts: 
       kind: state.wallet > expectedWallet ? "doubled" : "unresolved",
       what: `${key}: the trader holds ${state.wallet}, approved ${expectedWallet}`,
     });
+  // A request still pending holds its amount in `pending`: only less than expected in both is a double.
   if (state.vault.balance !== expected || state.vault.pending !== 0n)
     violations.push({
-      kind: state.vault.balance < expected ? "doubled" : "unresolved",
+      kind: state.vault.balance + state.vault.pending < expected ? "doubled" : "unresolved",
       what: `${key}: the vault holds ${state.vault.balance} (+${state.vault.pending} pending), expected ${expected}`,
     });
   const synced =
@@ -199,8 +213,11 @@ function checkKey(key: string, expected: bigint, expectedWallet: bigint, facts: 
       kind: "unresolved",
       what: `${key}: the hub credits ${state.credit.balance} at seq ${state.credit.seq} (outstanding ${state.outstanding}), the vault holds ${state.vault.balance} at seq ${state.vault.seq}`,
     });
+  // Seqs rise; a rejection credits its amount back at the request's seq (a second event at that
+  // seq), so each rejection allows one repeat and nothing else does.
   const seqs = state.creditedSeqs;
-  if (seqs.some((seq, i) => i > 0 && seq <= (seqs[i - 1] ?? 0n)))
+  const repeats = seqs.filter((seq, i) => i > 0 && seq === seqs[i - 1]).length;
+  if (seqs.some((seq, i) => i > 0 && seq < (seqs[i - 1] ?? 0n)) || BigInt(repeats) > expectations.rejections)
     violations.push({ kind: "doubled", what: `${key}: the hub credited seqs ${seqs.join(",")}` });
   return violations;
 }

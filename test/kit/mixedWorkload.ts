@@ -4,6 +4,7 @@ import { mockErc20Abi, mockPriceFeedAbi } from "../../shared/abis/generated.js";
 import { type ChainClients, tokenAddress } from "./chainClients.js";
 import { checkLedger, type LedgerDeposit, type MixedLedger, type Violation } from "./mixedLedger.js";
 import { liquidateAll, openPosition, requestWithdrawal, sendDeposits } from "./mixedWorkloadActions.js";
+import { pollUntil } from "./pollUntil.js";
 import { mineTowardFinality } from "./pollWhileMining.js";
 import { readMixedFacts } from "./readMixedFacts.js";
 import { randomInt } from "./seededRandom.js";
@@ -231,6 +232,25 @@ export function createMixedWorkload(parameters: MixedWorkloadParameters) {
     );
   }
 
+  /** One step of the flow: mine toward finality (automining devnet only), then spend what is credited. */
+  async function step(): Promise<void> {
+    if (parameters.mine) await mineTowardFinality(chains);
+    await spend();
+  }
+
+  /** Steps (without spending) until the hub has credited every deposit made so far. */
+  async function waitCredited(timeoutMs: number): Promise<void> {
+    await pollUntil(
+      async () => {
+        if (parameters.mine) await mineTowardFinality(chains);
+        await tracker.observe();
+        return ledger.deposits.filter((d) => !tracker.credited(d)).length;
+      },
+      (left) => left === 0,
+      { timeoutMs, intervalMs: 300, what: "every deposit of the mixed workload credited" },
+    );
+  }
+
   /** One round: spend what is credited, then fund new accounts. */
   async function round(counts: FundCounts): Promise<void> {
     await spend();
@@ -259,8 +279,7 @@ export function createMixedWorkload(parameters: MixedWorkloadParameters) {
   async function settle(options: { timeoutMs: number; intervalMs?: number }): Promise<Violation[]> {
     const deadline = Date.now() + options.timeoutMs;
     for (;;) {
-      if (parameters.mine) await mineTowardFinality(chains);
-      await spend();
+      await step();
       const violations = await verify();
       // A double is final: waiting cannot undo it.
       if (violations.length === 0 || violations.some((v) => v.kind !== "unresolved") || Date.now() > deadline)
@@ -304,6 +323,8 @@ export function createMixedWorkload(parameters: MixedWorkloadParameters) {
     prepare,
     fund,
     spend,
+    step,
+    waitCredited,
     round,
     verify,
     settle,
