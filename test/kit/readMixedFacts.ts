@@ -2,6 +2,9 @@ import type { Address, Hex } from "viem";
 import { collateralVaultAbi, marginHubAbi, mockErc20Abi } from "../../shared/abis/generated.js";
 import type { ChainClients } from "./chainClients.js";
 import { type KeyFacts, keyOf, type MixedFacts, type MixedLedger } from "./mixedLedger.js";
+import { readKeyState } from "./readKeyState.js";
+
+const KEYS_AT_ONCE = 16;
 
 /** Parameters of {@link readMixedFacts}. */
 export type ReadMixedFactsParameters = {
@@ -55,13 +58,17 @@ export async function readMixedFacts(parameters: ReadMixedFactsParameters): Prom
   }
   const keys = new Map<string, { chainId: number; account: Address; token: Address }>();
   for (const d of ledger.deposits) keys.set(keyOf(d.chainId, d.account, d.token), d);
-  await Promise.all(
-    [...keys].map(async ([key, { chainId, account, token }]) => {
-      const chain = chains.find((c) => c.chain.chainId === chainId);
-      if (chain === undefined) throw new Error(`readMixedFacts: no clients for chain ${chainId}`);
-      facts.keys.set(key, await readKey(hub, hubAddress, chain, account, token, seqs.get(key) ?? []));
-    }),
-  );
+  // A few keys at a time: hundreds of reads at once time out on a busy anvil.
+  const entries = [...keys];
+  for (let i = 0; i < entries.length; i += KEYS_AT_ONCE) {
+    await Promise.all(
+      entries.slice(i, i + KEYS_AT_ONCE).map(async ([key, { chainId, account, token }]) => {
+        const chain = chains.find((c) => c.chain.chainId === chainId);
+        if (chain === undefined) throw new Error(`readMixedFacts: no clients for chain ${chainId}`);
+        facts.keys.set(key, await readKey(hub, chain, account, token, seqs.get(key) ?? []));
+      }),
+    );
+  }
   return facts;
 }
 
@@ -93,32 +100,13 @@ async function readVaultEvents(chain: ChainClients, facts: MixedFacts): Promise<
 
 async function readKey(
   hub: ChainClients,
-  hubAddress: Address,
   chain: ChainClients,
   account: Address,
   token: Address,
   creditedSeqs: bigint[],
 ): Promise<KeyFacts> {
-  const chainId = BigInt(chain.chain.chainId);
-  const [[balance, pending, seq], [credit, creditSeq], [outstanding], wallet] = await Promise.all([
-    chain.publicClient.readContract({
-      address: chain.chain.contracts.vault,
-      abi: collateralVaultAbi,
-      functionName: "accountState",
-      args: [account, token],
-    }),
-    hub.publicClient.readContract({
-      address: hubAddress,
-      abi: marginHubAbi,
-      functionName: "creditedBalance",
-      args: [account, chainId, token],
-    }),
-    hub.publicClient.readContract({
-      address: hubAddress,
-      abi: marginHubAbi,
-      functionName: "outstanding",
-      args: [account, chainId, token],
-    }),
+  const [state, wallet] = await Promise.all([
+    readKeyState({ hub, chain, account, token }),
     chain.publicClient.readContract({
       address: token,
       abi: mockErc20Abi,
@@ -127,9 +115,9 @@ async function readKey(
     }),
   ]);
   return {
-    vault: { balance, pending, seq: BigInt(seq) },
-    credit: { balance: credit, seq: BigInt(creditSeq) },
-    outstanding,
+    vault: { balance: state.vault.balance, pending: state.vault.pending, seq: state.vault.seq },
+    credit: state.credit,
+    outstanding: state.outstanding.amount,
     wallet,
     creditedSeqs,
   };
