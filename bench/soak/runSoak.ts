@@ -79,12 +79,21 @@ export async function runSoak(args: SoakArgs, progress: (line: string) => void):
     const attesterKeys = net.manifest.accounts.attesters.map((a) => a.privateKey);
     const servers: (StartAttesterServerReturnType | undefined)[] = [];
     const startAttester = async (index: number) => {
-      servers[index] = await startAttesterServer({
-        config: net.config,
-        privateKey: attesterKeys[index] ?? "0x",
-        port: args.basePort + 3 + index,
-        logger,
-      });
+      // The port may be held a moment by an outgoing connection's ephemeral port: try again.
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          servers[index] = await startAttesterServer({
+            config: net.config,
+            privateKey: attesterKeys[index] ?? "0x",
+            port: args.basePort + 3 + index,
+            logger,
+          });
+          return;
+        } catch (error) {
+          if (attempt >= 10) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+        }
+      }
     };
     const stopAttester = async (index: number) => {
       await servers[index]?.stop();
