@@ -1,13 +1,9 @@
-import { type Address, type Hex, parseEventLogs } from "viem";
-import {
-  collateralVaultAbi,
-  marginHubAbi,
-  mockErc20Abi,
-  mockPriceFeedAbi,
-} from "../../shared/abis/generated.js";
+import type { Address, Hex } from "viem";
+import { marginHubAbi, mockErc20Abi, mockPriceFeedAbi } from "../../shared/abis/generated.js";
 import type { Config, RelayerConfig } from "../../shared/config/schema.js";
 import type { ChainClients } from "./chainClients.js";
 import { depositCollateral } from "./depositCollateral.js";
+import { requestWithdrawal as sendWithdrawalRequest } from "./mixedWorkloadActions.js";
 import { mineBlocks, pollWhileMining } from "./pollWhileMining.js";
 import { isSynced, type KeyState, readKeyState } from "./readKeyState.js";
 import type { IndexedDevnet } from "./startIndexedDevnet.js";
@@ -129,30 +125,16 @@ export function flowsDevnet(net: () => IndexedDevnet, options: FlowsDevnetOption
     );
   }
 
-  /** `requestWithdrawal` on the chain's vault; returns the request's guid. */
+  /** `requestWithdrawal` on the chain's vault, mined final; returns the request's guid. */
   async function requestWithdrawal(
     chain: ChainClients,
     account: { privateKey: Hex },
     token: Address,
     amount: bigint,
   ): Promise<Hex> {
-    const receipt = await writeAndWait(
-      { publicClient: chain.publicClient, walletClient: chain.walletFor(account.privateKey) },
-      {
-        address: chain.chain.contracts.vault,
-        abi: collateralVaultAbi,
-        functionName: "requestWithdrawal",
-        args: [token, amount],
-      },
-    );
-    const [requested] = parseEventLogs({
-      abi: collateralVaultAbi,
-      logs: receipt.logs,
-      eventName: "WithdrawalRequested",
-    });
-    if (requested === undefined) throw new Error("requestWithdrawal emitted no WithdrawalRequested");
+    const guid = await sendWithdrawalRequest(chain, account.privateKey, token, amount);
     await mineBlocks(chains(), 2);
-    return requested.args.guid;
+    return guid;
   }
 
   /** The hub's decision on a withdrawal request, with the block it was made in. */
