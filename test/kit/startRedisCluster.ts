@@ -22,10 +22,10 @@ export type StartedRedisCluster = {
 
 /**
  * Starts `ports.length` in-memory `redis-server --cluster-enabled yes` nodes in a temp directory
- * (each node's cluster bus on port + 10000), joins them with `redis-cli --cluster create
+ * (each node's cluster bus on port + 10, so a test's ports stay below the ephemeral range), joins them with `redis-cli --cluster create
  * --cluster-replicas 0`, and waits until every node reports `cluster_state:ok`.
  *
- * @param ports one port per master node, e.g. [37001, 37002, 37003]
+ * @param ports one port per master node, e.g. [31561, 31562, 31563]
  * @returns the seed URL, a client and `stop`
  */
 export async function startRedisCluster(ports: readonly number[]): Promise<StartedRedisCluster> {
@@ -49,6 +49,8 @@ export async function startRedisCluster(ports: readonly number[]): Promise<Start
             "127.0.0.1",
             "--cluster-enabled",
             "yes",
+            "--cluster-port",
+            String(port + 10),
             "--cluster-config-file",
             `nodes-${port}.conf`,
             "--dir",

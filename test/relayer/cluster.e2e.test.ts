@@ -17,9 +17,9 @@ import { type RelayerProcess, startRelayerProcess } from "../kit/startRelayerPro
 // pattern): deposits credited exactly once, every key of the relayer in one slot, and a prefix
 // without a hash tag refused at start.
 
-// Ports of this file only: devnet 35550–35552, Redis Cluster 37001–37003 (buses 47001–47003).
-const BASE_PORT = 35_550;
-const CLUSTER_PORTS = [37_001, 37_002, 37_003];
+// Ports of this file only: devnet 31550–31552, Redis Cluster 31561–31563 (buses 31571–31573).
+const BASE_PORT = 31_550;
+const CLUSTER_PORTS = [31_561, 31_562, 31_563];
 const FINALITY_DEPTH = 2;
 const SEED = 0xc105_7e12;
 const TOKENS = TEST_DEPOSIT_TOKENS;

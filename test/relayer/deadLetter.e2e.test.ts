@@ -23,8 +23,8 @@ import { type RelayerProcess, startRelayerProcess } from "../kit/startRelayerPro
 // APPROVE/REJECT command reverts with QuorumVerifier_UnknownSigner, which no retry can fix.
 // Rotating the original set back makes the same signatures valid again (the digest has no epoch).
 
-// Ports of this file only: 34550–34552.
-const BASE_PORT = 34_550;
+// Ports of this file only: 29550–29552.
+const BASE_PORT = 29_550;
 const SHARED_REDIS = "redis://127.0.0.1:6379";
 const PREFIX = `cmdeadletter${process.pid}`;
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

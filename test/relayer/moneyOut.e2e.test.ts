@@ -33,9 +33,9 @@ import { type RelayerProcess, startRelayerProcess } from "../kit/startRelayerPro
 // chains' truth: every request decided once as expected and applied once, every SEIZE applied once,
 // each trader holding exactly its approved sum, hub credit = vault state for every key.
 
-// Ports of this file only: chains 33545–33547, attester servers 33550–33552.
-const BASE_PORT = 33_545;
-const ATTESTER_PORTS = [33_550, 33_551, 33_552] as const;
+// Ports of this file only: chains 20545–20547, attester servers 20550–20552 (below the ephemeral range 32768–60999, so no outgoing connection holds one).
+const BASE_PORT = 20_545;
+const ATTESTER_PORTS = [20_550, 20_551, 20_552] as const;
 const SHARED_REDIS = "redis://127.0.0.1:6379";
 const SEED = 0x6d_0e_7a;
 const RECONCILE_INTERVAL_MS = 1_000;

@@ -18,8 +18,8 @@ import { type RelayerProcess, startRelayerProcess } from "../kit/startRelayerPro
 // with its own key and all share the attester keys (the manifest's, in-process). One devnet
 // (automine) and one PGlite indexer for the file; each test has its own accounts and prefix.
 
-// Ports of this file only: 35545–35547.
-const BASE_PORT = 35_545;
+// Ports of this file only: 31545–31547.
+const BASE_PORT = 31_545;
 const FINALITY_DEPTH = 2;
 const REDIS_URL = "redis://127.0.0.1:6379";
 const SEED = 0x5ca1_e007;

@@ -25,8 +25,8 @@ import { type RelayerProcess, startRelayerProcess } from "../kit/startRelayerPro
 // (Anvil drops, rather than keeps, a pending transaction whose max fee falls below the base fee,
 // so a stopped hub is what keeps one pending here.)
 
-// Ports of this file only: 34545–34547.
-const BASE_PORT = 34_545;
+// Ports of this file only: 29545–29547.
+const BASE_PORT = 29_545;
 const SHARED_REDIS = "redis://127.0.0.1:6379";
 const PREFIX = `cmsendrcpt${process.pid}`;
 /** How long a sent transaction may stay unmined before the relayer bumps its fees. */

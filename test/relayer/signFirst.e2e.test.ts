@@ -23,8 +23,8 @@ import { type RelayerProcess, startRelayerProcess } from "../kit/startRelayerPro
 // and recorded before the broadcast), so the successor resumes it — same nonce — rather than
 // sending a second one with the next nonce that would revert as "already applied".
 
-// Ports of this file only: 39545–39547.
-const BASE_PORT = 39_545;
+// Ports of this file only: 29555–29557.
+const BASE_PORT = 29_555;
 const SHARED_REDIS = "redis://127.0.0.1:6379";
 const PREFIX = `cmsignfirst${process.pid}`;
 const AMOUNT = parseUnits("25", 6);
