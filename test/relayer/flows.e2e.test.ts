@@ -2,16 +2,13 @@ import { writeFileSync } from "node:fs";
 import { type Hex, parseEventLogs, parseUnits } from "viem";
 import { generatePrivateKey } from "viem/accounts";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import {
-  type StartAttesterServerReturnType,
-  startAttesterServer,
-} from "../../relayer/attester/attesterServer.js";
 import { resolveKeys } from "../../relayer/pipeline/resolveKeys.js";
 import { type Relayer, startRelayer } from "../../relayer/pipeline/startRelayer.js";
 import { freePort } from "../../scripts/devnet/freePort.js";
 import { collateralVaultAbi, marginHubAbi, perpMarketAbi } from "../../shared/abis/generated.js";
 import { fullBatchProof } from "../../shared/merkle/fullBatchProof.js";
 import { attestBalanceBatch } from "../kit/attestBalanceBatch.js";
+import { type AttesterServers, attesterServers } from "../kit/attesterServers.js";
 import { captureLogs } from "../kit/captureLogs.js";
 import { type ChainClients, tokenAddress } from "../kit/chainClients.js";
 import { clearRedisPrefix } from "../kit/clearRedisPrefix.js";
@@ -452,33 +449,20 @@ describe("the relayer with in-process attesters", () => {
 describe("7. attesters as three HTTP servers", () => {
   let relayer: Relayer;
   /** Per attester (in the set's order): its port and its running server, if up. */
-  const servers: { port: number; privateKey: Hex; server?: StartAttesterServerReturnType | undefined }[] = [];
+  let servers: AttesterServers;
   const account = () => trader(0);
   const chain = () => net.vaults[0];
   const token = () => tokenAddress(chain(), "UNI-V2");
 
-  const startServer = async (index: number) => {
-    const entry = servers[index];
-    if (entry === undefined) throw new Error(`no attester ${index}`);
-    entry.server = await startAttesterServer({
+  beforeAll(async () => {
+    servers = attesterServers({
       config: net.devnet.config,
-      privateKey: entry.privateKey,
-      port: entry.port,
+      attesters: net.accounts.attesters,
+      ports: await Promise.all(net.accounts.attesters.map(() => freePort())),
       logger: logs.logger,
     });
-  };
-  const stopServer = async (index: number) => {
-    await servers[index]?.server?.stop();
-    if (servers[index] !== undefined) servers[index].server = undefined;
-  };
-
-  beforeAll(async () => {
-    for (const attester of net.accounts.attesters)
-      servers.push({ port: await freePort(), privateKey: attester.privateKey });
-    await Promise.all(servers.map((_, i) => startServer(i)));
-    const attesterUrls = Object.fromEntries(
-      net.accounts.attesters.map((attester, i) => [attester.address, `http://127.0.0.1:${servers[i]?.port}`]),
-    );
+    await servers.startAll();
+    const attesterUrls = servers.urls;
     const config = relayerConfig(PREFIX_REMOTE, { attesterUrls });
     // No attester key in-process: every signature comes over HTTP.
     relayer = await startRelayer({
@@ -491,11 +475,11 @@ describe("7. attesters as three HTTP servers", () => {
 
   afterAll(async () => {
     await relayer?.stop();
-    await Promise.all(servers.map((_, i) => stopServer(i)));
+    await servers?.stopAll();
   }, 60_000);
 
   test("one of three down: still delivered with the other two", async () => {
-    await stopServer(2);
+    await servers.stop(2);
     const [credited] = await depositAndWait(account(), [{ chain: chain(), token: token(), amount: WAD }]);
     expect(credited?.credit.balance).toBe(credited?.vault.balance);
     // The batch that credited it carries the two live attesters' signatures.
@@ -520,8 +504,8 @@ describe("7. attesters as three HTTP servers", () => {
   }, 150_000);
 
   test("two of three down: nothing is delivered, however many rounds; back up on the same ports: delivered", async () => {
-    await stopServer(2);
-    await stopServer(1);
+    await servers.stop(2);
+    await servers.stop(1);
     const before = await keyState(chain(), account().address, token());
     expect(isSynced(before)).toBe(true);
     const failuresBefore = await readMetric(relayer.url, "crossmargin_failures_total", { queue: "attest" });
@@ -554,7 +538,7 @@ describe("7. attesters as three HTTP servers", () => {
     for (const credit of credits) expect(credit).toEqual(before.credit);
     expect(await keyState(chain(), account().address, token())).toMatchObject({ credit: before.credit });
 
-    await Promise.all([startServer(1), startServer(2)]);
+    await Promise.all([servers.start(1), servers.start(2)]);
     const after = await waitSynced(
       chain(),
       account().address,

@@ -4,15 +4,12 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import type { Hex } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import {
-  type StartAttesterServerReturnType,
-  startAttesterServer,
-} from "../../relayer/attester/attesterServer.js";
 import { createLocalAttester } from "../../relayer/attester/createLocalAttester.js";
 import { createPublicClients } from "../../relayer/createPublicClients.js";
 import { resolveKeys } from "../../relayer/pipeline/resolveKeys.js";
 import { type Relayer, startRelayer } from "../../relayer/pipeline/startRelayer.js";
 import { hasRedisServer, REDIS_HELP, startRedis } from "../../scripts/devnet/startRedis.js";
+import { type AttesterServers, attesterServers } from "../kit/attesterServers.js";
 import { captureLogs } from "../kit/captureLogs.js";
 import { clearRedisPrefix } from "../kit/clearRedisPrefix.js";
 import { flowsDevnet } from "../kit/flowsDevnet.js";
@@ -276,30 +273,17 @@ test("behind RPC proxies dropping or delaying 20% of requests on every chain, th
 
 describe("attesters as three HTTP servers", () => {
   let relayer: Relayer;
-  const servers: { port: number; privateKey: Hex; server?: StartAttesterServerReturnType | undefined }[] = [];
-
-  const startServer = async (index: number) => {
-    const entry = servers[index];
-    if (entry === undefined) throw new Error(`no attester ${index}`);
-    entry.server = await startAttesterServer({
-      config: net.devnet.config,
-      privateKey: entry.privateKey,
-      port: entry.port,
-      logger: captured.logger,
-    });
-  };
-  const stopServer = async (index: number) => {
-    await servers[index]?.server?.stop();
-    if (servers[index] !== undefined) servers[index].server = undefined;
-  };
+  let servers: AttesterServers;
 
   beforeAll(async () => {
-    for (const [i, attester] of net.accounts.attesters.entries())
-      servers.push({ port: ATTESTER_PORTS[i] ?? 0, privateKey: attester.privateKey });
-    await Promise.all(servers.map((_, i) => startServer(i)));
-    const attesterUrls = Object.fromEntries(
-      net.accounts.attesters.map((attester, i) => [attester.address, `http://127.0.0.1:${servers[i]?.port}`]),
-    );
+    servers = attesterServers({
+      config: net.devnet.config,
+      attesters: net.accounts.attesters,
+      ports: ATTESTER_PORTS,
+      logger: captured.logger,
+    });
+    await servers.startAll();
+    const attesterUrls = servers.urls;
     const queuePrefix = `moneyoutremote${process.pid}`;
     const config = relayerConfig(queuePrefix, { ...settings(queuePrefix), attesterUrls });
     // No attester key in-process: every signature comes over HTTP.
@@ -313,12 +297,12 @@ describe("attesters as three HTTP servers", () => {
 
   afterAll(async () => {
     await relayer?.stop();
-    await Promise.all(servers.map((_, i) => stopServer(i)));
+    await servers?.stopAll();
   }, 60_000);
 
   test("one attester of three down: every request and SEIZE resolved exactly once", async () => {
     logs = () => captured.tail(100_000);
-    await stopServer(2);
+    await servers.stop(2);
     const work = await workload("onedown", SEED + 3);
     await work.fund(MIX);
     await expectExactlyOnce(work);
@@ -329,8 +313,8 @@ describe("attesters as three HTTP servers", () => {
     const work = await workload("twodown", SEED + 4);
     await work.fund(MIX);
     await work.waitCredited(60_000);
-    await stopServer(2);
-    await stopServer(1);
+    await servers.stop(2);
+    await servers.stop(1);
     const failuresBefore = await readMetric(relayer.url, "crossmargin_failures_total", { queue: "attest" });
     await work.spend();
     expect(work.counts().requests).toBe(MIX.approve + MIX.reject);
@@ -358,7 +342,7 @@ describe("attesters as three HTTP servers", () => {
     expect(seen.length).toBeGreaterThan(3);
     for (const resolved of seen) expect(resolved).toEqual({ decided: 0, applied: 0 });
 
-    await Promise.all([startServer(1), startServer(2)]);
+    await Promise.all([servers.start(1), servers.start(2)]);
     await expectExactlyOnce(work);
   }, 200_000);
 });

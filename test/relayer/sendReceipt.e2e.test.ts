@@ -13,6 +13,7 @@ import { depositCollateral } from "../kit/depositCollateral.js";
 import { pollUntil } from "../kit/pollUntil.js";
 import { isSynced, readKeyState } from "../kit/readKeyState.js";
 import { type RelayerLogLine, relayerLogLines, waitForLogLine } from "../kit/relayerLogLines.js";
+import { SEND_TEST_RELAYER_SETTINGS } from "../kit/sendTestSettings.js";
 import { type IndexedDevnet, startIndexedDevnet } from "../kit/startIndexedDevnet.js";
 import { type RelayerProcess, startRelayerProcess } from "../kit/startRelayerProcess.js";
 
@@ -30,7 +31,7 @@ const BASE_PORT = 29_545;
 const SHARED_REDIS = "redis://127.0.0.1:6379";
 const PREFIX = `cmsendrcpt${process.pid}`;
 /** How long a sent transaction may stay unmined before the relayer bumps its fees. */
-const RECEIPT_TIMEOUT_MS = 4_000;
+const RECEIPT_TIMEOUT_MS = SEND_TEST_RELAYER_SETTINGS.receiptTimeoutMs;
 const AMOUNT = parseUnits("25", 6);
 
 let net: IndexedDevnet;
@@ -82,15 +83,8 @@ function relayerConfig(): Config {
     redisUrl: SHARED_REDIS,
     relayer: {
       ...base.relayer,
+      ...SEND_TEST_RELAYER_SETTINGS,
       queuePrefix: PREFIX,
-      port: 0,
-      reconcileIntervalMs: 1_000,
-      batchWindowMs: 200,
-      receiptTimeoutMs: RECEIPT_TIMEOUT_MS,
-      feeBumpPercent: 25,
-      maxFeeBumps: 5,
-      // A killed process's job is taken over within two of these (BullMQ's default is 30 s).
-      lockDurationMs: 5_000,
     },
   };
 }

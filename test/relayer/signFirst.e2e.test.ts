@@ -14,6 +14,7 @@ import { pollUntil } from "../kit/pollUntil.js";
 import { isSynced, readKeyState } from "../kit/readKeyState.js";
 import { relayerLogLines, waitForLogLine } from "../kit/relayerLogLines.js";
 import { type RpcProxy, startRpcProxy } from "../kit/rpcProxy.js";
+import { SEND_TEST_RELAYER_SETTINGS } from "../kit/sendTestSettings.js";
 import { type IndexedDevnet, startIndexedDevnet } from "../kit/startIndexedDevnet.js";
 import { type RelayerProcess, startRelayerProcess } from "../kit/startRelayerProcess.js";
 
@@ -76,15 +77,8 @@ function relayerConfig(): Config {
     redisUrl: SHARED_REDIS,
     relayer: {
       ...base.relayer,
+      ...SEND_TEST_RELAYER_SETTINGS,
       queuePrefix: PREFIX,
-      port: 0,
-      reconcileIntervalMs: 1_000,
-      batchWindowMs: 200,
-      receiptTimeoutMs: 4_000,
-      feeBumpPercent: 25,
-      maxFeeBumps: 5,
-      // A killed process's job is taken over within two of these.
-      lockDurationMs: 5_000,
     },
   };
 }
