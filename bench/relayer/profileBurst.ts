@@ -7,13 +7,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { join } from "node:path";
-import { keccak256, toHex } from "viem";
 import { deriveAccount } from "../../test/kit/deriveAccount.js";
 import { countFetches } from "./countFetches.js";
 import { cpuDelta, snapshotCpu } from "./measureProcessCpu.js";
-import { envNumber } from "./relayerBenchmark.js";
+import { BURST_SALT, envNumber } from "./relayerBenchmark.js";
 import { runBurst } from "./runBurst.js";
-import { startBenchNet } from "./startBenchNet.js";
+import { BENCH_POSTGRES_URL, startBenchNet } from "./startBenchNet.js";
 import { watchBlocks } from "./watchBlocks.js";
 import { watchIndexer } from "./watchIndexer.js";
 
@@ -32,10 +31,7 @@ const net = await startBenchNet({
   finalityDepth: 2,
   database: {
     kind: "postgres",
-    url:
-      process.env.BENCH_DATABASE_URL ??
-      process.env.DATABASE_URL ??
-      "postgresql://postgres@127.0.0.1:5432/test",
+    url: BENCH_POSTGRES_URL,
   },
   progress,
 });
@@ -44,8 +40,7 @@ const indexer = watchIndexer({
   apiUrl: net.indexer.url,
   chains: new Map([net.hub, ...net.vaults].map((chain) => [chain.config.name, chain.config.chainId])),
 });
-const salt = keccak256(toHex("crossmargin/bench/relayer/burst"));
-const accounts = Array.from({ length: accountsCount }, (_, i) => deriveAccount(salt, BigInt(i)));
+const accounts = Array.from({ length: accountsCount }, (_, i) => deriveAccount(BURST_SALT, BigInt(i)));
 const session = new Session();
 session.connect();
 if (profileDir !== undefined) {

@@ -4,7 +4,7 @@ import type { Benchmark } from "../types.js";
 import { measureCreditLatency } from "./measureCreditLatency.js";
 import { renderRelayerSection } from "./renderRelayerSection.js";
 import { type BurstResult, runBurst } from "./runBurst.js";
-import { startBenchNet } from "./startBenchNet.js";
+import { BENCH_POSTGRES_URL, startBenchNet } from "./startBenchNet.js";
 import { startBenchRelayer } from "./startBenchRelayer.js";
 import { watchBlocks } from "./watchBlocks.js";
 import { watchIndexer } from "./watchIndexer.js";
@@ -22,12 +22,12 @@ const SETTINGS = {
   unbatchedTimeBoxSeconds: envNumber("BENCH_RELAYER_UNBATCHED_BOX_S", 60),
   /** The indexer's database: `pglite` (as `npm run dev`) or `postgres`. */
   database: databaseKind(process.env.BENCH_RELAYER_DATABASE),
-  postgresUrl:
-    process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test",
+  postgresUrl: BENCH_POSTGRES_URL,
 };
 
 const BASE_PORT = 30_545;
-const BURST_SALT = keccak256(toHex("crossmargin/bench/relayer/burst"));
+/** The burst's accounts are `deriveAccount(BURST_SALT, i)`. */
+export const BURST_SALT = keccak256(toHex("crossmargin/bench/relayer/burst"));
 
 /** `npm run bench -- relayer`: credit latency beside the chains' floor, and a 2,000-deposit burst batched and unbatched. */
 export const relayerBenchmark: Benchmark = {

@@ -5,9 +5,10 @@ import { keccak256, toHex } from "viem";
 import { deriveAccount } from "../../test/kit/deriveAccount.js";
 import { fundedKeys } from "../../test/kit/fundedKeys.js";
 import type { Benchmark } from "../types.js";
+import { envNumber } from "./relayerBenchmark.js";
 import { renderRelayerScaleSection } from "./renderRelayerSection.js";
 import { type BurstResult, runBurst } from "./runBurst.js";
-import { startBenchNet } from "./startBenchNet.js";
+import { BENCH_POSTGRES_URL, startBenchNet } from "./startBenchNet.js";
 import { startBenchAttesters, startBenchProcesses } from "./startBenchProcesses.js";
 import { watchBlocks } from "./watchBlocks.js";
 import { watchIndexer } from "./watchIndexer.js";
@@ -36,7 +37,7 @@ export const relayerScaleBenchmark: Benchmark = {
   parent: "relayer",
   run: async (progress) => {
     const dir = mkdtempSync(join(tmpdir(), "crossmargin-bench-scale-"));
-    const burstAccounts = Number(process.env.BENCH_RELAYER_BURST_ACCOUNTS || 500);
+    const burstAccounts = envNumber("BENCH_RELAYER_BURST_ACCOUNTS", 500);
     const load = [loadavg()[0] ?? 0];
     const net = await startBenchNet({
       basePort: BASE_PORT,
@@ -44,10 +45,7 @@ export const relayerScaleBenchmark: Benchmark = {
       finalityDepth: FINALITY_DEPTH,
       database: {
         kind: "postgres",
-        url:
-          process.env.BENCH_DATABASE_URL ??
-          process.env.DATABASE_URL ??
-          "postgresql://postgres@127.0.0.1:5432/test",
+        url: BENCH_POSTGRES_URL,
       },
       progress,
     });

@@ -37,6 +37,10 @@ import { vaultChains } from "../../shared/config/vaultChains.js";
  */
 export const FUNDER_KEY: Hex = "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6";
 
+/** The Postgres of the benchmarks' indexers: `BENCH_DATABASE_URL`, else `DATABASE_URL`, else the local `test` database. */
+export const BENCH_POSTGRES_URL =
+  process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
+
 /** The tokens the benchmark deposits (plain open-mint mocks on every devnet chain). */
 export const BENCH_TOKENS = ["USDC", "wstETH"] as const;
 
