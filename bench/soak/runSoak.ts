@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
@@ -18,6 +18,7 @@ import { percentile } from "../relayer/percentile.js";
 import { FUNDER_KEY, startBenchNet } from "../relayer/startBenchNet.js";
 import { type FaultKind, runFaults } from "./injectFaults.js";
 import type { SoakArgs } from "./parseSoakArgs.js";
+import { readOrderedPaths } from "./readOrderedPaths.js";
 
 /** Fresh accounts one round funds (each spent in a later round, once credited). */
 const ROUND: FundCounts = { approve: 2, reject: 1, liquidate: 1 };
@@ -50,6 +51,9 @@ export async function runSoak(args: SoakArgs, progress: (line: string) => void):
   const random = seededRandom(args.seed);
   const cleanups: (() => Promise<unknown>)[] = [];
   const dir = mkdtempSync(join(tmpdir(), "crossmargin-soak-"));
+  // Kept after the run: what each relayer process logged (debug level), for a post-mortem.
+  const logDir = mkdtempSync(join(tmpdir(), "crossmargin-soak-logs-"));
+  progress(`relayer logs: ${logDir}`);
   try {
     const net = await startBenchNet({
       basePort: args.basePort,
@@ -123,16 +127,24 @@ export async function runSoak(args: SoakArgs, progress: (line: string) => void):
       },
     };
     let relayer: RelayerProcess | undefined;
+    let generation = 0;
+    const keepLogs = () => {
+      if (relayer !== undefined) writeFileSync(join(logDir, `relayer-${generation}.log`), relayer.logs());
+    };
     const startRelayer = async () => {
+      generation += 1;
       relayer = await startRelayerProcess({
         config: relayerConfig,
         configPath: join(dir, "relayer.json"),
-        env: { REDIS_URL: redis.url, LOG_LEVEL: "info", RELAYER_PRIVATE_KEY: "", ATTESTER_PRIVATE_KEYS: "" },
+        env: { REDIS_URL: redis.url, LOG_LEVEL: "debug", RELAYER_PRIVATE_KEY: "", ATTESTER_PRIVATE_KEYS: "" },
         readyTimeoutMs: 90_000,
       });
     };
     await startRelayer();
-    cleanups.push(async () => relayer?.kill("SIGTERM"));
+    cleanups.push(async () => {
+      await relayer?.kill("SIGTERM");
+      keepLogs();
+    });
 
     const [vaultA, vaultB] = vaultChains(net.config, { includeHub: false }).map(chainClients);
     if (vaultA === undefined || vaultB === undefined)
@@ -156,6 +168,7 @@ export async function runSoak(args: SoakArgs, progress: (line: string) => void):
       targets: {
         killRelayer: async () => {
           await relayer?.kill("SIGKILL");
+          keepLogs();
           await startRelayer();
         },
         redisUrl: redis.url,
@@ -192,6 +205,9 @@ export async function runSoak(args: SoakArgs, progress: (line: string) => void):
     progress(`workload stopped after ${rounds} rounds; faults ${injected.join(", ") || "none"}; settling…`);
     const violations = await work.settle({ timeoutMs: SETTLE_MS, intervalMs: 1_000, spend: false });
     for (const v of violations.slice(0, 20)) progress(`violation (${v.kind}): ${v.what}`);
+    // Where an ordered path stands: packets sent by its source against those its destination applied.
+    for (const path of await readOrderedPaths(net.config).catch(() => []))
+      progress(`path ${path.route}: sent ${path.sent}, applied ${path.applied}`);
 
     const counts = work.counts();
     const doubled = violations.filter((v) => v.kind === "doubled").length;

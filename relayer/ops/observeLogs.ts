@@ -6,7 +6,8 @@ import { labelRpcUrls } from "./redactUrl.js";
 /**
  * Writes the relayer's log lines from its events, in the house style (`{ at, ...context }, msg`):
  * start and stop, rounds that enqueued work or failed, deliveries (`"delivered"`, with `status`
- * `delivered` or `already`), retries, dead letters, worker errors; sends and fee bumps at debug.
+ * `delivered` or `already`), retries, dead letters, worker errors; sends, fee bumps and parked
+ * ordered packets at debug.
  *
  * @param observer the relayer's events
  * @param logger where the lines go
@@ -75,6 +76,15 @@ function logEvent(logger: Logger, event: RelayerEvent, clean: (text: string) => 
       const status = event.type === "delivered" ? "delivered" : "already";
       const txHash = event.type === "delivered" ? event.txHash : undefined;
       logger.info({ at: "relayer.deliver", route, kind, guid, status, txHash }, "delivered");
+      return;
+    }
+    case "deliveryParked": {
+      const { route, kind, guid } = event;
+      const [nonce, waitingFor] = [event.nonce.toString(), event.waitingFor.toString()];
+      logger.debug(
+        { at: "relayer.deliver", route, kind, guid, nonce, waitingFor },
+        "waiting for the path's earlier packet",
+      );
       return;
     }
     case "attemptFailed": {

@@ -84,6 +84,17 @@ export type RelayerEvent =
       guid: Hex;
     }
   | {
+      /** An ordered packet arrived before its predecessor was applied: parked until it is (no attempt used). */
+      type: "deliveryParked";
+      chainId: number;
+      route: string;
+      kind: Claim["kind"];
+      guid: Hex;
+      /** This packet's nonce and the one its destination applies next. */
+      nonce: bigint;
+      waitingFor: bigint;
+    }
+  | {
       /** A job attempt failed with a retryable error; BullMQ retries it after a backoff. */
       type: "attemptFailed";
       queue: string;

@@ -5,11 +5,14 @@ import { guardProcessor } from "./guardProcessor.js";
 import { cappedBackoff } from "./jobOptions.js";
 import type { RelayerObserver } from "./relayerObserver.js";
 
+/** Stalls a job may survive (BullMQ's default is 1); reconciliation still revives one beyond it. */
+export const MAX_STALLED_COUNT = 1_000;
+
 /** Parameters of {@link startJobWorker}. */
 export type StartJobWorkerParameters<D extends AttestJobData | DeliverJobData, R> = {
   queue: string;
   /** The processor (guarded here with `guardProcessor`). */
-  process: (job: Job<D>) => Promise<R>;
+  process: (job: Job<D>, token?: string) => Promise<R>;
   concurrency: number;
   /** How long a job stays locked without renewal; also how often stalled jobs are looked for (`relayer.lockDurationMs`). */
   lockDurationMs: number;
@@ -44,6 +47,9 @@ export function startJobWorker<D extends AttestJobData | DeliverJobData, R>(
       // A dead process's jobs are moved back to waiting within two of these.
       lockDuration: parameters.lockDurationMs,
       stalledInterval: parameters.lockDurationMs,
+      // Every job is safe to run again (delivery checks the chain first), so a job whose worker
+      // died is resumed however often that happened, instead of failing at BullMQ's second stall.
+      maxStalledCount: MAX_STALLED_COUNT,
       settings: { backoffStrategy: cappedBackoff },
     },
   );

@@ -60,7 +60,7 @@ export function startWorkers(parameters: StartWorkersParameters): Worker[] {
     }),
     ...common,
   });
-  const deliver = [...queues.deliver.keys()].map((chainId) =>
+  const deliver = [...queues.deliver].map(([chainId, queue]) =>
     startJobWorker({
       queue: deliverQueueName(chainId),
       concurrency: config.relayer.deliveryConcurrency,
@@ -69,6 +69,7 @@ export function startWorkers(parameters: StartWorkersParameters): Worker[] {
         chainId,
         publicClient: clients.get(chainId) as PublicClient, // every configured chain has a client
         walletClient: wallets.get(chainId) as RelayerWallet, // and a wallet
+        queue,
         redis,
         prefix,
         observer,

@@ -1,11 +1,12 @@
 import type { Attester } from "../../relayer/attester/types.js";
+import type { Claim } from "../../relayer/types.js";
 
 /** Attesters behind a gate, and the gate's handles. */
 export type GatedAttesters = {
   /** Pass these to `startRelayer` (same addresses, same signatures as the inner ones). */
   attesters: Attester[];
-  /** From now on every `attest` call waits at the gate. */
-  hold: () => void;
+  /** From now on every `attest` call waits at the gate (or only those of claims `only` picks). */
+  hold: (only?: (claim: Claim) => boolean) => void;
   /** Calls waiting at the gate now. */
   waiting: () => number;
   /** Fails every waiting call (a retryable error, as an unreachable attester) and opens the gate. */
@@ -22,12 +23,13 @@ export type GatedAttesters = {
  */
 export function gateAttesters(inner: readonly Attester[]): GatedAttesters {
   let holding = false;
+  let picks: (claim: Claim) => boolean = () => true;
   const waiting = new Set<(error: Error) => void>();
   const attesters = inner.map(
     (attester): Attester => ({
       address: attester.address,
       attest: async (claim) => {
-        if (holding) {
+        if (holding && picks(claim)) {
           await new Promise<void>((_, reject) => {
             waiting.add(reject);
           });
@@ -38,8 +40,9 @@ export function gateAttesters(inner: readonly Attester[]): GatedAttesters {
   );
   return {
     attesters,
-    hold: () => {
+    hold: (only) => {
       holding = true;
+      picks = only ?? (() => true);
     },
     waiting: () => waiting.size,
     failWaiting: () => {

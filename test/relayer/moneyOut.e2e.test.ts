@@ -6,9 +6,11 @@ import type { Hex } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { createLocalAttester } from "../../relayer/attester/createLocalAttester.js";
 import { createPublicClients } from "../../relayer/createPublicClients.js";
+import type { RelayerEvent } from "../../relayer/pipeline/relayerObserver.js";
 import { resolveKeys } from "../../relayer/pipeline/resolveKeys.js";
 import { type Relayer, startRelayer } from "../../relayer/pipeline/startRelayer.js";
 import { hasRedisServer, REDIS_HELP, startRedis } from "../../scripts/devnet/startRedis.js";
+import { marginHubAbi } from "../../shared/abis/generated.js";
 import { type AttesterServers, attesterServers } from "../kit/attesterServers.js";
 import { captureLogs } from "../kit/captureLogs.js";
 import { clearRedisPrefix } from "../kit/clearRedisPrefix.js";
@@ -225,6 +227,70 @@ test("Redis flushed while money-out work is in flight: rebuilt from the indexer,
   expect(keysBefore).toBeGreaterThan(0);
 
   await expectExactlyOnce(work);
+  await relayer.stop();
+}, 200_000);
+
+test("commands that arrive before their predecessor park and are woken when it lands: the first command of each path held, the rest wait without a failed attempt", async () => {
+  const queuePrefix = `moneyoutorder${process.pid}`;
+  const config = relayerConfig(queuePrefix, settings(queuePrefix));
+  const keys = resolveKeys(config, {});
+  const gate = gateAttesters(
+    keys.attesters.map((privateKey) =>
+      createLocalAttester({ config, clients: createPublicClients(config), privateKey }),
+    ),
+  );
+  const relayer: Relayer = await startRelayer({
+    config,
+    keys,
+    apiUrl: net.indexer.url,
+    logger: captured.logger,
+    attesters: gate.attesters,
+  });
+  logs = () => captured.tail(100_000);
+  cleanups.push(() => relayer.stop());
+  const events: RelayerEvent[] = [];
+  relayer.observer.on((event) => events.push(event));
+
+  const work = await workload("order", SEED + 5);
+  await work.fund(MIX);
+  await work.waitCredited(60_000);
+  // The hub's next command to each vault chain is held at the attesters; the later ones are not.
+  const hubId = net.hub.chain.chainId;
+  const firstNonce = new Map<number, bigint>();
+  for (const vault of net.vaults) {
+    const sent = await net.hub.publicClient.readContract({
+      address: net.hub.chain.contracts.hub as Hex,
+      abi: marginHubAbi,
+      functionName: "outboundNonce",
+      args: [vault.chain.chainId],
+    });
+    firstNonce.set(vault.chain.chainId, sent + 1n);
+  }
+  gate.hold(
+    (claim) =>
+      claim.kind !== "balance_batch" &&
+      claim.srcChainId === hubId &&
+      firstNonce.get(claim.dstChainId) === BigInt(claim.nonce),
+  );
+  await work.spend();
+  // Four requests and two SEIZEs make at least three commands on one path: two of them park.
+  await pollUntil(
+    async () => {
+      await work.step();
+      return events.filter((e) => e.type === "deliveryParked").length;
+    },
+    (parked) => parked >= 2,
+    { timeoutMs: 90_000, intervalMs: 200, what: "later commands parked behind the held ones" },
+  );
+  expect(gate.waiting()).toBeGreaterThan(0);
+  gate.failWaiting();
+
+  await expectExactlyOnce(work);
+  // Parked, then woken: no attempt of a delivery failed for want of its predecessor.
+  const failed = events.filter((e) => e.type === "attemptFailed" && e.queue.startsWith("deliver-"));
+  expect(failed).toEqual([]);
+  const parked = events.flatMap((e) => (e.type === "deliveryParked" ? [e] : []));
+  for (const e of parked) expect(e.nonce).toBeGreaterThan(e.waitingFor);
   await relayer.stop();
 }, 200_000);
 

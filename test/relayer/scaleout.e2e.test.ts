@@ -166,6 +166,7 @@ test("three relayer processes, one SIGKILLed mid-flow: the other two finish its 
   const [first, second, victim] = relayers as [RelayerProcess, RelayerProcess, RelayerProcess];
   const total = (list: readonly RelayerProcess[]) => list.reduce((n, r) => n + deliveredBy(r).size, 0);
   let survivorsAtKill: number | undefined;
+  let killing: Promise<void> | undefined;
   await runDepositWaves({
     chains: net.vaults,
     payers: payers(),
@@ -174,7 +175,8 @@ test("three relayer processes, one SIGKILLed mid-flow: the other two finish its 
     pauseMs: 300,
     beforeWave: async (wave) => {
       if (wave !== 6) return;
-      // Killed with work in hand: it has delivered before and a round of its has just enqueued more.
+      // Killed with work in hand: it has delivered before and a round of its has just enqueued
+      // more. Watched while the waves go on, so that there is new work for its round to take.
       await pollUntil(
         async () => deliveredBy(victim).size,
         (n) => n > 0,
@@ -184,16 +186,18 @@ test("three relayer processes, one SIGKILLed mid-flow: the other two finish its 
         },
       );
       const enqueued = victim.logs().split('"msg":"work enqueued"').length;
-      await pollUntil(
+      killing = pollUntil(
         async () => victim.logs().split('"msg":"work enqueued"').length,
         (n) => n > enqueued,
-        { timeoutMs: 30_000, intervalMs: 20, what: "a round of the third relayer enqueueing work" },
-      );
-      await victim.kill("SIGKILL");
-      survivorsAtKill = total([first, second]);
+        { timeoutMs: 60_000, intervalMs: 20, what: "a round of the third relayer enqueueing work" },
+      ).then(async () => {
+        await victim.kill("SIGKILL");
+        survivorsAtKill = total([first, second]);
+      });
     },
     afterWave: async () => void (await mineToFinality()),
   });
+  await killing;
   expect(survivorsAtKill).toBeDefined();
   const result = await waitUntilCredited(chains(), deposits, 180_000);
   await expectCreditedOnce(chains(), deposits, result);
