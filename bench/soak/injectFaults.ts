@@ -6,6 +6,9 @@ import { randomInt } from "../../test/kit/seededRandom.js";
 export const FAULT_KINDS = ["kill", "flush", "rpc", "attester"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
+/** One injected fault: its kind and when it began and was cleared (ms since the epoch). */
+export type FaultWindow = { kind: FaultKind; from: number; to: number };
+
 /** What the fault injector acts on. */
 export type FaultTargets = {
   /** SIGKILLs the relayer child process and starts a new one (resolves once it runs). */
@@ -39,11 +42,11 @@ export type RunFaultsParameters = {
  * attester down for a while. Each fault is cleared before the next one starts.
  *
  * @param parameters targets, random source, pacing
- * @returns the faults injected, in order
+ * @returns the faults injected, in order, each with its window (a kill's ends when the new relayer runs)
  */
-export async function runFaults(parameters: RunFaultsParameters): Promise<FaultKind[]> {
+export async function runFaults(parameters: RunFaultsParameters): Promise<FaultWindow[]> {
   const { targets, random, signal } = parameters;
-  const injected: FaultKind[] = [];
+  const injected: FaultWindow[] = [];
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
@@ -58,8 +61,8 @@ export async function runFaults(parameters: RunFaultsParameters): Promise<FaultK
     await sleep(randomInt(random, parameters.pauseMs[0], parameters.pauseMs[1]));
     if (signal.aborted) break;
     const kind = order.shift() ?? FAULT_KINDS[randomInt(random, 0, FAULT_KINDS.length - 1)] ?? "kill";
-    injected.push(kind);
-    parameters.progress(`fault ${injected.length}: ${kind}`);
+    const from = Date.now();
+    parameters.progress(`fault ${injected.length + 1}: ${kind}`);
     if (kind === "kill") await targets.killRelayer();
     if (kind === "flush") {
       const admin = new Redis(targets.redisUrl, { maxRetriesPerRequest: 1 });
@@ -76,6 +79,7 @@ export async function runFaults(parameters: RunFaultsParameters): Promise<FaultK
       await sleep(parameters.periodMs);
       await targets.startAttester(index);
     }
+    injected.push({ kind, from, to: Date.now() });
   }
   return injected;
 }

@@ -16,7 +16,7 @@ import { seededRandom } from "../../test/kit/seededRandom.js";
 import { type RelayerProcess, startRelayerProcess } from "../../test/kit/startRelayerProcess.js";
 import { percentile } from "../relayer/percentile.js";
 import { FUNDER_KEY, startBenchNet } from "../relayer/startBenchNet.js";
-import { type FaultKind, runFaults } from "./injectFaults.js";
+import { type FaultWindow, runFaults } from "./injectFaults.js";
 import type { SoakArgs } from "./parseSoakArgs.js";
 import { readOrderedPaths } from "./readOrderedPaths.js";
 
@@ -201,7 +201,8 @@ export async function runSoak(args: SoakArgs, progress: (line: string) => void):
       await new Promise((resolve) => setTimeout(resolve, ROUND_PAUSE_MS));
     }
     stopFaults.abort();
-    const injected: FaultKind[] = await faults;
+    const windows: FaultWindow[] = await faults;
+    const injected = windows.map((w) => w.kind);
     progress(`workload stopped after ${rounds} rounds; faults ${injected.join(", ") || "none"}; settling…`);
     const violations = await work.settle({ timeoutMs: SETTLE_MS, intervalMs: 1_000, spend: false });
     for (const v of violations.slice(0, 20)) progress(`violation (${v.kind}): ${v.what}`);
@@ -214,6 +215,7 @@ export async function runSoak(args: SoakArgs, progress: (line: string) => void):
     const lost = violations.length - doubled;
     const latencies = work.creditLatencies();
     const seconds = (p: number) => (latencies.length === 0 ? "n/a" : percentile(latencies, p).toFixed(2));
+    for (const line of latencyByFault(work.creditSamples(), windows)) progress(line);
     return {
       summary:
         `soak: ${args.minutes} min, updates ${counts.updates}, requests ${counts.requests} ` +
@@ -238,4 +240,42 @@ function progressLine(
 ): string {
   const elapsed = ((Date.now() - started) / 60_000).toFixed(1);
   return `${elapsed}/${minutes} min: rounds ${rounds}, deposits ${counts.deposits} (credited ${credited}), requests ${counts.requests}, seizes ${counts.seizes}`;
+}
+
+/**
+ * Credit latency split by whether a deposit's path (seen final → seen credited) overlapped a
+ * fault's window: what the relayer adds on its own, and what the faults cost.
+ *
+ * @param samples each credited deposit's final-seen time and latency
+ * @param windows the faults' windows
+ * @returns progress lines: no fault, any fault, then each kind of fault injected
+ */
+export function latencyByFault(
+  samples: readonly { finalAt: number; seconds: number }[],
+  windows: readonly FaultWindow[],
+): string[] {
+  const overlaps = (s: { finalAt: number; seconds: number }, w: FaultWindow) =>
+    s.finalAt <= w.to && s.finalAt + s.seconds * 1_000 >= w.from;
+  const line = (label: string, group: readonly { seconds: number }[]) => {
+    const values = group.map((s) => s.seconds);
+    const at = (p: number) => (values.length === 0 ? "n/a" : `${percentile(values, p).toFixed(2)} s`);
+    return `credit latency over floor, ${label}: ${values.length} deposits, p50 ${at(50)}, p95 ${at(95)}`;
+  };
+  const byKind = [...new Set(windows.map((w) => w.kind))].map((kind) =>
+    line(
+      `path overlapping a fault of kind ${kind}`,
+      samples.filter((s) => windows.some((w) => w.kind === kind && overlaps(s, w))),
+    ),
+  );
+  return [
+    line(
+      "path overlapping no fault",
+      samples.filter((s) => !windows.some((w) => overlaps(s, w))),
+    ),
+    line(
+      "path overlapping a fault",
+      samples.filter((s) => windows.some((w) => overlaps(s, w))),
+    ),
+    ...byKind,
+  ];
 }

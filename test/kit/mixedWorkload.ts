@@ -352,6 +352,8 @@ export function createMixedWorkload(parameters: MixedWorkloadParameters) {
     counts,
     /** Seconds from each deposit turning final to its hub credit (the overhead above the floor). */
     creditLatencies: tracker.latencies,
+    /** Each credited deposit's latency with the moment it was seen final. */
+    creditSamples: tracker.samples,
     /** Polls heads and credits once, for the latency figures (call it often while work flows). */
     observe: tracker.observe,
     ledger,

@@ -71,5 +71,12 @@ export function createCreditTracker(parameters: { hub: ChainClients; chains: rea
       tracked.flatMap((t) =>
         t.creditedAt === undefined || t.finalAt === undefined ? [] : [(t.creditedAt - t.finalAt) / 1_000],
       ),
+    /** The same, with when each deposit was seen final (ms since the epoch), to tell apart fault windows. */
+    samples: (): { finalAt: number; seconds: number }[] =>
+      tracked.flatMap((t) =>
+        t.creditedAt === undefined || t.finalAt === undefined
+          ? []
+          : [{ finalAt: t.finalAt, seconds: (t.creditedAt - t.finalAt) / 1_000 }],
+      ),
   };
 }
