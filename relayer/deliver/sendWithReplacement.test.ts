@@ -2,6 +2,7 @@ import {
   type Account,
   type Address,
   type Chain,
+  createPublicClient,
   createWalletClient,
   type Hex,
   http,
@@ -338,6 +339,44 @@ describe("sendWithReplacement", () => {
 });
 
 describe("sendWithReplacement under the worker's per-chain lock", () => {
+  test("holds the lock for the nonce read and the broadcast only: gas and fees are read before it", async () => {
+    let held = false;
+    const inLock: string[] = [];
+    const onFetchRequest = async (request: Request) => {
+      const body = (await request.clone().json()) as { method: string };
+      if (held) inLock.push(body.method);
+    };
+    const publicClient = createPublicClient({
+      chain: anvil.chain,
+      transport: http(anvil.rpcUrl, { onFetchRequest }),
+    });
+    const wallet = createWalletClient({
+      chain: anvil.chain,
+      transport: http(anvil.rpcUrl, { retryCount: 0, onFetchRequest }),
+      account: privateKeyToAccount(anvilKey(8)),
+    });
+    const receipt = await sendWithReplacement({
+      publicClient,
+      walletClient: wallet,
+      request: await mintRequest(wallet, 1n),
+      receiptTimeoutMs: 10_000,
+      feeBumpPercent: 25,
+      maxFeeBumps: 0,
+      onSent: async () => undefined,
+      exclusive: async (fn) => {
+        held = true;
+        try {
+          return await fn();
+        } finally {
+          held = false;
+        }
+      },
+      pollingIntervalMs: 20,
+    });
+    expect(receipt.status).toBe("success");
+    expect(inLock).toEqual(["eth_getTransactionCount", "eth_sendRawTransaction"]);
+  });
+
   test("overlapping deliveries of one account take consecutive nonces and share a block", async () => {
     const wallet = walletOf(9);
     const exclusive = createLock();

@@ -101,8 +101,9 @@ const TOLERATED_REPLACEMENT_ERRORS = new Set(["NonceTooLow", "ReplacementUnderpr
  * - Each attempt is signed locally, its hash recorded with `onSent`, then broadcast
  *   (`eth_sendRawTransaction`): sign → record → broadcast. On resume, a recorded transaction the
  *   node no longer holds is broadcast again as signed while its nonce is still free.
- * - Otherwise takes the nonce from the chain (`getTransactionCount`, blockTag `pending`). Nonce read,
- *   gas estimate and first send run inside `exclusive` (the worker's per-chain lock), so several
+ * - Otherwise takes the nonce from the chain (`getTransactionCount`, blockTag `pending`). The gas
+ *   estimate and fees come first; the nonce read and first send run inside `exclusive` (the
+ *   worker's per-chain lock, held for those two calls and the record), so several
  *   deliveries of one account can be in flight; two relayer processes must use different keys,
  *   or accept "nonce too low" retries.
  * - Fees from `estimateFeesPerGas` (EIP-1559); `onSent` gets the hash before the broadcast.
@@ -174,15 +175,16 @@ export async function sendWithReplacement(
   let gas: bigint;
   let fees: Fees;
   if (parameters.previous === undefined) {
-    // A fresh delivery: take the next nonce and send, inside `exclusive` (the worker's per-chain
-    // lock), so several deliveries of one account can be in flight at once, each with its own nonce.
+    // A fresh delivery: gas and fees first (neither depends on the nonce), then take the next
+    // nonce and send inside `exclusive` (the worker's per-chain lock), so several deliveries of one
+    // account can be in flight at once, each with its own nonce, and the lock is held for two calls.
     const exclusive = parameters.exclusive ?? (<T>(fn: () => Promise<T>) => fn());
-    ({ nonce, gas, fees } = await exclusive(async () => {
+    [gas, fees] = await Promise.all([gasFor(undefined), currentFees(publicClient)]);
+    nonce = await exclusive(async () => {
       const next = await publicClient.getTransactionCount({ address: account.address, blockTag: "pending" });
-      const first = { nonce: next, gas: await gasFor(undefined), fees: await currentFees(publicClient) };
-      await send(first.nonce, first.gas, first.fees, false);
-      return first;
-    }));
+      await send(next, gas, fees, false);
+      return next;
+    });
   } else {
     const resumed = await resume(publicClient, walletClient, parameters.previous);
     if ("receipt" in resumed) return settle(parameters, resumed.receipt);
