@@ -15,7 +15,7 @@ import { type AttesterServers, attesterServers } from "../kit/attesterServers.js
 import { captureLogs } from "../kit/captureLogs.js";
 import { clearRedisPrefix } from "../kit/clearRedisPrefix.js";
 import { flowsDevnet } from "../kit/flowsDevnet.js";
-import { gateAttesters } from "../kit/gateAttesters.js";
+import { type GatedAttesters, gateAttesters } from "../kit/gateAttesters.js";
 import { createMixedWorkload, type FundCounts, type MixedWorkload } from "../kit/mixedWorkload.js";
 import { pollUntil } from "../kit/pollUntil.js";
 import { mineTowardFinality } from "../kit/pollWhileMining.js";
@@ -111,6 +111,28 @@ async function expectExactlyOnce(work: MixedWorkload): Promise<void> {
   expect(counts.updates).toBeGreaterThanOrEqual(counts.deposits + counts.requests);
 }
 
+/** An in-process relayer whose attesters sit behind a gate the test can close (stopped after the test). */
+async function startGatedRelayer(
+  config: ReturnType<typeof relayerConfig>,
+): Promise<{ relayer: Relayer; gate: GatedAttesters }> {
+  const keys = resolveKeys(config, {});
+  const gate = gateAttesters(
+    keys.attesters.map((privateKey) =>
+      createLocalAttester({ config, clients: createPublicClients(config), privateKey }),
+    ),
+  );
+  const relayer = await startRelayer({
+    config,
+    keys,
+    apiUrl: net.indexer.url,
+    logger: captured.logger,
+    attesters: gate.attesters,
+  });
+  logs = () => captured.tail(100_000);
+  cleanups.push(() => relayer.stop());
+  return { relayer, gate };
+}
+
 /** Steps the workload (mine, spend what is credited) for `ms`. */
 async function driveFor(work: MixedWorkload, ms: number): Promise<void> {
   const until = Date.now() + ms;
@@ -188,21 +210,7 @@ test("Redis flushed while money-out work is in flight: rebuilt from the indexer,
   const queuePrefix = `moneyoutflush${process.pid}`;
   const base = relayerConfig(queuePrefix, settings(queuePrefix));
   const config = { ...base, redisUrl: redis.url };
-  const keys = resolveKeys(config, {});
-  const gate = gateAttesters(
-    keys.attesters.map((privateKey) =>
-      createLocalAttester({ config, clients: createPublicClients(config), privateKey }),
-    ),
-  );
-  const relayer: Relayer = await startRelayer({
-    config,
-    keys,
-    apiUrl: net.indexer.url,
-    logger: captured.logger,
-    attesters: gate.attesters,
-  });
-  logs = () => captured.tail(100_000);
-  cleanups.push(() => relayer.stop());
+  const { relayer, gate } = await startGatedRelayer(config);
   const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
   cleanups.push(async () => admin.disconnect());
 
@@ -233,21 +241,7 @@ test("Redis flushed while money-out work is in flight: rebuilt from the indexer,
 test("commands that arrive before their predecessor park and are woken when it lands: the first command of each path held, the rest wait without a failed attempt", async () => {
   const queuePrefix = `moneyoutorder${process.pid}`;
   const config = relayerConfig(queuePrefix, settings(queuePrefix));
-  const keys = resolveKeys(config, {});
-  const gate = gateAttesters(
-    keys.attesters.map((privateKey) =>
-      createLocalAttester({ config, clients: createPublicClients(config), privateKey }),
-    ),
-  );
-  const relayer: Relayer = await startRelayer({
-    config,
-    keys,
-    apiUrl: net.indexer.url,
-    logger: captured.logger,
-    attesters: gate.attesters,
-  });
-  logs = () => captured.tail(100_000);
-  cleanups.push(() => relayer.stop());
+  const { relayer, gate } = await startGatedRelayer(config);
   const events: RelayerEvent[] = [];
   relayer.observer.on((event) => events.push(event));
 
