@@ -226,6 +226,43 @@ describe("sendWithReplacement", () => {
     expect(await anvil.publicClient.getTransactionCount({ address: wallet.account.address })).toBe(count);
   });
 
+  test("a recorded transaction the node never received is broadcast again as signed, and reported as such", async () => {
+    const wallet = walletOf(8);
+    const request = await mintRequest(wallet, 1n);
+    let recorded: SentTransactions | undefined;
+    // The process dies after recording the signed transaction and before broadcasting it.
+    const crashed = await sendWithReplacement({
+      publicClient: anvil.publicClient,
+      walletClient: wallet,
+      request,
+      receiptTimeoutMs: 5_000,
+      feeBumpPercent: 25,
+      maxFeeBumps: 0,
+      onSent: async (sent) => {
+        recorded = sent;
+        throw new Error("killed before the broadcast");
+      },
+    }).catch((error: unknown) => error);
+    expect(String(crashed)).toContain("killed before the broadcast");
+    if (recorded === undefined) throw new Error("nothing was recorded");
+    const broadcasts: { hash: Hex | undefined; again: boolean | undefined }[] = [];
+    const receipt = await sendWithReplacement({
+      publicClient: anvil.publicClient,
+      walletClient: wallet,
+      request,
+      receiptTimeoutMs: 5_000,
+      feeBumpPercent: 25,
+      maxFeeBumps: 0,
+      previous: recorded,
+      onSent: async () => {
+        throw new Error("a resumed job with its transaction in hand signs nothing new");
+      },
+      onBroadcast: (sent, again) => broadcasts.push({ hash: sent.hashes.at(-1), again }),
+    });
+    expect(receipt.transactionHash).toBe(recorded.hashes[0]);
+    expect(broadcasts).toEqual([{ hash: recorded.hashes[0], again: true }]);
+  });
+
   test("a nonce used by a transaction that is not ours → NonceTakenError (retryable)", async () => {
     const wallet = walletOf(5);
     const mined = await sendWithReplacement({

@@ -66,8 +66,11 @@ export type SendWithReplacementParameters = {
    * (the worker stores it with `job.updateData`): a crash after the node accepted it leaves a trace.
    */
   onSent: (sent: SentTransactions) => Promise<void>;
-  /** Called after the node accepted a transaction (for logs and metrics). */
-  onBroadcast?: ((sent: SentTransactions) => void) | undefined;
+  /**
+   * Called after the node accepted a transaction (for logs and metrics); `again` when a resumed
+   * job broadcast its recorded transaction a second time because the node had lost it.
+   */
+  onBroadcast?: ((sent: SentTransactions, again?: boolean) => void) | undefined;
   /** How often receipts are polled (default: the public client's polling interval, at most a quarter of the timeout). */
   pollingIntervalMs?: number | undefined;
   /**
@@ -193,6 +196,7 @@ export async function sendWithReplacement(
       // The recorded transaction is in the node again: wait for it like a fresh send.
       ({ gas } = resumed.rebroadcast);
       fees = resumed.rebroadcast;
+      parameters.onBroadcast?.(parameters.previous, true);
     } else {
       gas = await gasFor(resumed.inFlight);
       fees =

@@ -96,7 +96,7 @@ describe("observeLogs", () => {
     expect(lines[1]).not.toHaveProperty("stack"); // only at debug
   });
 
-  it("logs sends and fee bumps at debug only", () => {
+  it("logs sends and fee bumps at debug, a transaction broadcast again at info", () => {
     const info = capture();
     const debug = capture("debug");
     const observer = createRelayerObserver();
@@ -120,6 +120,12 @@ describe("observeLogs", () => {
       "transaction replaced (fee bumped)",
     ]);
     expect(debug.lines[1]).toMatchObject({ maxFeePerGas: "2000000000", maxPriorityFeePerGas: "1000000000" });
+    // A lost transaction broadcast again after a restart is a recovery: shown at info.
+    observer.emit({ type: "transactionSent", ...sent, sent: 1, again: true });
+    expect(info.lines.map((line) => line.msg)).toEqual([
+      "recorded transaction broadcast again (the node had lost it)",
+    ]);
+    expect(info.lines[0]).toMatchObject({ nonce: 4, txHash: GUID, route: "31338->31337" });
   });
 });
 

@@ -61,13 +61,14 @@ function logEvent(logger: Logger, event: RelayerEvent, clean: (text: string) => 
       // Fees in wei as decimal strings (JSON has no bigint).
       const maxFeePerGas = event.maxFeePerGas.toString();
       const maxPriorityFeePerGas = event.maxPriorityFeePerGas.toString();
-      logger.debug(
-        {
-          at: "relayer.deliver",
-          ...{ chainId, route, kind, guid, nonce, txHash: hash, sent, maxFeePerGas, maxPriorityFeePerGas },
-        },
-        sent > 1 ? "transaction replaced (fee bumped)" : "transaction sent",
-      );
+      const fields = {
+        at: "relayer.deliver",
+        ...{ chainId, route, kind, guid, nonce, txHash: hash, sent, maxFeePerGas, maxPriorityFeePerGas },
+      };
+      // A lost transaction sent again is a recovery an operator should see; the rest is routine.
+      if (event.again === true)
+        logger.info(fields, "recorded transaction broadcast again (the node had lost it)");
+      else logger.debug(fields, sent > 1 ? "transaction replaced (fee bumped)" : "transaction sent");
       return;
     }
     case "delivered":

@@ -57,7 +57,7 @@ export function createDeliverProcessor(
     const context = { chainId, route, kind: claim.kind, guid: claim.guid } as const;
     // Recorded before the broadcast (a crash after the node accepted it leaves the hash), logged after.
     const onSent = (sent: SentTransactions) => job.updateData({ ...job.data, sent });
-    const onBroadcast = (sent: SentTransactions) => {
+    const onBroadcast = (sent: SentTransactions, again?: boolean) => {
       const hash = sent.hashes.at(-1);
       if (hash !== undefined && sent.last !== undefined)
         observer.emit({
@@ -68,6 +68,7 @@ export function createDeliverProcessor(
           sent: sent.hashes.length,
           maxFeePerGas: BigInt(sent.last.maxFeePerGas),
           maxPriorityFeePerGas: BigInt(sent.last.maxPriorityFeePerGas),
+          again: again === true,
         });
     };
     const result = await deliverClaim({

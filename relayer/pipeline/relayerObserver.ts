@@ -58,6 +58,8 @@ export type RelayerEvent =
       /** EIP-1559 fee caps of this transaction, in wei. */
       maxFeePerGas: bigint;
       maxPriorityFeePerGas: bigint;
+      /** The recorded transaction broadcast a second time, after a restart, because the node had lost it. */
+      again?: boolean;
     }
   | {
       /** This job's transaction applied the claim on its destination. */
