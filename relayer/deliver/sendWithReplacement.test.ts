@@ -52,6 +52,18 @@ function walletOf(index: number): WalletClient<Transport, Chain, Account> {
   });
 }
 
+/** The settings most tests send with: anvil, a 5 s receipt timeout, no fee bump. */
+function sendOnce(wallet: WalletClient<Transport, Chain, Account>, request: DeliveryRequest) {
+  return {
+    publicClient: anvil.publicClient,
+    walletClient: wallet,
+    request,
+    receiptTimeoutMs: 5_000,
+    feeBumpPercent: 25,
+    maxFeeBumps: 0,
+  };
+}
+
 /** `token.mint(to, amount)`, simulated, with the full ABI (as `deliverClaim` passes its call). */
 async function mintRequest(
   wallet: WalletClient<Transport, Chain, Account>,
@@ -199,23 +211,13 @@ describe("sendWithReplacement", () => {
     const wallet = walletOf(4);
     const request = await mintRequest(wallet, 1n);
     const first = await sendWithReplacement({
-      publicClient: anvil.publicClient,
-      walletClient: wallet,
-      request,
-      receiptTimeoutMs: 5_000,
-      feeBumpPercent: 25,
-      maxFeeBumps: 0,
+      ...sendOnce(wallet, request),
       onSent: async () => {},
     });
     const count = await anvil.publicClient.getTransactionCount({ address: wallet.account.address });
     let called = false;
     const again = await sendWithReplacement({
-      publicClient: anvil.publicClient,
-      walletClient: wallet,
-      request,
-      receiptTimeoutMs: 5_000,
-      feeBumpPercent: 25,
-      maxFeeBumps: 0,
+      ...sendOnce(wallet, request),
       previous: { nonce: count - 1, hashes: [first.transactionHash] },
       onSent: async () => {
         called = true;
@@ -232,12 +234,7 @@ describe("sendWithReplacement", () => {
     let recorded: SentTransactions | undefined;
     // The process dies after recording the signed transaction and before broadcasting it.
     const crashed = await sendWithReplacement({
-      publicClient: anvil.publicClient,
-      walletClient: wallet,
-      request,
-      receiptTimeoutMs: 5_000,
-      feeBumpPercent: 25,
-      maxFeeBumps: 0,
+      ...sendOnce(wallet, request),
       onSent: async (sent) => {
         recorded = sent;
         throw new Error("killed before the broadcast");
@@ -247,12 +244,7 @@ describe("sendWithReplacement", () => {
     if (recorded === undefined) throw new Error("nothing was recorded");
     const broadcasts: { hash: Hex | undefined; again: boolean | undefined }[] = [];
     const receipt = await sendWithReplacement({
-      publicClient: anvil.publicClient,
-      walletClient: wallet,
-      request,
-      receiptTimeoutMs: 5_000,
-      feeBumpPercent: 25,
-      maxFeeBumps: 0,
+      ...sendOnce(wallet, request),
       previous: recorded,
       onSent: async () => {
         throw new Error("a resumed job with its transaction in hand signs nothing new");
@@ -266,22 +258,12 @@ describe("sendWithReplacement", () => {
   test("a nonce used by a transaction that is not ours → NonceTakenError (retryable)", async () => {
     const wallet = walletOf(5);
     const mined = await sendWithReplacement({
-      publicClient: anvil.publicClient,
-      walletClient: wallet,
-      request: await mintRequest(wallet, 1n),
-      receiptTimeoutMs: 5_000,
-      feeBumpPercent: 25,
-      maxFeeBumps: 0,
+      ...sendOnce(wallet, await mintRequest(wallet, 1n)),
       onSent: async () => {},
     });
     const tx = await anvil.publicClient.getTransaction({ hash: mined.transactionHash });
     const error = await sendWithReplacement({
-      publicClient: anvil.publicClient,
-      walletClient: wallet,
-      request: await mintRequest(wallet, 1n),
-      receiptTimeoutMs: 5_000,
-      feeBumpPercent: 25,
-      maxFeeBumps: 0,
+      ...sendOnce(wallet, await mintRequest(wallet, 1n)),
       previous: { nonce: tx.nonce, hashes: [keccak256(toHex("never sent"))] },
       onSent: async () => {},
     }).catch((e: unknown) => e);
