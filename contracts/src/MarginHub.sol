@@ -4,61 +4,29 @@ pragma solidity 0.8.30;
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {QuorumVerifier} from "./QuorumVerifier.sol";
+import {MarginHubBase} from "./MarginHubBase.sol";
+import {MarginHubExtension} from "./MarginHubExtension.sol";
 import {IMarginHub} from "./interfaces/IMarginHub.sol";
 import {IMarginConsumer} from "./interfaces/IMarginConsumer.sol";
 import {MessageCodec} from "./libraries/MessageCodec.sol";
 import {MarginMath} from "./libraries/MarginMath.sol";
 import {HubCredit} from "./libraries/HubCredit.sol";
 import {HubRisk} from "./libraries/HubRisk.sol";
+import {HubRoute} from "./libraries/HubRoute.sol";
 import {IAggregatorV3} from "./interfaces/IAggregatorV3.sol";
-
 /// @title MarginHub
 /// @notice Credits collateral held in vaults on other chains from quorum-attested balance
 /// batches, prices it, answers withdrawal requests and orders seizures of liquidated accounts.
 /// Protocol rules: contracts/README.md ("Hub credit", "Batches", "Withdrawal requests",
 /// "Margin math", "Liquidation").
-/// @dev `Liquidated.seizedUsd` is the part of `owedUsd` the seizures cover (their value without
-/// the liquidation bonus), so `owedUsd − seizedUsd` is the bad debt left uncovered.
-contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
+/// @dev Administration and liquidation run in `MarginHubExtension` (deployed by the constructor)
+/// through delegatecall on this storage. `Liquidated.seizedUsd` is the part of `owedUsd` the
+/// seizures cover (their value without the liquidation bonus), so `owedUsd − seizedUsd` is the
+/// bad debt left uncovered.
+contract MarginHub is IMarginHub, MarginHubBase, ReentrancyGuardTransient {
     using HubCredit for HubCredit.Credit;
 
-    /// @notice At most this many collaterals (valuation iterates all of them).
-    uint256 public constant MAX_COLLATERALS = 32;
-    /// @notice At most this many consumers (every valuation calls each one).
-    uint256 public constant MAX_CONSUMERS = 8;
-    /// @dev Batch packet nonces have this bit set; vault request nonces never do.
-    uint64 private constant BATCH_NONCE_BIT = uint64(1) << 63;
-
-    /// @dev A stored batch root awaiting lazy `applyLeaf` calls (two slots).
-    struct StoredRoot {
-        bytes32 root;
-        uint32 srcEid;
-        uint64 sourceTimestamp;
-        address vault;
-    }
-
-    uint32 private immutable _localEid;
-    uint64 private _maxAttestationAge;
-
-    mapping(uint32 eid => address vault) private _vaults;
-    mapping(uint32 srcEid => uint64 nonce) private _inboundNonce;
-    mapping(uint32 dstEid => uint64 nonce) private _outboundNonce;
-    mapping(bytes32 guid => bool submitted) private _batchSubmitted;
-    mapping(bytes32 guid => StoredRoot) private _roots;
-    mapping(address account => mapping(uint64 chainId => mapping(address token => HubCredit.Credit))) private _credits;
-
-    CollateralKey[] private _collateralKeys;
-    mapping(uint64 chainId => mapping(address token => HubRisk.Collateral)) private _collateral;
-
-    address[] private _consumers;
-    mapping(address consumer => bool) private _isConsumer;
-
-    /// @dev A route that carried a batch or request keeps its vault (nonces and seqs live there).
-    mapping(uint32 eid => bool) private _routeUsed;
-    /// @dev Optional L2 sequencer-uptime feed (Chainlink) and the grace period after it comes back up.
-    address private _sequencerFeed;
-    uint32 private _sequencerGracePeriod;
+    address private immutable _extension;
 
     /// @param initialOwner admin (vaults, collaterals, consumers, attester rotation)
     /// @param initialAttesters strictly ascending attester addresses
@@ -71,8 +39,8 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
         uint8 initialThreshold,
         address initialGuardian,
         uint64 maxAge
-    ) QuorumVerifier(initialOwner, initialAttesters, initialThreshold, initialGuardian) {
-        _localEid = SafeCast.toUint32(block.chainid);
+    ) MarginHubBase(initialOwner, initialAttesters, initialThreshold, initialGuardian) {
+        _extension = address(new MarginHubExtension(initialOwner, initialAttesters, initialThreshold, initialGuardian));
         _setMaxAttestationAge(maxAge);
     }
 
@@ -118,7 +86,10 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
         _checkAge(r.sourceTimestamp);
         if (leaf.chainId != r.srcEid || leaf.vault != r.vault) revert MarginHub_LeafSourceMismatch(0);
         if (!MerkleProof.verifyCalldata(proof, root, HubCredit.leafHash(leaf))) revert MarginHub_InvalidProof();
-        _applyLeaf(leaf.account, leaf.chainId, leaf.token, leaf.balance, leaf.seq, leaf.inboundNonce, leaf.sourceBlock);
+        HubRoute.Route storage route = _routes[r.srcEid];
+        HubRoute.Meter memory m = HubRoute.open(route);
+        _meterLeaf(m, leaf.account, leaf.chainId, leaf.token, leaf.balance, leaf.seq, leaf.inboundNonce, leaf.sourceBlock);
+        HubRoute.close(route, m);
     }
 
     /// @inheritdoc IMarginHub
@@ -138,31 +109,17 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
         _markRouteUsed(h.srcEid);
         emit WithdrawalRequestReceived(h.guid, w.account, h.srcEid, w.token, w.amount, h.nonce);
 
-        // The request's post-request figures are a leaf of their own; no source block travels with them.
-        _applyLeaf(w.account, h.srcEid, w.token, w.balanceAfter, w.seq, w.inboundNonce, 0);
-        // Always answered: what cannot be approved safely (a stale price, an unpriced or failing
-        // consumer) is rejected, so one request never blocks the requests behind it.
-        bool approved = _canApprove(w.account);
-        bytes32 commandGuid = _send(
-            h.srcEid,
-            vault,
-            MessageCodec.encodeWithdrawalDecision(
-                approved,
-                MessageCodec.WithdrawalDecision({account: w.account, token: w.token, amount: w.amount, requestNonce: h.nonce})
-            )
-        );
-        emit WithdrawalDecided(h.guid, w.account, h.srcEid, w.token, w.amount, approved, commandGuid);
-        if (!approved) _creditRejected(w, h.srcEid, _outboundNonce[h.srcEid]);
+        _answerRequest(h, vault, w);
     }
 
     /// @inheritdoc IMarginHub
-    function liquidate(address account) external whenNotPaused nonReentrant {
-        _liquidate(account, msg.sender);
+    function liquidate(address) external {
+        _delegate();
     }
 
     /// @inheritdoc IMarginHub
-    function liquidateTo(address account, address recipient) external whenNotPaused nonReentrant {
-        _liquidate(account, recipient);
+    function liquidateTo(address, address) external {
+        _delegate();
     }
 
     // ------------------------------------------------------------ views
@@ -282,67 +239,69 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
         return _batchSubmitted[guid];
     }
 
-    // ------------------------------------------------------------ admin
-
     /// @inheritdoc IMarginHub
-    function setVault(uint32 eid, address vault) external onlyOwner {
-        if (vault == address(0)) revert MarginHub_ZeroAddress();
-        // A route with traffic has nonces and seqs at its vault: re-pointing it would stall both directions.
-        if (_routeUsed[eid]) revert MarginHub_RouteInUse(eid);
-        _vaults[eid] = vault;
-        emit VaultSet(eid, vault);
+    function routeLimit(uint32 srcEid)
+        external
+        view
+        returns (uint256 capacityUsd, uint256 refillPerSecondUsd, uint256 availableUsd, uint256 waiting)
+    {
+        HubRoute.Route storage r = _routes[srcEid];
+        capacityUsd = r.capacityUsd;
+        refillPerSecondUsd = r.refillPerSecondUsd;
+        // forge-lint: disable-next-line(block-timestamp)
+        availableUsd = HubRoute.refilled(r.levelUsd, r.updatedAt, capacityUsd, refillPerSecondUsd, block.timestamp);
+        waiting = r.tail - r.head;
     }
 
     /// @inheritdoc IMarginHub
-    /// @dev Re-setting a registered collateral updates it in place (registration order is kept).
-    /// The feed's decimals are read and cached here.
-    function setCollateral(uint64 chainId, address token, CollateralConfig calldata config) external onlyOwner {
-        if (!HubRisk.isValid(chainId, token, config)) revert MarginHub_InvalidCollateralConfig(chainId, token);
-        HubRisk.Collateral storage col = _collateral[chainId][token];
-        if (col.feed == address(0)) {
-            if (_collateralKeys.length >= MAX_COLLATERALS) revert MarginHub_TooManyCollaterals();
-            _collateralKeys.push(CollateralKey({chainId: chainId, token: token}));
-        }
-        HubRisk.store(col, config);
-        emit CollateralConfigured(chainId, token, config);
+    function waitingLeaf(address account, uint64 chainId, address token)
+        external
+        view
+        returns (uint256 balance, uint64 seq, bool queued)
+    {
+        HubRoute.Waiting storage w = _waiting[account][chainId][token];
+        return (w.balance, w.seq, w.queued);
+    }
+
+    // ------------------------------------------------------------ admin (MarginHubExtension)
+    /// @inheritdoc IMarginHub
+    function setVault(uint32, address) external {
+        _delegate();
     }
 
     /// @inheritdoc IMarginHub
-    /// @dev Adding a consumer that is already registered changes nothing (no event).
-    function addConsumer(address consumer) external onlyOwner {
-        if (consumer == address(0)) revert MarginHub_ZeroAddress();
-        if (_isConsumer[consumer]) return;
-        if (_consumers.length >= MAX_CONSUMERS) revert MarginHub_TooManyConsumers();
-        _isConsumer[consumer] = true;
-        _consumers.push(consumer);
-        emit ConsumerAdded(consumer);
+    function setCollateral(uint64, address, CollateralConfig calldata) external {
+        _delegate();
     }
 
     /// @inheritdoc IMarginHub
-    function removeConsumer(address consumer) external onlyOwner {
-        if (!_isConsumer[consumer]) revert MarginHub_UnknownConsumer(consumer);
-        _isConsumer[consumer] = false;
-        uint256 last = _consumers.length - 1;
-        for (uint256 i; i <= last; ++i) {
-            if (_consumers[i] == consumer) {
-                _consumers[i] = _consumers[last];
-                _consumers.pop();
-                break;
-            }
-        }
-        emit ConsumerRemoved(consumer);
+    function addConsumer(address) external {
+        _delegate();
     }
 
     /// @inheritdoc IMarginHub
-    function setMaxAttestationAge(uint64 maxAge) external onlyOwner {
-        _setMaxAttestationAge(maxAge);
+    function removeConsumer(address) external {
+        _delegate();
     }
 
     /// @inheritdoc IMarginHub
-    function setSequencerUptimeFeed(address feed, uint32 gracePeriod) external onlyOwner {
-        _sequencerFeed = feed;
-        _sequencerGracePeriod = gracePeriod;
-        emit SequencerUptimeFeedSet(feed, gracePeriod);
+    function setMaxAttestationAge(uint64) external {
+        _delegate();
+    }
+
+    /// @inheritdoc IMarginHub
+    function setSequencerUptimeFeed(address, uint32) external {
+        _delegate();
+    }
+
+    /// @inheritdoc IMarginHub
+    function setRouteLimit(uint32, uint256, uint256) external {
+        _delegate();
+    }
+
+    /// @inheritdoc IMarginHub
+    function applyWaiting(uint32, uint256) external returns (uint256) {
+        _delegate();
     }
 
     // ------------------------------------------------------------ batches
@@ -368,28 +327,45 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
         _markRouteUsed(srcEid);
     }
 
-    /// @dev Applies verified leaves, all from `chainId`.
+    /// @dev Applies verified leaves, all from `chainId`, through the route's limit.
     function _applyLeaves(Leaf[] calldata leaves, uint64 chainId) private {
+        HubRoute.Route storage route = _routes[uint32(chainId)];
+        HubRoute.Meter memory m = HubRoute.open(route);
         uint256 n = leaves.length;
         for (uint256 i; i < n; ++i) {
             (address account, address token, uint256 balance, uint64 seq, uint64 leafInboundNonce, uint64 sourceBlock) =
                 HubCredit.readLeaf(leaves, i);
-            _applyLeaf(account, chainId, token, balance, seq, leafInboundNonce, sourceBlock);
+            _meterLeaf(m, account, chainId, token, balance, seq, leafInboundNonce, sourceBlock);
         }
+        HubRoute.close(route, m);
     }
 
-    /// @dev Applies one leaf's figures to the credit and emits BalanceCredited when it changed.
-    function _applyLeaf(
-        address account,
-        uint64 chainId,
-        address token,
-        uint256 balance,
-        uint64 seq,
-        uint64 leafInboundNonce,
-        uint64 sourceBlock
-    ) private {
-        (bool changed, uint256 credited) = _credits[account][chainId][token].applyLeaf(balance, seq, leafInboundNonce);
-        if (changed) emit BalanceCredited(account, chainId, token, credited, seq, sourceBlock);
+    /// @dev Applies a request's post-request figures (a leaf of their own; no source block travels
+    /// with them) and sends the decision. When the figures wait for the route's bucket the hub
+    /// cannot know the account's state: rejected.
+    function _answerRequest(MessageCodec.Header memory h, address vault, MessageCodec.WithdrawalRequest memory w) private {
+        bool waited = _meterRequest(w, h.srcEid);
+        // Always answered: what cannot be approved safely (a stale price, an unpriced or failing
+        // consumer, waiting figures) is rejected, so one request never blocks the requests behind it.
+        bool approved = !waited && _canApprove(w.account);
+        bytes32 commandGuid = _send(
+            h.srcEid,
+            vault,
+            MessageCodec.encodeWithdrawalDecision(
+                approved,
+                MessageCodec.WithdrawalDecision({account: w.account, token: w.token, amount: w.amount, requestNonce: h.nonce})
+            )
+        );
+        emit WithdrawalDecided(h.guid, w.account, h.srcEid, w.token, w.amount, approved, commandGuid);
+        if (!approved && !waited) _creditRejected(w, h.srcEid, _outboundNonce[h.srcEid]);
+    }
+
+    /// @dev Applies a request's post-request figures through the route's limit; true when they wait.
+    function _meterRequest(MessageCodec.WithdrawalRequest memory w, uint32 srcEid) private returns (bool waited) {
+        HubRoute.Route storage route = _routes[srcEid];
+        HubRoute.Meter memory m = HubRoute.open(route);
+        waited = _meterLeaf(m, w.account, srcEid, w.token, w.balanceAfter, w.seq, w.inboundNonce, 0);
+        HubRoute.close(route, m);
     }
 
     /// @dev A rejected request's amount returns to balance at the vault: count it again (and queue
@@ -425,21 +401,6 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
             revert MarginHub_AttestationExpired(sourceTimestamp, maxAge, block.timestamp);
         }
     }
-
-    // ------------------------------------------------------------ commands
-
-    /// @dev Sends a command body to the vault on `dstEid` with the next outbound nonce of that path.
-    function _send(uint32 dstEid, address vault, bytes memory body) private returns (bytes32) {
-        return _emitPacket(++_outboundNonce[dstEid], dstEid, vault, body);
-    }
-
-    /// @dev Emits the command packet with an already-taken outbound `nonce`.
-    function _emitPacket(uint64 nonce, uint32 dstEid, address vault, bytes memory body) private returns (bytes32 guid) {
-        bytes memory packet;
-        (packet, guid) = MessageCodec.encodePacket(nonce, _localEid, address(this), dstEid, vault, body);
-        emit PacketSent(guid, nonce, dstEid, packet);
-    }
-
     // ------------------------------------------------------------ margin
 
     /// @dev Whether a withdrawal may be approved; never reverts. Approves when no consumer
@@ -463,163 +424,17 @@ contract MarginHub is IMarginHub, QuorumVerifier, ReentrancyGuardTransient {
         return adjustedUsd >= initialUsd;
     }
 
-    /// @dev Sums of every consumer's requirements; `priced` when every one rests on fresh prices.
-    function _requirements(address account)
-        private
-        view
-        returns (uint256 initialUsd, uint256 maintenanceUsd, bool priced)
-    {
-        priced = true;
-        uint256 n = _consumers.length;
-        for (uint256 i; i < n; ++i) {
-            (uint256 ini, uint256 mnt, bool p) = IMarginConsumer(_consumers[i]).marginRequirement(account);
-            initialUsd += ini;
-            maintenanceUsd += mnt;
-            priced = priced && p;
+
+    /// @dev Runs the call's function in the extension on this contract's storage and returns or
+    /// reverts with its result.
+    function _delegate() private {
+        address ext = _extension;
+        assembly {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), ext, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
         }
-    }
-
-    /// @dev Values the account's counted collateral in registration order. `strict` (approvals and
-    /// new positions) counts a collateral without a fresh positive price as 0; otherwise (views,
-    /// liquidation) answers are used as they are and a non-positive one values it at 0.
-    function _valuation(address account, bool strict)
-        private
-        view
-        returns (uint256 valueUsd, uint256 adjustedUsd, uint256 liquidationUsd)
-    {
-        uint256 n = _collateralKeys.length;
-        for (uint256 i; i < n; ++i) {
-            CollateralKey memory k = _collateralKeys[i];
-            uint256 credit = _credits[account][k.chainId][k.token].balance;
-            if (credit == 0) continue;
-            HubRisk.Collateral memory col = _collateral[k.chainId][k.token];
-            (uint256 p, bool fresh) = HubRisk.price(col.feed, col.heartbeat);
-            if (strict && !fresh) continue;
-            uint256 v = HubRisk.valueAt(col, HubRisk.counted(col, credit), p);
-            valueUsd += v;
-            adjustedUsd += MarginMath.applyBps(v, MarginMath.BPS - col.haircutBps);
-            liquidationUsd += MarginMath.applyBps(v, col.liquidationThresholdBps);
-        }
-    }
-
-    /// @dev True without an uptime feed; else the sequencer is up (answer 0) and has been for
-    /// longer than the grace period. A feed that reverts reads as down (fail closed).
-    function _sequencerUp() private view returns (bool) {
-        address feed = _sequencerFeed;
-        if (feed == address(0)) return true;
-        try IAggregatorV3(feed).latestRoundData() returns (uint80, int256 answer, uint256 startedAt, uint256, uint80) {
-            // forge-lint: disable-next-line(block-timestamp)
-            return answer == 0 && startedAt != 0 && block.timestamp > startedAt
-                && block.timestamp - startedAt > _sequencerGracePeriod;
-        } catch {
-            return false;
-        }
-    }
-
-    // ------------------------------------------------------------ liquidation
-
-    function _liquidate(address account, address recipient) private {
-        if (recipient == address(0)) revert MarginHub_ZeroAddress();
-        // Users could not top up while the sequencer was down: no liquidation until the grace ends.
-        if (!_sequencerUp()) revert MarginHub_SequencerDown();
-        (, uint256 maintenanceUsd, bool priced) = _requirements(account);
-        if (!priced) revert MarginHub_RequirementNotPriced(account);
-        // A stale collateral counts at its last positive answer here: a lapsed feed must never make
-        // a healthy account liquidatable, nor can a stale dust holding (which adds next to nothing)
-        // shield an insolvent one. Approvals, which let the owner's money out, count it 0.
-        (,, uint256 liquidationUsd) = _valuation(account, false);
-        if (liquidationUsd >= maintenanceUsd) revert MarginHub_NotLiquidatable(account, liquidationUsd, maintenanceUsd);
-
-        uint256 owedUsd;
-        uint256 coveredUsd;
-        uint256 n = _consumers.length;
-        for (uint256 i; i < n; ++i) {
-            address consumer = _consumers[i];
-            uint256 owed = IMarginConsumer(consumer).onLiquidation(account);
-            if (owed == 0) continue;
-            owedUsd += owed;
-            coveredUsd += _seizeFor(account, consumer, owed, recipient);
-        }
-        emit Liquidated(account, msg.sender, recipient, owedUsd, coveredUsd);
-    }
-
-    /// @dev Covers `owedUsd` owed to `consumer` from the account's collateral: first the collaterals
-    /// with a fresh price in registration order, then those priced only by a stale positive answer
-    /// (seized last). Per collateral the debt's share goes to the consumer's settlement address
-    /// on that chain and only the bonus to the liquidator's `recipient`.
-    /// @return coveredUsd the part of `owedUsd` covered (seized value without bonuses)
-    function _seizeFor(address account, address consumer, uint256 owedUsd, address recipient)
-        private
-        returns (uint256 coveredUsd)
-    {
-        uint256 remaining = owedUsd;
-        uint256 n = _collateralKeys.length;
-        for (uint256 pass; pass < 2 && remaining != 0; ++pass) {
-            for (uint256 i; i < n && remaining != 0; ++i) {
-                uint256 covered = _seizeOne(account, consumer, _collateralKeys[i], remaining, recipient, pass == 0);
-                // covered ≤ remaining (HubRisk.seizeAmounts), so this cannot underflow.
-                unchecked {
-                    remaining -= covered;
-                }
-                coveredUsd += covered;
-            }
-        }
-    }
-
-    /// @dev Orders the SEIZEs of one collateral (of the pass's freshness) while `remainingUsd` is owed.
-    function _seizeOne(
-        address account,
-        address consumer,
-        CollateralKey memory k,
-        uint256 remainingUsd,
-        address recipient,
-        bool freshPass
-    ) private returns (uint256 coveredUsd) {
-        uint256 owedAmount;
-        uint256 bonusAmount;
-        (owedAmount, bonusAmount, coveredUsd) = _quoteSeize(account, k, remainingUsd, freshPass);
-        HubCredit.Credit storage c = _credits[account][k.chainId][k.token];
-        if (owedAmount != 0) {
-            address settlement = IMarginConsumer(consumer).settlementRecipient(k.chainId);
-            if (settlement == address(0)) revert MarginHub_NoSettlementRecipient(consumer, k.chainId);
-            _orderSeize(c, account, k, owedAmount, settlement);
-        }
-        if (bonusAmount != 0) _orderSeize(c, account, k, bonusAmount, recipient);
-    }
-
-    /// @dev `HubRisk.seizeAmounts` of one collateral on its whole credit, when the pass matches its
-    /// price's freshness and the price is positive; else nothing.
-    function _quoteSeize(address account, CollateralKey memory k, uint256 remainingUsd, bool freshPass)
-        private
-        view
-        returns (uint256 owedAmount, uint256 bonusAmount, uint256 coveredUsd)
-    {
-        uint256 credit = _credits[account][k.chainId][k.token].balance;
-        if (credit == 0) return (0, 0, 0);
-        HubRisk.Collateral memory col = _collateral[k.chainId][k.token];
-        (uint256 p, bool fresh) = HubRisk.price(col.feed, col.heartbeat);
-        if (p == 0 || fresh != freshPass) return (0, 0, 0);
-        return HubRisk.seizeAmounts(col, credit, p, remainingUsd);
-    }
-
-    /// @dev Lowers the credit at once, queues the command and emits the SEIZE packet.
-    function _orderSeize(HubCredit.Credit storage c, address account, CollateralKey memory k, uint256 amount, address recipient)
-        private
-    {
-        // An eid is a chain id (setCollateral keeps chain ids within uint32), and a credited chain
-        // always had a registered vault (vaults cannot be unset).
-        uint32 eid = uint32(k.chainId);
-        uint64 nonce = ++_outboundNonce[eid];
-        c.orderSeize(amount, nonce);
-        bytes memory body =
-            MessageCodec.encodeSeize(MessageCodec.Seize({account: account, token: k.token, amount: amount, recipient: recipient}));
-        bytes32 guid = _emitPacket(nonce, eid, _vaults[eid], body);
-        emit SeizeOrdered(guid, account, k.chainId, k.token, amount, recipient);
-    }
-
-    function _setMaxAttestationAge(uint64 maxAge) private {
-        if (maxAge == 0) revert MarginHub_InvalidMaxAttestationAge();
-        _maxAttestationAge = maxAge;
-        emit MaxAttestationAgeSet(maxAge);
     }
 }

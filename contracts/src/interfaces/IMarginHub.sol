@@ -113,6 +113,47 @@ interface IMarginHub {
     /// @notice The consumer names no settlement address on that chain.
     error MarginHub_NoSettlementRecipient(address consumer, uint64 chainId);
 
+    // ------------------------------------------------------------ route limits
+
+    /// @notice A leaf's rise did not fit its route's bucket (or leaves wait ahead of it): its
+    /// figures wait for `applyWaiting`. Not a BalanceCredited: the credit is unchanged.
+    event LeafWaiting(
+        address indexed account, uint64 indexed chainId, address indexed token, uint256 balance, uint64 seq, uint64 sourceBlock
+    );
+
+    /// @notice The owner set a route's damage limit (capacity 0 = none).
+    event RouteLimitSet(uint32 indexed srcEid, uint256 capacityUsd, uint256 refillPerSecondUsd);
+
+    /// @notice `applyWaiting` applied `applied` waiting leaves of `srcEid` (superseded ones are dropped
+    /// silently) and `remaining` keys still wait.
+    event WaitingApplied(uint32 indexed srcEid, uint256 applied, uint256 remaining);
+
+    /// @notice A route limit must be none (both 0) or `0 < refillPerSecond ≤ capacity < 2^96`.
+    error MarginHub_InvalidRouteLimit(uint32 srcEid, uint256 capacityUsd, uint256 refillPerSecondUsd);
+
+    /// @notice Owner: caps by how much credits from `srcEid` may rise in USD (18 decimals): a bucket
+    /// of `capacityUsd` refilled by `refillPerSecondUsd` each second. `(0, 0)` lifts the limit. A new
+    /// limit starts full; a changed one keeps its level, capped at the new capacity.
+    function setRouteLimit(uint32 srcEid, uint256 capacityUsd, uint256 refillPerSecondUsd) external;
+
+    /// @notice Anyone: applies up to `maxLeaves` waiting keys of `srcEid` in arrival order while the
+    /// bucket pays for their rises, stopping at the first it cannot pay for.
+    /// @return applied leaves applied (waiting keys superseded by a newer credit are dropped)
+    function applyWaiting(uint32 srcEid, uint256 maxLeaves) external returns (uint256 applied);
+
+    /// @notice A route's limit, what its bucket holds now and how many keys wait (superseded ones
+    /// included until `applyWaiting` drops them).
+    function routeLimit(uint32 srcEid)
+        external
+        view
+        returns (uint256 capacityUsd, uint256 refillPerSecondUsd, uint256 availableUsd, uint256 waiting);
+
+    /// @notice The figures of a key that wait for its route's bucket (`queued` false: none).
+    function waitingLeaf(address account, uint64 chainId, address token)
+        external
+        view
+        returns (uint256 balance, uint64 seq, bool queued);
+
     // ------------------------------------------------------------ relayed entry points
 
     /// @notice Apply a quorum-signed BALANCE_BATCH packet with all of its leaves.

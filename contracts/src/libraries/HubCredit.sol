@@ -146,15 +146,24 @@ library HubCredit {
             _writeSlot0(c, balance, seq, 0);
             return (true, balance);
         }
-        (uint256 seized, uint256 returned) = _dropAcknowledged(c, inboundNonce);
-        credited = balance + returned;
-        // Only subtracted when credited > seized, so it cannot underflow.
-        unchecked {
-            credited = credited > seized ? credited - seized : 0;
+        (uint256 head, uint256 droppedRejects, uint256 seized, uint256 returned) = _scan(c, inboundNonce);
+        if (head != c.head) {
+            // head ≤ tail fits in uint64; droppedRejects ≤ queuedRejects.
+            c.head = uint64(head);
+            c.queuedRejects -= uint64(droppedRejects);
         }
-        if (credited > type(uint128).max) credited = type(uint128).max;
+        credited = _net(balance, seized, returned);
         _writeSlot0(c, credited, seq, last);
         return (true, credited);
+    }
+
+    /// @notice The credit `applyLeaf` would write for these figures (when `seq` is newer), without writing.
+    function creditAfter(Credit storage c, uint256 balance, uint64 inboundNonce) internal view returns (uint256) {
+        if (balance > type(uint128).max) revert IMarginHub.MarginHub_BalanceTooLarge(balance);
+        uint64 last = c.lastCommandNonce;
+        if (last == 0 || inboundNonce >= last) return balance;
+        (,, uint256 seized, uint256 returned) = _scan(c, inboundNonce);
+        return _net(balance, seized, returned);
     }
 
     /// @notice Books a SEIZE of `amount` (≤ balance) ordered with command `nonce`: lowers the
@@ -211,13 +220,16 @@ library HubCredit {
         c.tail = tail + 1;
     }
 
-    /// @dev Drops the leading entries with `nonce ≤ inboundNonce` (commands apply in nonce order)
-    /// and sums what the rest will still change at the vault.
-    function _dropAcknowledged(Credit storage c, uint64 inboundNonce) private returns (uint256 seized, uint256 returned) {
-        uint256 first = c.head;
-        uint256 head = first;
+    /// @dev Finds the first entry a leaf with `inboundNonce` does not acknowledge (commands apply in
+    /// nonce order), the credited rejections before it, and what the entries from it on will still
+    /// change at the vault.
+    function _scan(Credit storage c, uint64 inboundNonce)
+        private
+        view
+        returns (uint256 head, uint256 droppedRejects, uint256 seized, uint256 returned)
+    {
+        head = c.head;
         uint256 tail = c.tail;
-        uint256 droppedRejects;
         for (; head < tail; ++head) {
             uint256 e = c.entries[head];
             if (uint64(e) > inboundNonce) break;
@@ -228,11 +240,16 @@ library HubCredit {
             if ((e >> 64) & 1 == KIND_SEIZE) seized += e >> 128;
             else returned += e >> 128;
         }
-        if (head != first) {
-            // head ≤ tail fits in uint64; droppedRejects ≤ queuedRejects.
-            c.head = uint64(head);
-            c.queuedRejects -= uint64(droppedRejects);
+    }
+
+    /// @dev `max(0, balance + returned − seized)`, capped at uint128.
+    function _net(uint256 balance, uint256 seized, uint256 returned) private pure returns (uint256 credited) {
+        credited = balance + returned;
+        // Only subtracted when credited > seized, so it cannot underflow.
+        unchecked {
+            credited = credited > seized ? credited - seized : 0;
         }
+        if (credited > type(uint128).max) credited = type(uint128).max;
     }
 
     /// @dev Every queued command was acknowledged: reuse the slots from index 0.

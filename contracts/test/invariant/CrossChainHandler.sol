@@ -82,6 +82,9 @@ contract CrossChainHandler is RelayQueues {
     /// vault's state at delivery (balance and seq), and nothing raised the vault balance behind the
     /// hub's back since (deposits clear it; so does an applied REJECT the hub did not credit back).
     mapping(bytes32 => bool) public leafCurrent;
+    /// @dev Route limits: the seq and inboundNonce of a key's figures waiting at the hub (seq 0: none seen).
+    mapping(bytes32 => uint64) internal _waitingSeq;
+    mapping(bytes32 => uint64) internal _waitingAck;
     /// @notice Keys excluded from `invariant_noUnderCredit` because a REJECT that raced a SEIZE of the
     /// same key (not credited back, by design) returned an amount at the vault.
     uint256 public ghostRaceExcluded;
@@ -406,8 +409,11 @@ contract CrossChainHandler is RelayQueues {
         Command storage answer = _commands[chainId][_commands[chainId].length - 1];
         // The request's figures apply first (a newer seq acknowledges up to its inboundNonce), then
         // the add-back rule looks at the queue they leave.
-        uint64 ack = w.seq > pre.seq ? w.inboundNonce : ghostAckNonce[_key(w.account, chainId, w.token)];
-        bool addBack = answer.kind == MessageCodec.REJECT_WITHDRAWAL
+        // Figures that wait for the route's bucket are not applied: the request must be rejected.
+        bool waited = w.seq > pre.seq && _waits(w.account, chainId, w.token, w.seq, w.inboundNonce);
+        if (waited && answer.kind == MessageCodec.APPROVE_WITHDRAWAL) ++ghostCreditMismatch;
+        uint64 ack = w.seq > pre.seq && !waited ? w.inboundNonce : ghostAckNonce[_key(w.account, chainId, w.token)];
+        bool addBack = !waited && answer.kind == MessageCodec.REJECT_WITHDRAWAL
             && _rejectAddsBack(
                 chainId, w.account, w.token, w.inboundNonce, _hubQueue(chainId, w.account, w.token, ack).rejects
             );
@@ -762,6 +768,11 @@ contract CrossChainHandler is RelayQueues {
         uint256 addBack
     ) private {
         (uint256 credit, uint64 creditSeq) = hub.creditedBalance(account, chainId, token);
+        if (seq > pre.seq && _waits(account, chainId, token, seq, leafInboundNonce)) {
+            if (credit != pre.balance || creditSeq != pre.seq) ++ghostCreditMismatch;
+            leafCurrent[_key(account, SafeCast.toUint32(chainId), token)] = false;
+            return _bump("leaf.waiting");
+        }
         if (addBack != 0) _bump("reject.addBack");
         if (seq <= pre.seq) {
             if (credit != pre.balance + addBack || creditSeq != pre.seq) ++ghostStaleLeafChanged;
@@ -777,6 +788,45 @@ contract CrossChainHandler is RelayQueues {
         if (q.newest == 0) _bump("leaf.applied");
         else if (q.seized != 0) _bump("leaf.appliedLessQueued");
         else _bump("leaf.appliedPlusQueued");
+    }
+
+    /// @dev Whether the hub keeps these figures (or newer ones) waiting for the route's bucket;
+    /// remembers the newest waiting figures' seq and inboundNonce.
+    function _waits(address account, uint64 chainId, address token, uint64 seq, uint64 leafInboundNonce)
+        private
+        returns (bool)
+    {
+        (, uint64 waitingSeq, bool queued) = hub.waitingLeaf(account, chainId, token);
+        if (!queued || waitingSeq < seq) return false;
+        bytes32 key = _key(account, SafeCast.toUint32(chainId), token);
+        if (waitingSeq == seq) (_waitingSeq[key], _waitingAck[key]) = (seq, leafInboundNonce);
+        return true;
+    }
+
+    /// @notice Anyone applies the waiting leaves of a route (route limits); the model then takes the
+    /// applied figures' inboundNonce as acknowledged by the hub.
+    function applyWaiting(uint256 chainSeed, uint256 maxSeed) external onHub {
+        uint32 chainId = _chain(chainSeed);
+        (,,, uint256 waiting) = hub.routeLimit(chainId);
+        if (waiting == 0) return _bump("waiting.none");
+        try hub.applyWaiting(chainId, _bound(maxSeed, 1, 4)) returns (uint256 applied) {
+            if (applied != 0) _bump("waiting.applied");
+        } catch (bytes memory err) {
+            return _unexpected(err);
+        }
+        address[] storage tokens = tokensOn[chainId];
+        for (uint256 t; t < tokens.length; ++t) {
+            for (uint256 a; a < TRADER_COUNT; ++a) {
+                bytes32 key = _key(traders[a], chainId, tokens[t]);
+                if (_waitingSeq[key] == 0) continue;
+                (,, bool queued) = hub.waitingLeaf(traders[a], chainId, tokens[t]);
+                if (queued) continue;
+                (, uint64 seq) = hub.creditedBalance(traders[a], chainId, tokens[t]);
+                if (seq == _waitingSeq[key]) ghostAckNonce[key] = _waitingAck[key];
+                _waitingSeq[key] = 0;
+            }
+        }
+        _syncSeqs();
     }
 
     /// @dev Records whether an applied leaf equals the vault's state now; counts credits above a cap.

@@ -112,6 +112,9 @@ abstract contract CrossChainWorld is HubFixture {
         w.hub.setCollateral(CHAIN_A, w.tokensA[1], _config(eth, HEARTBEAT, 18, 1_500, 9_000, 500, 0));
         w.hub.setCollateral(CHAIN_B, w.tokensB[0], _config(usdc, HEARTBEAT, 6, 200, 9_900, 200, 0));
         w.hub.addConsumer(address(w.perp));
+        // Chain A's credits may rise by $100,000 at once, refilled at $20/s: deposits of up to
+        // $200,000 make leaves wait and `applyWaiting` apply them.
+        w.hub.setRouteLimit(CHAIN_A, 100_000e18, 20e18);
         // Seized collateral paying the perp's debts: chain B to its own address, chain A to the default.
         w.perp.setSettlementRecipient(CHAIN_B, insuranceB);
         w.hub.rotateAttesters(attesterAddrs, THRESHOLD);

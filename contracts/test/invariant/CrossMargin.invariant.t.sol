@@ -30,7 +30,7 @@ contract CrossMarginInvariantTest is CrossChainWorld {
         // feed is stale, liquidations (two seizes per collateral) and leaves read while seizes or
         // credited rejections are still queued; the newer actions (depositFor pokes, liquidateTo to
         // any recipient, blocklist toggles and claims) two each, the rarer admin and outage ones one.
-        bytes4[19] memory actions = [
+        bytes4[20] memory actions = [
             CrossChainHandler.deposit.selector,
             CrossChainHandler.requestWithdrawal.selector,
             CrossChainHandler.relayRequest.selector,
@@ -49,10 +49,11 @@ contract CrossMarginInvariantTest is CrossChainWorld {
             CrossChainHandler.claim.selector,
             CrossChainHandler.perpFeedOutage.selector,
             CrossChainHandler.setVaultAttempt.selector,
-            CrossChainHandler.drainCommands.selector
+            CrossChainHandler.drainCommands.selector,
+            CrossChainHandler.applyWaiting.selector
         ];
-        uint8[19] memory weights = [2, 2, 2, 3, 2, 2, 3, 3, 2, 1, 1, 2, 2, 2, 2, 2, 1, 1, 1];
-        bytes4[] memory honest = new bytes4[](36);
+        uint8[20] memory weights = [2, 2, 2, 3, 2, 2, 3, 3, 2, 1, 1, 2, 2, 2, 2, 2, 1, 1, 1, 2];
+        bytes4[] memory honest = new bytes4[](38);
         uint256 slot;
         for (uint256 a; a < actions.length; ++a) {
             for (uint256 j; j < weights[a]; ++j) {
@@ -62,7 +63,7 @@ contract CrossMarginInvariantTest is CrossChainWorld {
         targetContract(address(handler));
         targetSelector(FuzzSelector({addr: address(handler), selectors: honest}));
 
-        // Four slots each (8 of 44): a full run almost surely attacks (see afterInvariant).
+        // Four slots each (8 of 46): a full run almost surely attacks (see afterInvariant).
         bytes4[] memory adversary = new bytes4[](8);
         for (uint256 i; i < 4; ++i) {
             adversary[2 * i] = ForgeryHandler.forgeQuorum.selector;
@@ -254,7 +255,7 @@ contract CrossMarginInvariantTest is CrossChainWorld {
 
     /// @dev At the end of each run: every adversary call attempted at least one submission and a
     /// full-depth run (≥ 64 calls; shrunk replays are shorter) attacked at all — P(no adversary call
-    /// in 64 at weight 8/44) ≈ 3e-6. Logs what the run did (counters reset with every run). Then,
+    /// in 64 at weight 8/46) ≈ 5e-6. Logs what the run did (counters reset with every run). Then,
     /// for liveness, the relayer drains every command queue: nothing may stay stuck or revert.
     function afterInvariant() public {
         assertGe(forger.attempts(), forger.calls(), "an adversary call attempted nothing");
@@ -274,6 +275,7 @@ contract CrossMarginInvariantTest is CrossChainWorld {
         _line(handler, "  claims", "claim.self", "claim.rescue", "claim.unblockedFirst", "claim.none");
         _line(handler, "  outages", "perpFeed.zero", "perpFeed.stale", "reject.racedSeize", "drain");
         _line(handler, "  routes", "setVault.refused", "setVault.unusedReset", "depositFor.blocked", "price.crash");
+        _line(handler, "  limits", "leaf.waiting", "waiting.applied", "waiting.none", "leaf.current");
         console.log(
             "  excluded: raced rejects=%d, capped rejects=%d", handler.ghostRaceExcluded(), handler.ghostRejectCapExcluded()
         );

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {MarginHubBase} from "./MarginHubBase.sol";
+import {IMarginHub} from "./interfaces/IMarginHub.sol";
+import {IMarginConsumer} from "./interfaces/IMarginConsumer.sol";
+import {MessageCodec} from "./libraries/MessageCodec.sol";
+import {HubCredit} from "./libraries/HubCredit.sol";
+import {HubRisk} from "./libraries/HubRisk.sol";
+import {HubRoute} from "./libraries/HubRoute.sol";
+
+/// @title MarginHubExtension
+/// @notice The hub's administration and liquidation. `MarginHub` deploys one in its constructor and
+/// forwards these functions to it with delegatecall, so they run on the hub's storage; they are
+/// documented in `IMarginHub`.
+/// @dev Called directly (not through the hub) every function reverts.
+contract MarginHubExtension is MarginHubBase, ReentrancyGuardTransient {
+    using HubCredit for HubCredit.Credit;
+
+    /// @notice A function of the extension was called directly instead of through its hub.
+    error MarginHubExtension_NotDelegated();
+
+    address private immutable _self;
+
+    modifier onlyDelegated() {
+        if (address(this) == _self) revert MarginHubExtension_NotDelegated();
+        _;
+    }
+
+    /// @dev Same arguments as the hub's QuorumVerifier, so the extension's own (unused) storage is valid.
+    constructor(address initialOwner, address[] memory initialAttesters, uint8 initialThreshold, address initialGuardian)
+        MarginHubBase(initialOwner, initialAttesters, initialThreshold, initialGuardian)
+    {
+        _self = address(this);
+    }
+
+    function liquidate(address account) external onlyDelegated whenNotPaused nonReentrant {
+        _liquidate(account, msg.sender);
+    }
+
+    /// @notice `IMarginHub.liquidateTo`.
+    function liquidateTo(address account, address recipient) external onlyDelegated whenNotPaused nonReentrant {
+        _liquidate(account, recipient);
+    }
+
+    // ------------------------------------------------------------ admin
+
+    /// @notice `IMarginHub.setVault`.
+    function setVault(uint32 eid, address vault) external onlyDelegated onlyOwner {
+        if (vault == address(0)) revert IMarginHub.MarginHub_ZeroAddress();
+        // A route with traffic has nonces and seqs at its vault: re-pointing it would stall both directions.
+        if (_routeUsed[eid]) revert IMarginHub.MarginHub_RouteInUse(eid);
+        _vaults[eid] = vault;
+        emit IMarginHub.VaultSet(eid, vault);
+    }
+
+    /// @notice `IMarginHub.setCollateral`.
+    /// @dev Re-setting a registered collateral updates it in place (registration order is kept).
+    /// The feed's decimals are read and cached here.
+    function setCollateral(uint64 chainId, address token, IMarginHub.CollateralConfig calldata config) external onlyDelegated onlyOwner {
+        if (!HubRisk.isValid(chainId, token, config)) revert IMarginHub.MarginHub_InvalidCollateralConfig(chainId, token);
+        HubRisk.Collateral storage col = _collateral[chainId][token];
+        if (col.feed == address(0)) {
+            if (_collateralKeys.length >= MAX_COLLATERALS) revert IMarginHub.MarginHub_TooManyCollaterals();
+            _collateralKeys.push(IMarginHub.CollateralKey({chainId: chainId, token: token}));
+        }
+        HubRisk.store(col, config);
+        emit IMarginHub.CollateralConfigured(chainId, token, config);
+    }
+
+    /// @notice `IMarginHub.addConsumer`.
+    /// @dev Adding a consumer that is already registered changes nothing (no event).
+    function addConsumer(address consumer) external onlyDelegated onlyOwner {
+        if (consumer == address(0)) revert IMarginHub.MarginHub_ZeroAddress();
+        if (_isConsumer[consumer]) return;
+        if (_consumers.length >= MAX_CONSUMERS) revert IMarginHub.MarginHub_TooManyConsumers();
+        _isConsumer[consumer] = true;
+        _consumers.push(consumer);
+        emit IMarginHub.ConsumerAdded(consumer);
+    }
+
+    /// @notice `IMarginHub.removeConsumer`.
+    function removeConsumer(address consumer) external onlyDelegated onlyOwner {
+        if (!_isConsumer[consumer]) revert IMarginHub.MarginHub_UnknownConsumer(consumer);
+        _isConsumer[consumer] = false;
+        uint256 last = _consumers.length - 1;
+        for (uint256 i; i <= last; ++i) {
+            if (_consumers[i] == consumer) {
+                _consumers[i] = _consumers[last];
+                _consumers.pop();
+                break;
+            }
+        }
+        emit IMarginHub.ConsumerRemoved(consumer);
+    }
+
+    /// @notice `IMarginHub.setMaxAttestationAge`.
+    function setMaxAttestationAge(uint64 maxAge) external onlyDelegated onlyOwner {
+        _setMaxAttestationAge(maxAge);
+    }
+
+    /// @notice `IMarginHub.setSequencerUptimeFeed`.
+    function setSequencerUptimeFeed(address feed, uint32 gracePeriod) external onlyDelegated onlyOwner {
+        _sequencerFeed = feed;
+        _sequencerGracePeriod = gracePeriod;
+        emit IMarginHub.SequencerUptimeFeedSet(feed, gracePeriod);
+    }
+
+    // ------------------------------------------------------------ liquidation
+
+    /// @notice `IMarginHub.setRouteLimit`.
+    function setRouteLimit(uint32 srcEid, uint256 capacityUsd, uint256 refillPerSecondUsd)
+        external
+        onlyDelegated
+        onlyOwner
+    {
+        if (!HubRoute.isValid(capacityUsd, refillPerSecondUsd) || capacityUsd > type(uint96).max) {
+            revert IMarginHub.MarginHub_InvalidRouteLimit(srcEid, capacityUsd, refillPerSecondUsd);
+        }
+        HubRoute.Route storage r = _routes[srcEid];
+        uint256 oldCapacity = r.capacityUsd;
+        // forge-lint: disable-next-line(block-timestamp)
+        uint256 level = oldCapacity == 0
+            ? capacityUsd
+            : HubRoute.refilled(r.levelUsd, r.updatedAt, oldCapacity, r.refillPerSecondUsd, block.timestamp);
+        if (level > capacityUsd) level = capacityUsd;
+        // Both fit 96 bits (checked above; refill ≤ capacity).
+        r.capacityUsd = uint96(capacityUsd);
+        r.refillPerSecondUsd = uint96(refillPerSecondUsd);
+        r.levelUsd = uint96(level);
+        r.updatedAt = uint40(block.timestamp);
+        emit IMarginHub.RouteLimitSet(srcEid, capacityUsd, refillPerSecondUsd);
+    }
+
+    /// @notice `IMarginHub.applyWaiting`.
+    function applyWaiting(uint32 srcEid, uint256 maxLeaves)
+        external
+        onlyDelegated
+        whenNotPaused
+        nonReentrant
+        returns (uint256 applied)
+    {
+        HubRoute.Route storage r = _routes[srcEid];
+        HubRoute.Meter memory m = HubRoute.open(r);
+        uint64 head = r.head;
+        uint64 tail = r.tail;
+        for (uint256 done; head < tail && done < maxLeaves; ++done) {
+            HubRoute.Key memory k = r.queue[head];
+            HubRoute.Waiting memory w = _waiting[k.account][srcEid][k.token];
+            HubCredit.Credit storage c = _credits[k.account][srcEid][k.token];
+            // Figures older than the credit were superseded (a newer leaf applied): dropped.
+            if (w.seq > c.seq) {
+                if (m.limited) {
+                    uint256 current = c.balance;
+                    uint256 proposed = c.creditAfter(w.balance, w.inboundNonce);
+                    if (proposed > current && !_takeRise(m, srcEid, k.token, proposed - current)) break;
+                }
+                _applyLeaf(k.account, srcEid, k.token, w.balance, w.seq, w.inboundNonce, w.sourceBlock);
+                ++applied;
+            }
+            delete _waiting[k.account][srcEid][k.token];
+            delete r.queue[head];
+            ++head;
+        }
+        r.head = head;
+        HubRoute.close(r, m);
+        emit IMarginHub.WaitingApplied(srcEid, applied, tail - head);
+    }
+
+    function _liquidate(address account, address recipient) private {
+        if (recipient == address(0)) revert IMarginHub.MarginHub_ZeroAddress();
+        // Users could not top up while the sequencer was down: no liquidation until the grace ends.
+        if (!_sequencerUp()) revert IMarginHub.MarginHub_SequencerDown();
+        (, uint256 maintenanceUsd, bool priced) = _requirements(account);
+        if (!priced) revert IMarginHub.MarginHub_RequirementNotPriced(account);
+        // A stale collateral counts at its last positive answer here: a lapsed feed must never make
+        // a healthy account liquidatable, nor can a stale dust holding (which adds next to nothing)
+        // shield an insolvent one. Approvals, which let the owner's money out, count it 0.
+        (,, uint256 liquidationUsd) = _valuation(account, false);
+        if (liquidationUsd >= maintenanceUsd) revert IMarginHub.MarginHub_NotLiquidatable(account, liquidationUsd, maintenanceUsd);
+
+        uint256 owedUsd;
+        uint256 coveredUsd;
+        uint256 n = _consumers.length;
+        for (uint256 i; i < n; ++i) {
+            address consumer = _consumers[i];
+            uint256 owed = IMarginConsumer(consumer).onLiquidation(account);
+            if (owed == 0) continue;
+            owedUsd += owed;
+            coveredUsd += _seizeFor(account, consumer, owed, recipient);
+        }
+        emit IMarginHub.Liquidated(account, msg.sender, recipient, owedUsd, coveredUsd);
+    }
+
+    /// @dev Covers `owedUsd` owed to `consumer` from the account's collateral: first the collaterals
+    /// with a fresh price in registration order, then those priced only by a stale positive answer
+    /// (seized last). Per collateral the debt's share goes to the consumer's settlement address
+    /// on that chain and only the bonus to the liquidator's `recipient`.
+    /// @return coveredUsd the part of `owedUsd` covered (seized value without bonuses)
+    function _seizeFor(address account, address consumer, uint256 owedUsd, address recipient)
+        private
+        returns (uint256 coveredUsd)
+    {
+        uint256 remaining = owedUsd;
+        uint256 n = _collateralKeys.length;
+        for (uint256 pass; pass < 2 && remaining != 0; ++pass) {
+            for (uint256 i; i < n && remaining != 0; ++i) {
+                uint256 covered = _seizeOne(account, consumer, _collateralKeys[i], remaining, recipient, pass == 0);
+                // covered ≤ remaining (HubRisk.seizeAmounts), so this cannot underflow.
+                unchecked {
+                    remaining -= covered;
+                }
+                coveredUsd += covered;
+            }
+        }
+    }
+
+    /// @dev Orders the SEIZEs of one collateral (of the pass's freshness) while `remainingUsd` is owed.
+    function _seizeOne(
+        address account,
+        address consumer,
+        IMarginHub.CollateralKey memory k,
+        uint256 remainingUsd,
+        address recipient,
+        bool freshPass
+    ) private returns (uint256 coveredUsd) {
+        uint256 owedAmount;
+        uint256 bonusAmount;
+        (owedAmount, bonusAmount, coveredUsd) = _quoteSeize(account, k, remainingUsd, freshPass);
+        HubCredit.Credit storage c = _credits[account][k.chainId][k.token];
+        if (owedAmount != 0) {
+            address settlement = IMarginConsumer(consumer).settlementRecipient(k.chainId);
+            if (settlement == address(0)) revert IMarginHub.MarginHub_NoSettlementRecipient(consumer, k.chainId);
+            _orderSeize(c, account, k, owedAmount, settlement);
+        }
+        if (bonusAmount != 0) _orderSeize(c, account, k, bonusAmount, recipient);
+    }
+
+    /// @dev `HubRisk.seizeAmounts` of one collateral on its whole credit, when the pass matches its
+    /// price's freshness and the price is positive; else nothing.
+    function _quoteSeize(address account, IMarginHub.CollateralKey memory k, uint256 remainingUsd, bool freshPass)
+        private
+        view
+        returns (uint256 owedAmount, uint256 bonusAmount, uint256 coveredUsd)
+    {
+        uint256 credit = _credits[account][k.chainId][k.token].balance;
+        if (credit == 0) return (0, 0, 0);
+        HubRisk.Collateral memory col = _collateral[k.chainId][k.token];
+        (uint256 p, bool fresh) = HubRisk.price(col.feed, col.heartbeat);
+        if (p == 0 || fresh != freshPass) return (0, 0, 0);
+        return HubRisk.seizeAmounts(col, credit, p, remainingUsd);
+    }
+
+    /// @dev Lowers the credit at once, queues the command and emits the SEIZE packet.
+    function _orderSeize(HubCredit.Credit storage c, address account, IMarginHub.CollateralKey memory k, uint256 amount, address recipient)
+        private
+    {
+        // An eid is a chain id (setCollateral keeps chain ids within uint32), and a credited chain
+        // always had a registered vault (vaults cannot be unset).
+        uint32 eid = uint32(k.chainId);
+        uint64 nonce = ++_outboundNonce[eid];
+        c.orderSeize(amount, nonce);
+        bytes memory body =
+            MessageCodec.encodeSeize(MessageCodec.Seize({account: account, token: k.token, amount: amount, recipient: recipient}));
+        bytes32 guid = _emitPacket(nonce, eid, _vaults[eid], body);
+        emit IMarginHub.SeizeOrdered(guid, account, k.chainId, k.token, amount, recipient);
+    }
+}
