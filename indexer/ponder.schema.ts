@@ -69,6 +69,28 @@ export const hubCredit = onchainTable(
   }),
 );
 
+/**
+ * Figures of a key that wait for their route's damage limit at the hub (`LeafWaiting`): the newest
+ * per key. Superseded once `hub_credit.seq` reaches `seq` (the row is kept; readers compare).
+ */
+export const waitingLeaf = onchainTable(
+  "waiting_leaf",
+  (t) => ({
+    account: t.hex().notNull(),
+    chainId: t.integer().notNull(),
+    token: t.hex().notNull(),
+    balance: t.bigint().notNull(),
+    seq: t.bigint().notNull(),
+    sourceBlock: t.bigint().notNull(),
+    hubBlock: t.bigint().notNull(),
+    hubTimestamp: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.account, table.chainId, table.token] }),
+    chainIdx: index().on(table.chainId),
+  }),
+);
+
 /** A collateral's risk configuration on the hub (`CollateralConfigured`), in registration order. */
 export const collateral = onchainTable(
   "collateral",

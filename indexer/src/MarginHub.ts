@@ -1,5 +1,5 @@
 import { ponder } from "ponder:registry";
-import { collateral, hubCredit, liquidation, price } from "ponder:schema";
+import { collateral, hubCredit, liquidation, price, waitingLeaf } from "ponder:schema";
 import { decodeFunctionData, type Hex } from "viem";
 import { marginHubAbi } from "../../shared/abis/generated.js";
 import { tryDescribePacket } from "../lib/describePacket.js";
@@ -68,6 +68,26 @@ ponder.on("MarginHub:BalanceCredited", async ({ event, context }) => {
   const key = { account, chainId: Number(event.args.chainId), token: lower(event.args.token) };
   await context.db
     .insert(hubCredit)
+    .values({ ...key, ...values })
+    .onConflictDoUpdate(values);
+});
+
+// A leaf whose rise its route's limit could not pay for: its figures wait (the credit is unchanged).
+ponder.on("MarginHub:LeafWaiting", async ({ event, context }) => {
+  const key = {
+    account: lower(event.args.account),
+    chainId: Number(event.args.chainId),
+    token: lower(event.args.token),
+  };
+  const values = {
+    balance: event.args.balance,
+    seq: event.args.seq,
+    sourceBlock: event.args.sourceBlock,
+    hubBlock: event.block.number,
+    hubTimestamp: event.block.timestamp,
+  };
+  await context.db
+    .insert(waitingLeaf)
     .values({ ...key, ...values })
     .onConflictDoUpdate(values);
 });

@@ -2,10 +2,10 @@ import type { Client } from "@ponder/client";
 import { and, asc, eq, gt, inArray, isNull, lt, or, sql } from "@ponder/client";
 import { type Address, getAddress, type Hex } from "viem";
 import type { SentPacketClaim, SentPacketKind } from "../types.js";
-import { collateralBalance, hubCredit, relayMessage } from "./indexerTables.js";
+import { collateralBalance, hubCredit, relayMessage, waitingLeaf } from "./indexerTables.js";
 
 /** Tables the discovery queries need, as `createClient`'s schema. */
-export const discoverySchema = { collateralBalance, hubCredit, relayMessage };
+export const discoverySchema = { collateralBalance, hubCredit, relayMessage, waitingLeaf };
 
 /** A `@ponder/client` client over {@link discoverySchema}. */
 export type DiscoveryClient = Client<typeof discoverySchema>;
@@ -138,11 +138,21 @@ async function findBalanceCandidates(
         eq(hubCredit.token, collateralBalance.token),
       ),
     )
+    // Figures waiting at the hub for the route's limit are not sent again until the vault moves on.
+    .leftJoin(
+      waitingLeaf,
+      and(
+        eq(waitingLeaf.account, collateralBalance.account),
+        eq(waitingLeaf.chainId, collateralBalance.chainId),
+        eq(waitingLeaf.token, collateralBalance.token),
+      ),
+    )
     .where(
       and(
         eq(collateralBalance.chainId, chainId),
         gt(collateralBalance.seq, 0n),
         or(isNull(hubCredit.seq), lt(hubCredit.seq, collateralBalance.seq)),
+        or(isNull(waitingLeaf.seq), lt(waitingLeaf.seq, collateralBalance.seq)),
       ),
     )
     .orderBy(asc(collateralBalance.sourceTimestamp))

@@ -10,4 +10,5 @@ export {
   collateralBalance,
   hubCredit,
   relayMessage,
+  waitingLeaf,
 } from "../../indexer/ponder.schema.js";

@@ -28,6 +28,9 @@ export const RELAYER_METRIC_NAMES = {
   failures: "crossmargin_failures_total",
   routeLag: "crossmargin_route_lag_seconds",
   routeInFlight: "crossmargin_route_in_flight",
+  routeLimitAvailable: "crossmargin_route_limit_available_usd",
+  routeLimitWaiting: "crossmargin_route_limit_waiting",
+  routeLimitApplied: "crossmargin_route_limit_applied_total",
 } as const;
 
 /** Job counts of one queue, by state (BullMQ `Queue.getJobCounts()`). */
@@ -70,6 +73,12 @@ export type RelayerMetrics = {
   routeLag: Gauge<"route">;
   /** `crossmargin_route_in_flight{route}`: work items discovered and not yet delivered. */
   routeInFlight: Gauge<"route">;
+  /** `crossmargin_route_limit_available_usd{route}`: what the hub's damage-limit bucket of a vault → hub route holds, in USD. */
+  routeLimitAvailable: Gauge<"route">;
+  /** `crossmargin_route_limit_waiting{route}`: keys whose rise waits for the bucket. */
+  routeLimitWaiting: Gauge<"route">;
+  /** `crossmargin_route_limit_applied_total{route}`: waiting leaves the keeper applied. */
+  routeLimitApplied: Counter<"route">;
   /**
    * Sets where `crossmargin_queue_jobs` reads from on each scrape (replacing any earlier source);
    * `undefined` stops reporting queue depths.
@@ -163,6 +172,24 @@ export function createRelayerMetrics(parameters: CreateRelayerMetricsParameters 
     routeInFlight: new Gauge({
       name: RELAYER_METRIC_NAMES.routeInFlight,
       help: "Work items discovered on the route and not yet delivered",
+      labelNames: ["route"],
+      registers: [registry],
+    }),
+    routeLimitAvailable: new Gauge({
+      name: RELAYER_METRIC_NAMES.routeLimitAvailable,
+      help: "USD the hub's damage-limit bucket of the route holds now (routes with a limit only)",
+      labelNames: ["route"],
+      registers: [registry],
+    }),
+    routeLimitWaiting: new Gauge({
+      name: RELAYER_METRIC_NAMES.routeLimitWaiting,
+      help: "Keys whose credit rise waits for the route's damage-limit bucket at the hub",
+      labelNames: ["route"],
+      registers: [registry],
+    }),
+    routeLimitApplied: new Counter({
+      name: RELAYER_METRIC_NAMES.routeLimitApplied,
+      help: "Waiting leaves the relayer's keeper applied (MarginHub.applyWaiting)",
       labelNames: ["route"],
       registers: [registry],
     }),

@@ -79,6 +79,22 @@ function logEvent(logger: Logger, event: RelayerEvent, clean: (text: string) => 
       logger.info({ at: "relayer.deliver", route, kind, guid, status, txHash }, "delivered");
       return;
     }
+    case "limitDrained": {
+      const route = `${event.srcEid}->${event.chainId}`;
+      logger.info(
+        { at: "relayer.limits", route, applied: event.applied, txHash: event.txHash },
+        "applied leaves that waited for the route's damage limit",
+      );
+      return;
+    }
+    case "limitDrainFailed": {
+      const route = `${event.srcEid}->${event.chainId}`;
+      logger.warn(
+        { at: "relayer.limits", route, err: clean(event.error) },
+        "could not drain the route's damage limit",
+      );
+      return;
+    }
     case "deliveryParked": {
       const { route, kind, guid } = event;
       const [nonce, waitingFor] = [event.nonce.toString(), event.waitingFor.toString()];

@@ -1,5 +1,5 @@
 import type { RelayerEvent, RelayerObserver } from "../pipeline/relayerObserver.js";
-import type { RelayerMetrics } from "./metrics.js";
+import { type RelayerMetrics, routeLabel } from "./metrics.js";
 
 /**
  * Moves the relayer's metrics from its events: latencies, gas and updates on `attested` /
@@ -47,6 +47,20 @@ function recordMetrics(metrics: RelayerMetrics, event: RelayerEvent): void {
       }
       return;
     }
+    case "limitRead": {
+      const route = routeLabel(event.srcEid, event.chainId);
+      if (event.capacityUsd === 0n && event.waiting === 0n) {
+        metrics.routeLimitAvailable.remove({ route });
+        metrics.routeLimitWaiting.remove({ route });
+        return;
+      }
+      metrics.routeLimitAvailable.set({ route }, Number(event.availableUsd) / 1e18);
+      metrics.routeLimitWaiting.set({ route }, Number(event.waiting));
+      return;
+    }
+    case "limitDrained":
+      metrics.routeLimitApplied.inc({ route: routeLabel(event.srcEid, event.chainId) }, event.applied);
+      return;
     default:
       return;
   }

@@ -28,6 +28,8 @@ export type CreateDeliverProcessorParameters = {
   redis: RedisClient;
   prefix: string;
   observer: RelayerObserver;
+  /** The chain's send lock, shared with other senders of the same account (default: its own). */
+  exclusive?: (<T>(fn: () => Promise<T>) => Promise<T>) | undefined;
 };
 
 /**
@@ -45,7 +47,7 @@ export function createDeliverProcessor(
   parameters: CreateDeliverProcessorParameters,
 ): (job: Job<DeliverJobData, DeliverJobResult>, token?: string) => Promise<DeliverJobResult> {
   const { config, chainId, publicClient, walletClient, redis, prefix, observer, queue } = parameters;
-  const exclusive = createLock();
+  const exclusive = parameters.exclusive ?? createLock();
   return async (job, token) => {
     const { claim } = job.data;
     const ordered = parseClaim(config, claim).orderedNonce;

@@ -25,6 +25,8 @@ export type CreateReconcileProcessorParameters = {
   /** Holds the repeatable `reconcile` job. */
   reconcileQueue: Pick<Queue, "upsertJobScheduler">;
   observer: RelayerObserver;
+  /** Started (not awaited) after each completed round: the limit keeper. */
+  afterRound?: (() => void) | undefined;
 };
 
 /** Return type of {@link createReconcileProcessor}. */
@@ -78,6 +80,7 @@ export function createReconcileProcessor(parameters: CreateReconcileProcessorPar
     });
     const { batches, leaves, packets, routes } = result;
     observer.emit({ type: "roundCompleted", at: Date.now(), batches, leaves, packets, routes });
+    parameters.afterRound?.();
   };
   const ensureSchedule = () =>
     reconcileQueue.upsertJobScheduler(

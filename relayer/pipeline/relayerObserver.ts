@@ -86,6 +86,32 @@ export type RelayerEvent =
       guid: Hex;
     }
   | {
+      /** The keeper read a route's damage limit at the hub (USD with 18 decimals). */
+      type: "limitRead";
+      chainId: number;
+      srcEid: number;
+      capacityUsd: bigint;
+      availableUsd: bigint;
+      /** Keys queued at the hub behind the limit. */
+      waiting: bigint;
+    }
+  | {
+      /** The keeper applied waiting leaves of a route (`MarginHub.applyWaiting`). */
+      type: "limitDrained";
+      chainId: number;
+      srcEid: number;
+      applied: number;
+      txHash: Hex;
+    }
+  | {
+      /** The keeper could not read or drain a route's limit; the next round tries again. */
+      type: "limitDrainFailed";
+      chainId: number;
+      srcEid: number;
+      error: string;
+      cause: unknown;
+    }
+  | {
       /** An ordered packet arrived before its predecessor was applied: parked until it is (no attempt used). */
       type: "deliveryParked";
       chainId: number;

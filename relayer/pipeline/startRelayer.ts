@@ -16,8 +16,10 @@ import type { OperatorServerOptions } from "../ops/operatorServerOptions.js";
 import { redactUrl } from "../ops/redactUrl.js";
 import { throttledWarning } from "../ops/throttledWarning.js";
 import { buildAttesters, sharedAttesterNodes } from "./buildAttesters.js";
+import { createLock } from "./createLock.js";
 import { createRelayerQueues } from "./createRelayerQueues.js";
 import { createWallets } from "./createWallets.js";
+import { createLimitKeeper } from "./drainLimits.js";
 import { preflight, watchPreflight } from "./preflight.js";
 import { createReconcileProcessor } from "./processReconcile.js";
 import { createRelayerObserver, type RelayerObserver } from "./relayerObserver.js";
@@ -145,7 +147,11 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
 
   const indexer = createClient(`${parameters.apiUrl.replace(/\/$/, "")}/sql`, { schema: discoverySchema });
   const common = { config, clients, redis, prefix, observer };
+  // One send lock per chain: the delivery worker and the limit keeper share the relayer's nonces.
+  const locks = new Map(chainIds.map((chainId) => [chainId, createLock()]));
+  const keeper = createLimitKeeper({ ...common, wallets, locks });
   const reconcile = createReconcileProcessor({
+    afterRound: keeper.run,
     ...common,
     indexer,
     attestQueue: queues.attest,
@@ -159,6 +165,7 @@ export async function startRelayer(parameters: StartRelayerParameters): Promise<
     queues,
     attesters,
     wallets,
+    locks,
     reconcile,
     onConnectionError: redisDown,
   });

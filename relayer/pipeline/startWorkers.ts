@@ -27,6 +27,8 @@ export type StartWorkersParameters = {
   /** Public and wallet client of every configured chain. */
   clients: ReadonlyMap<number, PublicClient>;
   wallets: ReadonlyMap<number, RelayerWallet>;
+  /** Per chain, the send lock the delivery worker shares with the limit keeper. */
+  locks?: ReadonlyMap<number, <T>(fn: () => Promise<T>) => Promise<T>> | undefined;
   reconcile: ReconcileProcessor;
   observer: RelayerObserver;
   /** Where a lost or refused Redis connection is reported (throttled). */
@@ -69,6 +71,7 @@ export function startWorkers(parameters: StartWorkersParameters): Worker[] {
         chainId,
         publicClient: clients.get(chainId) as PublicClient, // every configured chain has a client
         walletClient: wallets.get(chainId) as RelayerWallet, // and a wallet
+        exclusive: parameters.locks?.get(chainId),
         queue,
         redis,
         prefix,
