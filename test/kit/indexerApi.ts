@@ -132,3 +132,24 @@ export async function readMarginBothWays(
     { what: `GraphQL's margin views for ${account}${chainId === null ? "" : ` (chain ${chainId})`} = REST` },
   );
 }
+
+/**
+ * POSTs a JSON body (or raw text) to an endpoint of the indexer.
+ *
+ * @param url the full URL
+ * @param body an object to send as JSON, or a string sent as it is
+ * @returns the HTTP status and the parsed body
+ */
+export async function postJson<T = unknown>(
+  url: string,
+  body: unknown,
+): Promise<{ status: number; body: T }> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  // The indexer's REST endpoints answer JSON; the caller names the shape it expects.
+  return { status: response.status, body: (await response.json()) as T };
+}
