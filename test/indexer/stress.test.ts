@@ -1,7 +1,9 @@
 import { type Address, parseEventLogs } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { stressAnswer } from "../../indexer/lib/api/stressAnswer.js";
-import { marginHubAbi, mockPriceFeedAbi } from "../../shared/abis/generated.js";
+import { marginHubAbi, mockErc20Abi, mockPriceFeedAbi } from "../../shared/abis/generated.js";
+import { tokenAddress } from "../kit/chainClients.js";
+import { fundedKeys } from "../kit/fundedKeys.js";
 import { postJson } from "../kit/indexerApi.js";
 import {
   COLLATERAL_SYMBOLS,
@@ -29,6 +31,8 @@ const ROUNDS = Number(process.env.CM_STRESS_ROUNDS ?? 6);
 const WAD = 10n ** 18n;
 type Symbol = CollateralSymbol | "ETH-PERP";
 const SYMBOLS: readonly Symbol[] = [...COLLATERAL_SYMBOLS, "ETH-PERP"];
+/** The demo tokens anyone may mint (sUSDe is an ERC-4626 share). */
+const MINTABLE = ["USDC", "wstETH", "UNI-V2"] as const;
 type StressBody = Extract<ReturnType<typeof stressAnswer>, { ok: true }>["value"];
 
 let net: IndexedDevnet;
@@ -38,11 +42,28 @@ const random = seededRandom(SEED);
 
 beforeAll(async () => {
   net = await startIndexedDevnet({ basePort: BASE_PORT, schema: `cm_stress_${process.pid}` });
-  state = { net, chains: [net.hub, ...net.vaults], requests: new Map(), commands: new Map() };
+  // The three demo traders and three more, funded here with the mintable demo tokens on every chain.
+  const chains = [net.hub, ...net.vaults];
+  const extra = await fundedKeys({ count: 3, label: "stress", rpcUrls: chains.map((c) => c.chain.rpcUrl) });
+  for (const chain of chains)
+    for (const key of extra)
+      for (const symbol of MINTABLE)
+        await writeAndWait(
+          { publicClient: chain.publicClient, walletClient: chain.walletFor(key.privateKey) },
+          {
+            address: tokenAddress(chain, symbol),
+            abi: mockErc20Abi,
+            functionName: "mint",
+            args: [key.address, 10n ** 30n],
+          },
+        );
+  const accounts = { ...net.accounts, traders: [...net.accounts.traders, ...extra] };
+  state = { net: { ...net, accounts }, chains, requests: new Map(), commands: new Map() };
   // Every trader: two or three random deposits, credited on every chain, then a position near the edge.
-  for (let trader = 0; trader < net.accounts.traders.length; trader++) {
+  for (let trader = 0; trader < state.net.accounts.traders.length; trader++) {
+    const symbols = trader < net.accounts.traders.length ? COLLATERAL_SYMBOLS : MINTABLE;
     for (let i = randomInt(random, 2, 3); i > 0; i--) {
-      const token = COLLATERAL_SYMBOLS[randomInt(random, 0, COLLATERAL_SYMBOLS.length - 1)] ?? "USDC";
+      const token = symbols[randomInt(random, 0, symbols.length - 1)] ?? "USDC";
       const whole = { USDC: 6, wstETH: 18, sUSDe: 18, "UNI-V2": 18 }[token];
       const amount = BigInt(randomInt(random, 1, 3_000)) * 10n ** BigInt(whole - (token === "USDC" ? 0 : 3));
       await runMarginAction(state, {
@@ -54,7 +75,7 @@ beforeAll(async () => {
       });
     }
   }
-  const traders = net.accounts.traders.map((_, i) => i);
+  const traders = state.net.accounts.traders.map((_, i) => i);
   for (let chain = 0; chain < 3; chain++) await runMarginAction(state, { kind: "creditHub", chain, traders });
   for (const trader of traders) {
     const outcome = await runMarginAction(state, {
@@ -154,7 +175,7 @@ describe("POST /stress on the devnet", () => {
       if (Object.keys(shocks).length === 0) shocks.wstETH = "-0.5";
       const body = await stress(shocks);
       const old = await applyShocks(shocks, body);
-      for (const trader of net.accounts.traders) {
+      for (const trader of state.net.accounts.traders) {
         const listed = body.accounts.find((a) => a.account === trader.address.toLowerCase());
         const onHub = await isLiquidatable(trader.address);
         expect(listed !== undefined, `${trader.address} under ${JSON.stringify(shocks)}`).toBe(onHub);
@@ -234,7 +255,7 @@ describe("POST /stress on the devnet", () => {
         console.info(`liquidated at -${fall}: ${orders.length} seize orders, bad debt ${listed.badDebtUsd}`);
       }
       for (const [feed, answer] of old) await setAnswer(feed, answer);
-      if (liquidated === net.accounts.traders.length) break;
+      if (liquidated === state.net.accounts.traders.length) break;
     }
     expect(liquidated).toBeGreaterThan(0);
   });
