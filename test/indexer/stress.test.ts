@@ -147,6 +147,19 @@ async function applyShocks(shocks: Record<string, string>, body: StressBody): Pr
   return old;
 }
 
+/** `(shock − 1) / 2` as a decimal string: deeper than `shock`, still above −1 (exact with one more decimal). */
+function halfwayToMinusOne(shock: string): string {
+  const [whole = "0", fraction = ""] = shock.replace("-", "").split(".");
+  const scaled =
+    (BigInt(whole) * 10n ** 18n + BigInt(fraction.padEnd(18, "0"))) * (shock.startsWith("-") ? -1n : 1n);
+  const half = (scaled - 10n ** 18n) * 5n; // × 10 / 2, in units of 1e-19
+  const abs = half < 0n ? -half : half;
+  return `${half < 0n ? "-" : ""}${abs / 10n ** 19n}.${(abs % 10n ** 19n).toString().padStart(19, "0")}`.replace(
+    /0+$/,
+    "",
+  );
+}
+
 const isLiquidatable = (account: Address) =>
   net.hub.publicClient.readContract({
     address: hubAddress(),
@@ -174,6 +187,17 @@ describe("POST /stress on the devnet", () => {
       }
       if (Object.keys(shocks).length === 0) shocks.wstETH = "-0.5";
       const body = await stress(shocks);
+      // Monotone in the collaterals: every collateral shock halfway deeper towards −1 keeps every account listed.
+      const deeper = await stress(
+        Object.fromEntries(
+          Object.entries(shocks).map(([symbol, shock]) => [
+            symbol,
+            symbol === "ETH-PERP" ? shock : halfwayToMinusOne(shock),
+          ]),
+        ),
+      );
+      const deeperListed = new Set(deeper.accounts.map((a) => a.account));
+      for (const a of body.accounts) expect(deeperListed.has(a.account), `${a.account} deeper`).toBe(true);
       const old = await applyShocks(shocks, body);
       for (const trader of state.net.accounts.traders) {
         const listed = body.accounts.find((a) => a.account === trader.address.toLowerCase());
