@@ -9,6 +9,7 @@ import { runAttester } from "../attester/runAttester.js";
 import { runRelayer } from "../pipeline/runRelayer.js";
 import { runRetry } from "./runRetry.js";
 import { runStatus } from "./runStatus.js";
+import { runWatch } from "./runWatch.js";
 
 const USAGE = `Usage: crossmargin <command> [options]
 
@@ -18,6 +19,7 @@ Commands:
   attester         run one attester's HTTP signer with its own key         crossmargin attester --help
   status           per route: lag, in flight, oldest age; queue depths; dead letters
   retry <job-id>   retry a failed or dead-lettered job
+  watch            print accounts whose health crosses a threshold          crossmargin watch --health-below 1.2
   help             this text
 
 Every command reads the config from --config <path>, else $CROSSMARGIN_CONFIG, else
@@ -40,6 +42,12 @@ async function main(argv: string[]): Promise<number> {
       return runStatus(rest);
     case "retry":
       return runRetry(rest);
+    case "watch": {
+      const stop = new AbortController();
+      process.once("SIGINT", () => stop.abort());
+      process.once("SIGTERM", () => stop.abort());
+      return runWatch(rest, stop.signal);
+    }
     case undefined:
     case "help":
     case "--help":

@@ -5,6 +5,7 @@ import { dropPriceUntilLiquidatable } from "./dropPriceUntilLiquidatable.js";
 import { DemoStepFailedError } from "./errors.js";
 import { liquidateAndAwaitSeizes } from "./liquidateAndAwaitSeizes.js";
 import { openPosition } from "./openPosition.js";
+import { previewStress } from "./previewStress.js";
 import { readHubMargin } from "./readHubMargin.js";
 import { resetPrices } from "./resetPrices.js";
 import type { DemoContext, LiquidationSummary } from "./types.js";
@@ -67,6 +68,9 @@ export async function runLiquidationStory(context: DemoContext): Promise<Liquida
     trader,
     initialUsd: (free * POSITION_PERCENT) / 100n,
   });
+
+  context.log("2b. stress test: what if ETH and wstETH fell 25 %? (POST /stress, nothing moves on chain)");
+  await previewStress(context, { step: "2b. stress test", account: trader.address });
 
   context.log("3. the ETH price falls (mock feed on the hub)");
   const prices = await dropPriceUntilLiquidatable(context, { step: "3. price falls", trader });

@@ -1,7 +1,14 @@
 import { isDeepStrictEqual } from "node:util";
 import type { Address } from "viem";
+import { distanceAnswer } from "../../indexer/lib/api/distanceAnswer.js";
 import { type MarginAnswer, marginAnswer } from "../../indexer/lib/api/marginAnswer.js";
-import { accountMargin, collateralLine, requirementLine } from "../../indexer/ponder.schema.js";
+import {
+  accountMargin,
+  collateral,
+  collateralLine,
+  perpMarket,
+  requirementLine,
+} from "../../indexer/ponder.schema.js";
 import { pollUntil } from "./pollUntil.js";
 
 /** A GraphQL answer with errors. */
@@ -69,6 +76,12 @@ export const MARGIN_QUERY = `query Margin($account: String!) {
   requirementLines(where: { account: $account }, orderBy: "market", limit: 1000) { items { ${REQUIREMENT_FIELDS} } }
 }`;
 
+/** The configured collaterals and markets over GraphQL (what the distance to liquidation reads). */
+const RISK_QUERY = `query Risk {
+  collaterals(orderBy: "registeredBlock", limit: 1000) { items { chainId token symbol feed feedDecimals heartbeat tokenDecimals haircutBps liquidationThresholdBps liquidationBonusBps capPerAccount answer registeredBlock registeredLogIndex } }
+  perpMarkets(orderBy: "address", limit: 1000) { items { address symbol feed feedDecimals initialMarginBps maintenanceMarginBps answer } }
+}`;
+
 type GraphqlRows = Record<
   "accountMargins" | "collateralLines" | "requirementLines",
   { items: Record<string, unknown>[] }
@@ -126,9 +139,53 @@ export async function readMarginBothWays(
         chainNames: new Map(rest.collaterals.map((c) => [c.chainId, c.chain ?? ""])),
         chainId: chainId ?? undefined,
       });
-      return { rest, gql: { ...gql, pendingWithdrawals: rest.pendingWithdrawals } as MarginAnswer };
+      const risk = await graphqlQuery<
+        Record<"collaterals" | "perpMarkets", { items: Record<string, unknown>[] }>
+      >(baseUrl, RISK_QUERY);
+      const collaterals = risk.collaterals.items
+        .map((i) => typed<typeof collateral.$inferSelect>(i, collateral))
+        .sort((a, b) =>
+          a.registeredBlock === b.registeredBlock
+            ? a.registeredLogIndex - b.registeredLogIndex
+            : a.registeredBlock < b.registeredBlock
+              ? -1
+              : 1,
+        );
+      const distanceToLiquidation = distanceAnswer({
+        collaterals,
+        markets: risk.perpMarkets.items.map((i) => typed<typeof perpMarket.$inferSelect>(i, perpMarket)),
+        lines,
+        requirements: data.requirementLines.items.map((i) =>
+          typed<typeof requirementLine.$inferSelect>(i, requirementLine),
+        ),
+      });
+      return {
+        rest,
+        gql: { ...gql, pendingWithdrawals: rest.pendingWithdrawals, distanceToLiquidation } as MarginAnswer,
+      };
     },
     (both) => isDeepStrictEqual(both.rest, both.gql),
     { what: `GraphQL's margin views for ${account}${chainId === null ? "" : ` (chain ${chainId})`} = REST` },
   );
+}
+
+/**
+ * POSTs a JSON body (or raw text) to an endpoint of the indexer.
+ *
+ * @param url the full URL
+ * @param body an object to send as JSON, or a string sent as it is
+ * @returns the HTTP status and the parsed body
+ */
+export async function postJson<T = unknown>(
+  url: string,
+  body: unknown,
+): Promise<{ status: number; body: T }> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  // The indexer's REST endpoints answer JSON; the caller names the shape it expects.
+  return { status: response.status, body: (await response.json()) as T };
 }

@@ -1,5 +1,6 @@
 import type { Address } from "viem";
 import type { accountMargin, collateralLine, requirementLine, withdrawal } from "../../ponder.schema.js";
+import type { distanceAnswer } from "./distanceAnswer.js";
 
 type Row<T extends { $inferSelect: unknown }> = T["$inferSelect"];
 
@@ -119,5 +120,7 @@ export function marginAnswer(parameters: MarginAnswerParameters) {
   };
 }
 
-/** The JSON body of `GET /accounts/:address/margin`. */
-export type MarginAnswer = ReturnType<typeof marginAnswer>;
+/** The JSON body of `GET /accounts/:address/margin`, with the distance to liquidation beside it. */
+export type MarginAnswer = ReturnType<typeof marginAnswer> & {
+  distanceToLiquidation: ReturnType<typeof distanceAnswer>;
+};

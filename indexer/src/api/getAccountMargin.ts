@@ -1,6 +1,14 @@
-import { accountMargin, collateralLine, requirementLine, withdrawal } from "ponder:schema";
+import {
+  accountMargin,
+  collateral,
+  collateralLine,
+  perpMarket,
+  requirementLine,
+  withdrawal,
+} from "ponder:schema";
 import type { Context } from "hono";
 import { and, asc, eq, isNull, sql } from "ponder";
+import { distanceAnswer } from "../../lib/api/distanceAnswer.js";
 import { marginAnswer } from "../../lib/api/marginAnswer.js";
 import { parseAddress, parseChainFilter } from "../../lib/api/parseRequest.js";
 import type { ReadDb } from "./readDb.js";
@@ -42,20 +50,38 @@ export function getAccountMargin(db: ReadDb, chainNames: ReadonlyMap<number, str
     .where(and(eq(withdrawal.account, account), isNull(withdrawal.settledBlock)))
     .orderBy(asc(withdrawal.requestTimestamp), asc(withdrawal.requestGuid))
     .prepare("crossmargin_open_withdrawals");
+  const collaterals = db
+    .select()
+    .from(collateral)
+    .orderBy(asc(collateral.registeredBlock), asc(collateral.registeredLogIndex))
+    .prepare("crossmargin_collaterals");
+  const markets = db
+    .select()
+    .from(perpMarket)
+    .orderBy(asc(perpMarket.address))
+    .prepare("crossmargin_markets");
   return async (c: Context) => {
     const address = parseAddress(c.req.param("address"), "address");
     if (!address.ok) return c.json(address.bad, 400);
     const chainId = parseChainFilter(c.req.query("chainId"), "chainId", knownChains);
     if (!chainId.ok) return c.json(chainId.bad, 400);
     const values = { account: address.value };
-    const [rows, lineRows, requirementRows, withdrawalRows] = await Promise.all([
+    const [rows, lineRows, requirementRows, withdrawalRows, collateralRows, marketRows] = await Promise.all([
       margin.execute(values),
       lines.execute(values),
       requirements.execute(values),
       withdrawals.execute(values),
+      collaterals.execute(),
+      markets.execute(),
     ]);
-    return c.json(
-      marginAnswer({
+    const distanceToLiquidation = distanceAnswer({
+      collaterals: collateralRows,
+      markets: marketRows,
+      lines: lineRows,
+      requirements: requirementRows,
+    });
+    return c.json({
+      ...marginAnswer({
         account: address.value,
         rows: {
           margin: rows[0],
@@ -66,6 +92,7 @@ export function getAccountMargin(db: ReadDb, chainNames: ReadonlyMap<number, str
         chainNames,
         chainId: chainId.value,
       }),
-    );
+      distanceToLiquidation,
+    });
   };
 }

@@ -57,12 +57,18 @@ export function getAtRisk(db: ReadDb) {
   };
 }
 
-/** A health factor as a decimal ("1.1") → 18-decimal fixed point. */
-function parseHealth(value: string | undefined): Parsed<bigint> {
+/**
+ * A health factor as a decimal ("1.1") → 18-decimal fixed point; absent or empty → 1.
+ *
+ * @param value the raw parameter
+ * @param parameter its name, reported back in the error
+ * @returns the health factor, or a 400 naming the parameter
+ */
+export function parseHealth(value: string | undefined, parameter = "healthBelow"): Parsed<bigint> {
   if (value === undefined || value === "") return { ok: true, value: 10n ** 18n };
   const match = DECIMAL.exec(value);
   if (match === null)
-    return bad("healthBelow", "expected a non-negative decimal such as 1.1 (at most 18 decimals)", value);
+    return bad(parameter, "expected a non-negative decimal such as 1.1 (at most 18 decimals)", value);
   const fraction = (match[2] ?? ".").slice(1).padEnd(WAD_DECIMALS, "0");
   return { ok: true, value: BigInt(match[1] ?? "0") * 10n ** 18n + BigInt(fraction) };
 }

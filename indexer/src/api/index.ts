@@ -8,6 +8,8 @@ import { getAccountMargin } from "./getAccountMargin.js";
 import { getAtRisk } from "./getAtRisk.js";
 import { getMessage } from "./getMessage.js";
 import { getRoutes } from "./getRoutes.js";
+import { postStress } from "./postStress.js";
+import { streamHealth } from "./streamHealth.js";
 
 /*
  * The indexer's HTTP API on Ponder's own server (beside its /health, /ready, /status and
@@ -26,5 +28,7 @@ app.get("/accounts/at-risk", getAtRisk(readDb));
 app.get("/accounts/:address/margin", getAccountMargin(readDb, chainNames));
 app.get("/messages/:guid", getMessage);
 app.get("/routes", getRoutes);
+app.post("/stress", postStress(readDb, chainNames));
+app.get("/stream/health", streamHealth(readDb));
 
 export default app;
