@@ -161,6 +161,22 @@ contract MarginHubRouteLimitTest is HubFixture {
         assertEq(_credited(bob, usdcA), 3_500e6);
     }
 
+    /// @dev Found by the invariant run: an older figure that does not rise applies at once; the
+    /// newer waiting figures still apply later.
+    function test_anOlderFigureThatDoesNotRise_appliesWhileANewerOneWaits() public {
+        _batch(_usdc(alice, 10_000, 1));
+        _batch(_usdc(bob, 5_000, 3)); // waits
+        _batch(_usdc(bob, 0, 2));
+        (uint256 balance, uint64 seq) = hub.creditedBalance(bob, CHAIN_A, usdcA);
+        assertEq(balance, 0);
+        assertEq(seq, 2);
+        skip(50);
+        assertEq(hub.applyWaiting(CHAIN_A, 1), 1);
+        (balance, seq) = hub.creditedBalance(bob, CHAIN_A, usdcA);
+        assertEq(balance, 5_000e6);
+        assertEq(seq, 3);
+    }
+
     function _queued(address account) internal view returns (uint256 balance, bool queued) {
         (balance,, queued) = hub.waitingLeaf(account, CHAIN_A, usdcA);
     }

@@ -790,12 +790,15 @@ contract CrossChainHandler is RelayQueues {
         else _bump("leaf.appliedPlusQueued");
     }
 
-    /// @dev Whether the hub keeps these figures (or newer ones) waiting for the route's bucket;
-    /// remembers the newest waiting figures' seq and inboundNonce.
+    /// @dev Whether the hub kept these figures out (its credit is older) because they, or newer
+    /// figures of the key, wait for the route's bucket; remembers the newest waiting figures' seq
+    /// and inboundNonce. Figures that do not rise apply even while newer ones wait.
     function _waits(address account, uint64 chainId, address token, uint64 seq, uint64 leafInboundNonce)
         private
         returns (bool)
     {
+        (, uint64 creditSeq) = hub.creditedBalance(account, chainId, token);
+        if (creditSeq >= seq) return false;
         (, uint64 waitingSeq, bool queued) = hub.waitingLeaf(account, chainId, token);
         if (!queued || waitingSeq < seq) return false;
         bytes32 key = _key(account, SafeCast.toUint32(chainId), token);
