@@ -5,14 +5,16 @@ import type { SumProof, SumProofSibling } from "./sumTreeProof.js";
 
 /** A proof as JSON: bigints as decimal strings (what `GET /solvency/:address` answers, among other fields). */
 export type SumProofJson = {
-  version: string;
+  version: typeof SOLVENCY_TREE_VERSION;
   account: string;
   salt: string;
   value: string;
   index: number;
   leafCount: number;
   siblings: { side: string; hash: string; sum: string }[];
-  root: { hash: string; sum: string };
+  /** The root hash and the total (the root's sum). */
+  root: string;
+  total: string;
 };
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
@@ -34,7 +36,8 @@ export function sumProofToJson(proof: SumProof): SumProofJson {
     index: proof.index,
     leafCount: proof.leafCount,
     siblings: proof.siblings.map((s) => ({ side: s.side, hash: s.hash, sum: s.sum.toString() })),
-    root: { hash: proof.root.hash, sum: proof.root.sum.toString() },
+    root: proof.root.hash,
+    total: proof.root.sum.toString(),
   };
 }
 
@@ -53,7 +56,6 @@ export function parseSumProof(json: unknown): SumProof {
   const siblings = o.siblings;
   if (!Array.isArray(siblings))
     throw new SumProofFormatError("siblings", `expected an array, got ${show(siblings)}`);
-  const root = object(o.root, "root");
   return {
     version: SOLVENCY_TREE_VERSION,
     account: text(o.account, "account", ADDRESS, "an address (0x + 40 hex digits)").toLowerCase() as Address, // matched just above
@@ -74,7 +76,7 @@ export function parseSumProof(json: unknown): SumProof {
         sum: decimal(sibling.sum, `siblings.${i}.sum`),
       };
     }),
-    root: { hash: bytes32(root.hash, "root.hash"), sum: decimal(root.sum, "root.sum") },
+    root: { hash: bytes32(o.root, "root"), sum: decimal(o.total, "total") },
   };
 }
 

@@ -208,9 +208,18 @@ describe("parseSumProof", () => {
       (j: SumProofJson) => (j.siblings[0]!.side = "up"),
       /siblings\.0\.side: expected "left" or "right"/,
     ],
-    ["root.hash", (j: SumProofJson) => (j.root.hash = "0x12"), /root\.hash: expected 32 bytes of hex/],
+    ["root", (j: SumProofJson) => (j.root = "0x12"), /root: expected 32 bytes of hex/],
+    [
+      "total",
+      (j: SumProofJson) => (j.total = "1.5"),
+      /total: expected a non-negative integer as a decimal string, got "1.5"/,
+    ],
     ["account", (j: SumProofJson) => (j.account = "nope"), /account: expected an address/],
-    ["version", (j: SumProofJson) => (j.version = "v0"), /version: expected "crossmargin-solvency-v1"/],
+    [
+      "version",
+      (j: SumProofJson) => Object.assign(j, { version: "v0" }),
+      /version: expected "crossmargin-solvency-v1"/,
+    ],
     ["index", (j: SumProofJson) => (j.index = -1), /index: expected a non-negative integer, got -1/],
   ])("names a malformed %s", (_field, mutate, message) => {
     const j = json();

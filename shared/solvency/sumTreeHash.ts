@@ -20,6 +20,18 @@ export const SOLVENCY_TREE_VERSION = "crossmargin-solvency-v1";
 /** The root hash of the tree with no leaf (its sum is 0). */
 export const EMPTY_ROOT_HASH: Hex = `0x${"00".repeat(32)}`;
 
+/** The encoding, in words, as `GET /solvency` publishes it beside the root. */
+export const SOLVENCY_ENCODING = {
+  leaf: "keccak256(abi.encodePacked(uint8(0x00), address account, bytes32 salt, uint256 value)); sum = value",
+  node: "keccak256(abi.encodePacked(uint8(0x01), bytes32 leftHash, uint256 leftSum, bytes32 rightHash, uint256 rightSum)); sum = leftSum + rightSum",
+  order:
+    "leaves ascending by lowercase address; pairs (0,1), (2,3), … per level; an odd last node is carried up unchanged",
+  empty: "no leaf: root 0x0000000000000000000000000000000000000000000000000000000000000000, total 0",
+  sums: "uint256: a negative value or a sum above 2^256 - 1 is refused",
+  value:
+    "USD with 18 decimals: MarginHub.collateralValue(account).valueUsd at the block (credited collateral, before haircuts)",
+} as const;
+
 /** A node of the tree: its hash and the sum of the values under it. */
 export type SumNode = { hash: Hex; sum: bigint };
 
