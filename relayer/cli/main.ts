@@ -5,10 +5,6 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { BaseError } from "../../shared/errors/BaseError.js";
-import { runAttester } from "../attester/runAttester.js";
-import { runRelayer } from "../pipeline/runRelayer.js";
-import { runRetry } from "./runRetry.js";
-import { runStatus } from "./runStatus.js";
 
 const USAGE = `Usage: crossmargin <command> [options]
 
@@ -18,9 +14,10 @@ Commands:
   attester         run one attester's HTTP signer with its own key         crossmargin attester --help
   status           per route: lag, in flight, oldest age; queue depths; dead letters
   retry <job-id>   retry a failed or dead-lettered job
+  verify-solvency  check a solvency inclusion proof against its root          crossmargin verify-solvency --help
   help             this text
 
-Every command reads the config from --config <path>, else $CROSSMARGIN_CONFIG, else
+Every command but verify-solvency reads the config from --config <path>, else $CROSSMARGIN_CONFIG, else
 .devnet/manifest.json (written by \`npm run dev\`).`;
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -30,16 +27,19 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "dev":
       return runDev(rest);
+    // Each command loads its own modules: `verify-solvency` and `help` need no queue or chain client.
     case "relayer":
-      await runRelayer(rest);
+      await (await import("../pipeline/runRelayer.js")).runRelayer(rest);
       return 0;
     case "attester":
-      await runAttester(rest);
+      await (await import("../attester/runAttester.js")).runAttester(rest);
       return 0;
     case "status":
-      return runStatus(rest);
+      return (await import("./runStatus.js")).runStatus(rest);
     case "retry":
-      return runRetry(rest);
+      return (await import("./runRetry.js")).runRetry(rest);
+    case "verify-solvency":
+      return (await import("./runVerifySolvency.js")).runVerifySolvency(rest);
     case undefined:
     case "help":
     case "--help":
