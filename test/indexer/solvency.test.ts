@@ -8,6 +8,7 @@ import { collateralVaultAbi, mockPriceFeedAbi } from "../../shared/abis/generate
 import { EMPTY_ROOT_HASH } from "../../shared/solvency/sumTreeHash.js";
 import { approveVault } from "../kit/approveVault.js";
 import { tokenAddress } from "../kit/chainClients.js";
+import { type CreateDatabaseReturnType, createDatabase } from "../kit/createDatabase.js";
 import { creditHub } from "../kit/creditHub.js";
 import { depositCollateral } from "../kit/depositCollateral.js";
 import { depositForMany } from "../kit/depositForMany.js";
@@ -20,8 +21,9 @@ import { type IndexedDevnet, startIndexedDevnet } from "../kit/startIndexedDevne
 import { waitForIndexedHeads } from "../kit/waitForIndexedHeads.js";
 import { writeAndWait } from "../kit/writeAndWait.js";
 
-// Ports of this file only: 16545–16547.
-const BASE_PORT = 16545;
+// Ports of this file only: 16545–16547 (PGlite) and 16550–16552 (Postgres). Postgres: trust auth on
+// 127.0.0.1:5432 (`$TEST_DATABASE_URL`), where the suite creates its own database.
+const ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 // Accounts funded by trader 0 and credited in one batch, twice (the second batch updates each
 // credit). With the three traders: 27 leaves, an odd node carried up at several levels.
 const MANY = 24;
@@ -29,72 +31,86 @@ const many = Array.from({ length: MANY }, (_, i) =>
   deriveAccount(toHex(`solvency-${process.pid}`, { size: 32 }), BigInt(i)),
 );
 
-let net: IndexedDevnet;
-let dir: string;
-let failed = false;
+describe.each([
+  { name: "PGlite", postgres: false, basePort: 16545 },
+  { name: "Postgres", postgres: true, basePort: 16550 },
+])("solvency report on $name against the devnet", ({ postgres, basePort }) => {
+  let net: IndexedDevnet;
+  let dir: string;
+  let failed = false;
+  let database: CreateDatabaseReturnType | undefined;
 
-beforeAll(async () => {
-  net = await startIndexedDevnet({ basePort: BASE_PORT, schema: `cm_solvency_${process.pid}` });
-  dir = mkdtempSync(join(tmpdir(), "crossmargin-solvency-"));
-});
-
-afterEach((context) => {
-  if (context.task.result?.state === "fail") failed = true;
-});
-
-afterAll(async () => {
-  if (failed && net !== undefined) console.error(`ponder logs:\n${net.indexer.logs().slice(-20_000)}`);
-  await net?.stop();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-});
-
-/** Deposits 10 + i USDC on vault A for each of `many` and credits them (and `others`) in one batch. */
-async function fundAndCreditMany(others: Address[]) {
-  const [vaultA] = net.vaults;
-  const payer = net.accounts.traders[0]!.privateKey;
-  const token = tokenAddress(vaultA, "USDC");
-  await depositForMany(vaultA, {
-    payers: [payer],
-    deposits: many.map((account, i) => ({
-      chainId: vaultA.chain.chainId,
-      account,
-      token,
-      amount: parseUnits(String(10 + i), 6),
-    })),
+  beforeAll(async () => {
+    const schema = `cm_solvency_${process.pid}`;
+    if (postgres) database = await createDatabase({ adminUrl: ADMIN_URL, name: schema });
+    net = await startIndexedDevnet({
+      basePort,
+      schema,
+      ...(database === undefined ? {} : { postgresUrl: database.url }),
+    });
+    dir = mkdtempSync(join(tmpdir(), "crossmargin-solvency-"));
   });
-  await creditHub({
-    vaultChain: vaultA,
-    hubChain: net.hub,
-    entries: [...others, ...many].map((account) => ({ account, token })),
-    attesterKeys: net.attesterKeys,
-    relayerKey: net.accounts.relayer.privateKey,
+
+  afterEach((context) => {
+    if (context.task.result?.state === "fail") failed = true;
   });
-}
 
-const root = () => getJson<SolvencyRootAnswer>(`${net.indexer.url}/solvency`);
-const proofOf = (account: string) => getJson<SolvencyProofAnswer>(`${net.indexer.url}/solvency/${account}`);
-
-/** The report once every chain is indexed to its head, with the hub's own figures read at its block. */
-async function reportAtHead() {
-  const heads = await waitForIndexedHeads({ indexerUrl: net.indexer.url, chains: [net.hub, ...net.vaults] });
-  const head = heads.get(net.hub.chain.chainId) ?? 0n;
-  const { body } = await pollUntil(root, (r) => r.status === 200 && BigInt(r.body.block.number) >= head, {
-    what: `the solvency report at hub block ${head}`,
+  afterAll(async () => {
+    if (failed && net !== undefined) console.error(`ponder logs:\n${net.indexer.logs().slice(-20_000)}`);
+    await net?.stop();
+    await database?.drop();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
-  return { report: body, hub: await hubCollateralValues(net.hub, BigInt(body.block.number)) };
-}
 
-/** The report's total is Σ collateralValue at its block, and its leaves are the accounts with a credit. */
-async function expectReportMatchesHub() {
-  const { report, hub } = await reportAtHead();
-  const total = [...hub.values()].reduce((sum, value) => sum + value, 0n);
-  expect(report.total).toBe(total.toString());
-  const block = await net.hub.publicClient.getBlock({ blockNumber: BigInt(report.block.number) });
-  expect(report.block.hash).toBe(block.hash);
-  return { report, hub };
-}
+  /** Deposits 10 + i USDC on vault A for each of `many` and credits them (and `others`) in one batch. */
+  async function fundAndCreditMany(others: Address[]) {
+    const [vaultA] = net.vaults;
+    const payer = net.accounts.traders[0]!.privateKey;
+    const token = tokenAddress(vaultA, "USDC");
+    await depositForMany(vaultA, {
+      payers: [payer],
+      deposits: many.map((account, i) => ({
+        chainId: vaultA.chain.chainId,
+        account,
+        token,
+        amount: parseUnits(String(10 + i), 6),
+      })),
+    });
+    await creditHub({
+      vaultChain: vaultA,
+      hubChain: net.hub,
+      entries: [...others, ...many].map((account) => ({ account, token })),
+      attesterKeys: net.attesterKeys,
+      relayerKey: net.accounts.relayer.privateKey,
+    });
+  }
 
-describe("solvency report on PGlite against the devnet", () => {
+  const root = () => getJson<SolvencyRootAnswer>(`${net.indexer.url}/solvency`);
+  const proofOf = (account: string) => getJson<SolvencyProofAnswer>(`${net.indexer.url}/solvency/${account}`);
+
+  /** The report once every chain is indexed to its head, with the hub's own figures read at its block. */
+  async function reportAtHead() {
+    const heads = await waitForIndexedHeads({
+      indexerUrl: net.indexer.url,
+      chains: [net.hub, ...net.vaults],
+    });
+    const head = heads.get(net.hub.chain.chainId) ?? 0n;
+    const { body } = await pollUntil(root, (r) => r.status === 200 && BigInt(r.body.block.number) >= head, {
+      what: `the solvency report at hub block ${head}`,
+    });
+    return { report: body, hub: await hubCollateralValues(net.hub, BigInt(body.block.number)) };
+  }
+
+  /** The report's total is Σ collateralValue at its block, and its leaves are the accounts with a credit. */
+  async function expectReportMatchesHub() {
+    const { report, hub } = await reportAtHead();
+    const total = [...hub.values()].reduce((sum, value) => sum + value, 0n);
+    expect(report.total).toBe(total.toString());
+    const block = await net.hub.publicClient.getBlock({ blockNumber: BigInt(report.block.number) });
+    expect(report.block.hash).toBe(block.hash);
+    return { report, hub };
+  }
+
   test("before any credit: an empty tree, 404 for an account, 400 for a bad address", async () => {
     const { report, hub } = await expectReportMatchesHub();
     expect(hub.size).toBe(0);
