@@ -14,7 +14,7 @@ Commands:
   attester         run one attester's HTTP signer with its own key         crossmargin attester --help
   status           per route: lag, in flight, oldest age; queue depths; dead letters
   retry <job-id>   retry a failed or dead-lettered job
-  verify-solvency  check a solvency inclusion proof against its root          crossmargin verify-solvency --help
+  verify-solvency  check a solvency inclusion proof against its root      crossmargin verify-solvency --help
   help             this text
 
 Every command but verify-solvency reads the config from --config <path>, else $CROSSMARGIN_CONFIG, else
