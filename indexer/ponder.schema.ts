@@ -323,6 +323,18 @@ export const claimable = onchainTable(
   }),
 );
 
+/**
+ * The newest hub-chain block the indexer has processed (one row, written by the `ChainHead` block
+ * source on every hub block, in the same commit as that block's rows): the block that
+ * `GET /solvency` reports its figures at.
+ */
+export const hubHead = onchainTable("hub_head", (t) => ({
+  chainId: t.integer().primaryKey(),
+  blockNumber: t.bigint().notNull(),
+  blockHash: t.hex().notNull(),
+  timestamp: t.bigint().notNull(),
+}));
+
 /** A SEIZE command, keyed by its packet guid: "ordered" (hub) → "applied" (vault). */
 export const seizure = onchainTable(
   "seizure",

@@ -5,11 +5,6 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { BaseError } from "../../shared/errors/BaseError.js";
-import { runAttester } from "../attester/runAttester.js";
-import { runRelayer } from "../pipeline/runRelayer.js";
-import { runRetry } from "./runRetry.js";
-import { runStatus } from "./runStatus.js";
-import { runWatch } from "./runWatch.js";
 
 const USAGE = `Usage: crossmargin <command> [options]
 
@@ -20,9 +15,10 @@ Commands:
   status           per route: lag, in flight, oldest age; queue depths; dead letters
   retry <job-id>   retry a failed or dead-lettered job
   watch            print accounts whose health crosses a threshold          crossmargin watch --health-below 1.2
+  verify-solvency  check a solvency inclusion proof against its root      crossmargin verify-solvency --help
   help             this text
 
-Every command reads the config from --config <path>, else $CROSSMARGIN_CONFIG, else
+Every command but verify-solvency reads the config from --config <path>, else $CROSSMARGIN_CONFIG, else
 .devnet/manifest.json (written by \`npm run dev\`).`;
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -32,22 +28,25 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "dev":
       return runDev(rest);
+    // Each command loads its own modules: `verify-solvency` and `help` need no queue or chain client.
     case "relayer":
-      await runRelayer(rest);
+      await (await import("../pipeline/runRelayer.js")).runRelayer(rest);
       return 0;
     case "attester":
-      await runAttester(rest);
+      await (await import("../attester/runAttester.js")).runAttester(rest);
       return 0;
     case "status":
-      return runStatus(rest);
+      return (await import("./runStatus.js")).runStatus(rest);
     case "retry":
-      return runRetry(rest);
+      return (await import("./runRetry.js")).runRetry(rest);
     case "watch": {
       const stop = new AbortController();
       process.once("SIGINT", () => stop.abort());
       process.once("SIGTERM", () => stop.abort());
-      return runWatch(rest, stop.signal);
+      return (await import("./runWatch.js")).runWatch(rest, stop.signal);
     }
+    case "verify-solvency":
+      return (await import("./runVerifySolvency.js")).runVerifySolvency(rest);
     case undefined:
     case "help":
     case "--help":

@@ -16,6 +16,7 @@ const TABLES = [
   [schema.liquidation, schema.liquidation.id],
   [schema.seizure, schema.seizure.guid],
   [schema.claimable, schema.claimable.chainId],
+  [schema.hubHead, schema.hubHead.chainId],
 ] as const;
 
 /**

@@ -4,10 +4,12 @@ import { Hono } from "hono";
 import { client, graphql } from "ponder";
 import { sqlOverHttpDb } from "../../lib/api/sqlOverHttpDb.js";
 import { indexerConfig } from "../../lib/indexerConfig.js";
+import { solvencySecret } from "../../lib/solvency/solvencySalt.js";
 import { getAccountMargin } from "./getAccountMargin.js";
 import { getAtRisk } from "./getAtRisk.js";
 import { getMessage } from "./getMessage.js";
 import { getRoutes } from "./getRoutes.js";
+import { solvencyRoutes } from "./getSolvency.js";
 import { postStress } from "./postStress.js";
 import { streamHealth } from "./streamHealth.js";
 
@@ -19,6 +21,15 @@ import { streamHealth } from "./streamHealth.js";
 const chainNames = new Map([...indexerConfig().chains.values()].map((chain) => [chain.chainId, chain.name]));
 // On PGlite, reads skip the temporary tables Ponder's flush leaves in the one session (see sqlOverHttpDb).
 const readDb = sqlOverHttpDb(db);
+const { hub } = indexerConfig();
+const salts = solvencySecret(process.env);
+const solvency = solvencyRoutes({
+  db: readDb,
+  hubChainId: hub.chainId,
+  hub: hub.contracts.hub,
+  secret: salts.secret,
+  saltsSecret: salts.configured,
+});
 
 const app = new Hono();
 
@@ -30,5 +41,7 @@ app.get("/messages/:guid", getMessage);
 app.get("/routes", getRoutes);
 app.post("/stress", postStress(readDb, chainNames));
 app.get("/stream/health", streamHealth(readDb));
+app.get("/solvency", solvency.root);
+app.get("/solvency/:address", solvency.proof);
 
 export default app;
