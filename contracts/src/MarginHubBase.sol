@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {QuorumVerifier} from "./QuorumVerifier.sol";
 import {IMarginHub} from "./interfaces/IMarginHub.sol";
 import {IMarginConsumer} from "./interfaces/IMarginConsumer.sol";
@@ -98,7 +99,7 @@ abstract contract MarginHubBase is QuorumVerifier {
             if (seq <= c.seq) return false;
             uint256 current = c.balance;
             uint256 proposed = c.creditAfter(balance, leafInboundNonce);
-            if (proposed > current && (m.backlog || !_takeRise(m, chainId, token, proposed - current))) {
+            if (proposed > current && (m.backlog || !_payRise(m, account, chainId, token, proposed - current))) {
                 _wait(m, account, chainId, token, balance, seq, leafInboundNonce, sourceBlock);
                 return true;
             }
@@ -106,11 +107,32 @@ abstract contract MarginHubBase is QuorumVerifier {
         _applyLeaf(account, chainId, token, balance, seq, leafInboundNonce, sourceBlock);
     }
 
-    /// @dev Pays a rise of `amount` token units from the bucket at the collateral's last positive
-    /// answer (stale or not: a lapsed feed must not make rises free). A token that is not a
-    /// collateral counts for nothing and rises free; one whose feed answers nothing cannot be
-    /// priced and so cannot rise (fail closed).
-    function _takeRise(HubRoute.Meter memory m, uint64 chainId, address token, uint256 amount) internal view returns (bool) {
+    /// @dev Pays a rise of `amount` from the bucket (`_takeRise`). When the bucket holds less, the
+    /// part it pays for is credited at once, without the leaf's seq (`HubCredit.raise`), so a rise
+    /// larger than the capacity still arrives over several refills; the caller queues the rest.
+    /// @return paid whether the whole rise was paid
+    function _payRise(HubRoute.Meter memory m, address account, uint64 chainId, address token, uint256 amount)
+        internal
+        returns (bool paid)
+    {
+        uint256 part;
+        (paid, part) = _takeRise(m, chainId, token, amount);
+        if (part == 0) return paid;
+        HubCredit.Credit storage c = _credits[account][chainId][token];
+        uint256 raised = c.raise(part);
+        emit IMarginHub.BalanceCredited(account, chainId, token, raised, c.seq, 0);
+    }
+
+    /// @dev Prices a rise of `amount` token units at the collateral's last positive answer (stale
+    /// or not: a lapsed feed must not make rises free) and takes it from the bucket; when the
+    /// bucket holds less, takes what it holds for the `part` (< amount) it pays for. A token that
+    /// is not a collateral counts for nothing and rises free; one whose feed answers nothing
+    /// cannot be priced and so cannot rise (fail closed).
+    function _takeRise(HubRoute.Meter memory m, uint64 chainId, address token, uint256 amount)
+        internal
+        view
+        returns (bool all, uint256 part)
+    {
         (bool found, uint256 i) = HubRoute.cached(m, token);
         HubRoute.Priced memory p;
         if (found) {
@@ -124,9 +146,13 @@ abstract contract MarginHubBase is QuorumVerifier {
                 m.priced = i + 1;
             }
         }
-        if (p.col.feed == address(0)) return true;
-        if (p.price == 0) return false;
-        return HubRoute.take(m, HubRisk.valueAt(p.col, amount, p.price));
+        if (p.col.feed == address(0)) return (true, 0);
+        if (p.price == 0) return (false, 0);
+        uint256 cost = HubRisk.valueAt(p.col, amount, p.price);
+        if (HubRoute.take(m, cost)) return (true, 0);
+        // cost > level: the floored share of the amount the level pays for costs at most the level.
+        part = Math.mulDiv(amount, m.level, cost);
+        if (part != 0) HubRoute.take(m, HubRisk.valueAt(p.col, part, p.price));
     }
 
     /// @dev Keeps a leaf's figures until the bucket pays for them (`applyWaiting`), in arrival order

@@ -154,7 +154,7 @@ contract MarginHubExtension is MarginHubBase, ReentrancyGuardTransient {
                 if (m.limited) {
                     uint256 current = c.balance;
                     uint256 proposed = c.creditAfter(w.balance, w.inboundNonce);
-                    if (proposed > current && !_takeRise(m, srcEid, k.token, proposed - current)) break;
+                    if (proposed > current && !_payRise(m, k.account, srcEid, k.token, proposed - current)) break;
                 }
                 _applyLeaf(k.account, srcEid, k.token, w.balance, w.seq, w.inboundNonce, w.sourceBlock);
                 ++applied;

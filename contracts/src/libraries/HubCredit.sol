@@ -166,6 +166,15 @@ library HubCredit {
         return _net(balance, seized, returned);
     }
 
+    /// @notice Raises the credit by `amount` without a new seq: the part of a waiting leaf's rise its
+    /// route's limit already paid for (the leaf itself still applies later, by its seq).
+    /// @return newBalance the raised credit
+    function raise(Credit storage c, uint256 amount) internal returns (uint256 newBalance) {
+        // Checked: the raised credit stays below the waiting leaf's figure, which fits in uint128.
+        newBalance = SafeCast.toUint128(c.balance + amount);
+        _writeSlot0(c, newBalance, c.seq, c.lastCommandNonce);
+    }
+
     /// @notice Books a SEIZE of `amount` (≤ balance) ordered with command `nonce`: lowers the
     /// credit at once and queues the command until a leaf acknowledges it.
     function orderSeize(Credit storage c, uint256 amount, uint64 nonce) internal {
