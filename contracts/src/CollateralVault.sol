@@ -23,6 +23,30 @@ contract CollateralVault is ICollateralVault, QuorumVerifier, ReentrancyGuardTra
         uint256 totalDeposited;
         uint256 minWithdrawal;
         uint256 totalClaimable;
+        uint256 totalQueued;
+    }
+
+    /// @dev A token's release limit (one slot: the only read a release of an unlimited token adds).
+    /// capacity 0 = no limit.
+    struct ReleaseLimit {
+        uint128 capacity;
+        uint128 refillPerSecond;
+    }
+
+    /// @dev A limited token's bucket and release queue bounds in one slot: `level` as of
+    /// `updatedAt`; queued entries are `[head, tail)`. 40 bits: timestamps to the year 36,000 and
+    /// 10^12 queued releases.
+    struct ReleaseBucket {
+        uint128 level;
+        uint40 updatedAt;
+        uint40 head;
+        uint40 tail;
+    }
+
+    /// @dev A release waiting for the bucket: what is still owed to `to`.
+    struct QueuedRelease {
+        address to;
+        uint256 amount;
     }
 
     uint32 private immutable _hubEid;
@@ -39,6 +63,12 @@ contract CollateralVault is ICollateralVault, QuorumVerifier, ReentrancyGuardTra
     mapping(address => TokenState) private _tokens;
     /// @dev recipient => token => releases whose transfer failed, to be pulled with `claim`
     mapping(address => mapping(address => uint256)) private _claimable;
+    /// @dev token => release limit (capacity 0 = none)
+    mapping(address => ReleaseLimit) private _releaseLimits;
+    /// @dev token => bucket and queue bounds
+    mapping(address => ReleaseBucket) private _buckets;
+    /// @dev token => queue index => release waiting for the bucket
+    mapping(address => mapping(uint256 => QueuedRelease)) private _queue;
 
     /// @param initialOwner owner (token configuration, attester rotation, unpause)
     /// @param hubEid_ the hub chain's eid (= chain id)
@@ -123,6 +153,34 @@ contract CollateralVault is ICollateralVault, QuorumVerifier, ReentrancyGuardTra
         return _tokens[token].minWithdrawal;
     }
 
+    /// @inheritdoc ICollateralVault
+    function releaseLimit(address token)
+        external
+        view
+        returns (uint256 capacity, uint256 refillPerSecond, uint256 available, uint256 queuedEntries, uint256 queuedAmount)
+    {
+        ReleaseLimit memory lim = _releaseLimits[token];
+        ReleaseBucket storage b = _buckets[token];
+        available = lim.capacity == 0 ? type(uint256).max : _refilled(lim, b);
+        return (lim.capacity, lim.refillPerSecond, available, b.tail - b.head, _tokens[token].totalQueued);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function releaseQueueHead(address token) external view returns (uint256) {
+        return _buckets[token].head;
+    }
+
+    /// @inheritdoc ICollateralVault
+    function queuedRelease(address token, uint256 index) external view returns (address to, uint256 amount) {
+        QueuedRelease storage e = _queue[token][index];
+        return (e.to, e.amount);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function totalQueued(address token) external view returns (uint256) {
+        return _tokens[token].totalQueued;
+    }
+
     // ---------------------------------------------------------------- owner
 
     /// @inheritdoc ICollateralVault
@@ -139,6 +197,20 @@ contract CollateralVault is ICollateralVault, QuorumVerifier, ReentrancyGuardTra
         if (token == address(0)) revert CollateralVault_ZeroAddress();
         _tokens[token].minWithdrawal = amount;
         emit MinWithdrawalSet(token, amount);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function setReleaseLimit(address token, uint128 capacity, uint128 refillPerSecond) external onlyOwner {
+        if (token == address(0)) revert CollateralVault_ZeroAddress();
+        bool valid = capacity == 0 ? refillPerSecond == 0 : refillPerSecond != 0 && refillPerSecond <= capacity;
+        if (!valid) revert CollateralVault_InvalidReleaseLimit(token, capacity, refillPerSecond);
+        ReleaseLimit memory old = _releaseLimits[token];
+        ReleaseBucket storage b = _buckets[token];
+        // Brought up to date under the old limit, then capped; a newly enabled limit starts full.
+        uint256 level = old.capacity == 0 ? capacity : _refilled(old, b);
+        _setLevel(b, level < capacity ? level : capacity);
+        _releaseLimits[token] = ReleaseLimit(capacity, refillPerSecond);
+        emit ReleaseLimitSet(token, capacity, refillPerSecond);
     }
 
     // ---------------------------------------------------------------- accounts
@@ -229,6 +301,29 @@ contract CollateralVault is ICollateralVault, QuorumVerifier, ReentrancyGuardTra
         IERC20(token).safeTransfer(to, amount);
     }
 
+    /// @inheritdoc ICollateralVault
+    function processReleases(address token, uint256 maxEntries)
+        external
+        whenNotPaused
+        nonReentrant
+        returns (uint256 released)
+    {
+        ReleaseLimit memory lim = _releaseLimits[token];
+        ReleaseBucket storage b = _buckets[token];
+        bool limited = lim.capacity != 0;
+        // No limit (removed while entries waited): the queue drains in full.
+        uint256 available = limited ? _refilled(lim, b) : type(uint256).max;
+        if (limited) _setLevel(b, available);
+        for (uint256 n; n < maxEntries && b.head < b.tail && available != 0; ++n) {
+            uint256 pay = _payHead(token, b, available, limited);
+            // pay ≤ available.
+            unchecked {
+                available -= pay;
+            }
+            released += pay;
+        }
+    }
+
     // ---------------------------------------------------------------- internals
 
     function _deposit(address account, address token, uint256 amount) private {
@@ -302,11 +397,92 @@ contract CollateralVault is ICollateralVault, QuorumVerifier, ReentrancyGuardTra
         _release(c.token, c.recipient, seized);
     }
 
-    /// @dev Sends `amount` of `token` to `to`; a transfer that reverts, returns false or is
-    /// refused (blocklist, pause, receive hook, short balance) becomes a claim `to` pulls later,
-    /// so no token or recipient can stall the ordered command path.
+    /// @dev Releases `amount` of `token` to `to`. A limited token pays now at most what its bucket
+    /// holds, and only when no release waits (FIFO); the rest joins the token's queue, paid by
+    /// `processReleases`. Never reverts on the limit: the command always applies.
     function _release(address token, address to, uint256 amount) private {
         if (amount == 0) return;
+        ReleaseLimit memory lim = _releaseLimits[token];
+        if (lim.capacity != 0) {
+            amount = _limitRelease(token, to, amount, lim);
+            if (amount == 0) return;
+        }
+        _pay(token, to, amount);
+    }
+
+    /// @dev Takes what the bucket allows (nothing while the queue is not empty) and queues the
+    /// rest; returns what may be paid now.
+    function _limitRelease(address token, address to, uint256 amount, ReleaseLimit memory lim)
+        private
+        returns (uint256 now_)
+    {
+        ReleaseBucket storage b = _buckets[token];
+        uint256 tail = b.tail;
+        if (b.head == tail) {
+            uint256 available = _refilled(lim, b);
+            now_ = amount < available ? amount : available;
+            _setLevel(b, available - now_);
+        }
+        // now_ ≤ amount.
+        uint256 rest;
+        unchecked {
+            rest = amount - now_;
+        }
+        if (rest == 0) return now_;
+        _queue[token][tail] = QueuedRelease({to: to, amount: rest});
+        // Checked: 2^40 releases of one token would take millennia of blocks.
+        b.tail = SafeCast.toUint40(tail + 1);
+        _tokens[token].totalQueued += rest;
+        emit ReleaseQueued(token, to, rest, tail);
+    }
+
+    /// @dev Pays `min(head entry, available)` to the head entry's recipient (transfer or claim);
+    /// the entry leaves the queue once fully paid, else keeps the rest at the head.
+    function _payHead(address token, ReleaseBucket storage b, uint256 available, bool limited)
+        private
+        returns (uint256 pay)
+    {
+        uint256 index = b.head;
+        QueuedRelease storage e = _queue[token][index];
+        address to = e.to;
+        uint256 owed = e.amount;
+        pay = owed < available ? owed : available;
+        if (pay == owed) {
+            delete _queue[token][index];
+            // casting to 'uint40' is safe because index < tail, a uint40
+            // forge-lint: disable-next-line(unsafe-typecast)
+            b.head = uint40(index + 1);
+        } else {
+            // An entry above what the bucket holds drains over several refills.
+            e.amount = owed - pay;
+        }
+        // casting to 'uint128' is safe because available ≤ capacity, a uint128, when limited
+        // forge-lint: disable-next-line(unsafe-typecast)
+        if (limited) b.level = uint128(available - pay);
+        _tokens[token].totalQueued -= pay;
+        emit ReleaseProcessed(token, to, pay, index);
+        _pay(token, to, pay);
+    }
+
+    /// @dev Stores `level` (≤ capacity, a uint128) as of now.
+    function _setLevel(ReleaseBucket storage b, uint256 level) private {
+        // casting to 'uint128' is safe because level ≤ capacity, a uint128
+        // forge-lint: disable-next-line(unsafe-typecast)
+        b.level = uint128(level);
+        b.updatedAt = uint40(block.timestamp);
+    }
+
+    /// @dev The bucket's level now: `min(capacity, level + elapsed × refillPerSecond)`. Cannot
+    /// overflow: elapsed < 2^40 and refill < 2^128.
+    function _refilled(ReleaseLimit memory lim, ReleaseBucket storage b) private view returns (uint256) {
+        uint256 level = uint256(b.level) + (block.timestamp - b.updatedAt) * lim.refillPerSecond;
+        return level < lim.capacity ? level : lim.capacity;
+    }
+
+    /// @dev Sends `amount` of `token` to `to`; a transfer that reverts, returns false or is
+    /// refused (blocklist, pause, receive hook, short balance) becomes a claim `to` pulls later,
+    /// so no token or recipient can stall the ordered command path or the release queue.
+    function _pay(address token, address to, uint256 amount) private {
         if (IERC20(token).trySafeTransfer(to, amount)) return;
         _claimable[to][token] += amount;
         _tokens[token].totalClaimable += amount;

@@ -36,6 +36,14 @@ interface ICollateralVault {
     event MinWithdrawalSet(address indexed token, uint256 amount);
     /// @notice A hub command was verified and applied.
     event CommandApplied(bytes32 indexed guid, uint64 indexed nonce, uint8 messageType);
+    /// @notice The release limit of `token` was set (capacity 0 = no limit).
+    event ReleaseLimitSet(address indexed token, uint256 capacity, uint256 refillPerSecond);
+    /// @notice `amount` of a release to `to` exceeded the bucket (or others waited) and joined the
+    /// token's queue at `index`; `processReleases` pays it later, in order.
+    event ReleaseQueued(address indexed token, address indexed to, uint256 amount, uint256 index);
+    /// @notice `amount` of the queued release at `index` was paid to `to` (transferred, or recorded
+    /// as a claim when the transfer failed: then `ClaimRecorded` follows).
+    event ReleaseProcessed(address indexed token, address indexed to, uint256 amount, uint256 index);
 
     error CollateralVault_TokenNotAllowed(address token);
     error CollateralVault_ZeroAmount();
@@ -57,6 +65,8 @@ interface ICollateralVault {
     error CollateralVault_NothingToClaim(address recipient, address token);
     /// @notice The message is not a command this vault understands.
     error CollateralVault_UnknownCommand(uint8 messageType);
+    /// @notice A release limit needs `0 < refillPerSecond ≤ capacity`, or both 0 (no limit).
+    error CollateralVault_InvalidReleaseLimit(address token, uint256 capacity, uint256 refillPerSecond);
 
     /// @notice The hub chain's eid (= chain id).
     function hubEid() external view returns (uint32);
@@ -101,6 +111,43 @@ interface ICollateralVault {
     /// @notice Set the smallest withdrawal request of `token` (owner only): dust requests cost the
     /// relayer two deliveries each.
     function setMinWithdrawal(address token, uint256 amount) external;
+
+    /// @notice Limit what leaves the vault in `token` through releases (approved withdrawals and
+    /// seizes) with a token bucket (owner only): it holds up to `capacity` token units and refills
+    /// `refillPerSecond` per second. A release pays now at most what the bucket holds, and only
+    /// when no release of the token waits; the rest waits in the token's FIFO queue for
+    /// `processReleases`. The command itself always applies (account state, seq, nonces and
+    /// `totalDeposited` change at once); only the transfer waits. `capacity` 0 = no limit (the
+    /// default; then `refillPerSecond` must be 0); otherwise `0 < refillPerSecond ≤ capacity`.
+    /// The level is first brought up to date under the old limit, then capped at the new
+    /// capacity; a newly enabled limit starts full. Removing a limit lets new releases pay at once
+    /// and `processReleases` drain what still waits without limit.
+    function setReleaseLimit(address token, uint128 capacity, uint128 refillPerSecond) external;
+
+    /// @notice Pay queued releases of `token` from the head while the bucket holds something, at
+    /// most `maxEntries` payments (permissionless). Each payment is `min(remaining, available)`:
+    /// a partly paid entry stays at the head with the rest. A payment whose transfer fails becomes
+    /// the recipient's claim, so no recipient stalls the queue. Stopped while paused.
+    /// @return released the total paid (transferred or recorded as claims)
+    function processReleases(address token, uint256 maxEntries) external returns (uint256 released);
+
+    /// @notice The release limit of `token`, what its bucket holds now (`type(uint256).max` when
+    /// there is no limit), and the releases waiting in its queue.
+    function releaseLimit(address token)
+        external
+        view
+        returns (uint256 capacity, uint256 refillPerSecond, uint256 available, uint256 queuedEntries, uint256 queuedAmount);
+
+    /// @notice Index of the oldest waiting release of `token` (equal to the next free index when
+    /// none waits); indexes only grow.
+    function releaseQueueHead(address token) external view returns (uint256);
+
+    /// @notice The queued release of `token` at `index`: recipient and what is still owed (0 once paid).
+    function queuedRelease(address token, uint256 index) external view returns (address to, uint256 amount);
+
+    /// @notice Sum of the queued releases of `token` (held by the vault beside `totalDeposited`
+    /// and `totalClaimable`).
+    function totalQueued(address token) external view returns (uint256);
 
     /// @notice The (account, token) state.
     function accountState(address account, address token)

@@ -66,6 +66,8 @@ contract CrossChainHandler is RelayQueues {
     // ---- refusing tokens and claims
     /// @notice Σ releases (approvals, seizes) whose transfer failed and became a claim, per (chain, token).
     mapping(uint32 => mapping(address => uint256)) public ghostClaimRecorded;
+    /// @notice Σ releases waiting in the vault's release queue (limited tokens), per (chain, token).
+    mapping(uint32 => mapping(address => uint256)) public ghostQueued;
     /// @notice Σ claims pulled with `claim`, per (chain, token).
     mapping(uint32 => mapping(address => uint256)) public ghostClaimPaid;
     /// @notice Σ claims a recipient pulled to another address (`rescue`), per (recipient, token).
@@ -475,6 +477,7 @@ contract CrossChainHandler is RelayQueues {
         uint256 vaultBefore;
         uint256 claimBefore;
         uint256 balanceBefore;
+        uint256 queuedBefore;
     }
 
     /// @dev Delivers the oldest undelivered command of `chainId`; false (and counted) when it reverts.
@@ -489,6 +492,7 @@ contract CrossChainHandler is RelayQueues {
         d.to = c.kind == MessageCodec.SEIZE ? c.recipient : c.account;
         d.vaultBefore = IERC20(c.token).balanceOf(address(v));
         d.claimBefore = v.claimable(d.to, c.token);
+        d.queuedBefore = v.totalQueued(c.token);
         try v.receiveCommand(c.packet, sigs) {}
         catch (bytes memory err) {
             ++ghostCommandReverts;
@@ -504,14 +508,18 @@ contract CrossChainHandler is RelayQueues {
         CollateralVault v = vaultOn[chainId];
         uint256 recorded = v.claimable(d.to, c.token) - d.claimBefore;
         uint256 sent = d.vaultBefore - IERC20(c.token).balanceOf(address(v));
+        // What the token's release limit held back (0 for unlimited tokens).
+        uint256 queued = v.totalQueued(c.token) - d.queuedBefore;
         ghostReleased[chainId][c.token] += d.released;
         ghostClaimRecorded[chainId][c.token] += recorded;
+        ghostQueued[chainId][c.token] += queued;
         if (recorded != 0) _bump("release.becameClaim");
+        if (queued != 0) _bump("release.queued");
         if (c.kind == MessageCodec.SEIZE) {
             ghostSeizedTo[c.recipient][c.token] += d.released;
             if (d.released != c.amount) ++ghostShortSeizes;
         }
-        if (sent + recorded != d.released || !_sameState(_keyState(chainId, c.account, c.token), d.expected)) {
+        if (sent + recorded + queued != d.released || !_sameState(_keyState(chainId, c.account, c.token), d.expected)) {
             ++ghostReleaseMismatch;
         }
         // A REJECT the hub did not credit back raises the vault balance behind the hub's back.
@@ -602,6 +610,80 @@ contract CrossChainHandler is RelayQueues {
         if (to != r) ghostClaimedAway[r][token] += amount;
         if (to == r) _bump("claim.self");
         else _bump("claim.rescue");
+    }
+
+    /// @notice A keeper pays queued releases of a key (`processReleases`, at most 1..3 entries or
+    /// all): each payment is transferred or becomes a claim; the call pays exactly
+    /// `min(queued, available)` when it may take every entry, and never reverts.
+    function processReleases(uint256 keySeed, uint256 maxSeed) external onHub {
+        (uint32 chainId, address token) = _keyAt(keySeed % 5);
+        if (vaultOn[chainId].totalQueued(token) == 0) (chainId, token) = _keyAt(3); // the limited key
+        if (_processReleases(chainId, token, maxSeed % 4 == 0 ? type(uint256).max : maxSeed % 4)) {
+            _bump("releases.processed");
+        }
+        _syncSeqs();
+    }
+
+    /// @notice End of run: time passes and keepers pay every queued release; false if one is left.
+    function drainReleases() external onHub returns (bool) {
+        for (uint256 i; i < 5; ++i) {
+            (uint32 chainId, address token) = _keyAt(i);
+            // Each full bucket pays min(queued, capacity): ceil(queued / capacity) refills suffice.
+            uint256 rounds = vaultOn[chainId].totalQueued(token) / RELEASE_CAPACITY + 1;
+            for (uint256 round; round < rounds && vaultOn[chainId].totalQueued(token) != 0; ++round) {
+                vm.warp(block.timestamp + RELEASE_CAPACITY / RELEASE_REFILL);
+                if (!_processReleases(chainId, token, type(uint256).max)) return false;
+            }
+            if (vaultOn[chainId].totalQueued(token) != 0) return false;
+        }
+        return true;
+    }
+
+    /// @dev A key's release figures before `processReleases`.
+    struct ReleaseFigures {
+        uint256 available;
+        uint256 entries;
+        uint256 queued;
+        uint256 vaultBalance;
+        uint256 claims;
+    }
+
+    /// @dev Calls `processReleases` and checks the amounts; false when nothing was paid or it failed.
+    function _processReleases(uint32 chainId, address token, uint256 maxEntries) private returns (bool) {
+        CollateralVault v = vaultOn[chainId];
+        ReleaseFigures memory f;
+        (,, f.available, f.entries, f.queued) = v.releaseLimit(token);
+        f.vaultBalance = IERC20(token).balanceOf(address(v));
+        f.claims = v.totalClaimable(token);
+        vm.chainId(chainId);
+        try v.processReleases(token, maxEntries) returns (uint256 released) {
+            _checkProcessed(chainId, token, maxEntries, f, released);
+            return released != 0;
+        } catch (bytes memory err) {
+            _unexpected(err);
+            return false;
+        }
+    }
+
+    /// @dev Paid == transferred + recorded as claims == the queue's decrease; with every entry
+    /// allowed, exactly `min(queued, available)`.
+    function _checkProcessed(
+        uint32 chainId,
+        address token,
+        uint256 maxEntries,
+        ReleaseFigures memory f,
+        uint256 released
+    ) private {
+        CollateralVault v = vaultOn[chainId];
+        uint256 recorded = v.totalClaimable(token) - f.claims;
+        uint256 sent = f.vaultBalance - IERC20(token).balanceOf(address(v));
+        if (
+            sent + recorded != released || f.queued - v.totalQueued(token) != released
+                || (maxEntries >= f.entries && released != Math.min(f.queued, f.available))
+        ) ++ghostReleaseMismatch;
+        ghostQueued[chainId][token] -= released;
+        ghostClaimRecorded[chainId][token] += recorded;
+        if (recorded != 0) _bump("release.becameClaim");
     }
 
     /// @notice The PERP's feed (ETH/USD, also the WETH collaterals') lapses: a zero answer or a stale

@@ -37,6 +37,8 @@ abstract contract CrossChainWorld is HubFixture {
     uint16 internal constant PERP_IM_BPS = 1_000;
     uint16 internal constant PERP_MM_BPS = 500;
     uint256 internal constant TRADER_COUNT = 3;
+    uint128 internal constant RELEASE_CAPACITY = 5_000e6;
+    uint128 internal constant RELEASE_REFILL = 1e6;
 
     PerpMarket internal perp;
     MockPriceFeed internal shareFeed;
@@ -88,6 +90,9 @@ abstract contract CrossChainWorld is HubFixture {
         for (uint256 i; i < 2; ++i) {
             w.vaultB.configureToken(w.tokensB[i], true, type(uint256).max);
         }
+        // Chain B's USDC releases through a bucket (5,000 USDC, full again in 5,000 s): large
+        // approvals and seizes wait in its queue for `processReleases`.
+        w.vaultB.setReleaseLimit(w.tokensB[0], RELEASE_CAPACITY, RELEASE_REFILL);
         w.vaultB.rotateAttesters(attesterAddrs, THRESHOLD);
         vm.stopPrank();
 

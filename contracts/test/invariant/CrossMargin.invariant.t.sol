@@ -30,7 +30,7 @@ contract CrossMarginInvariantTest is CrossChainWorld {
         // feed is stale, liquidations (two seizes per collateral) and leaves read while seizes or
         // credited rejections are still queued; the newer actions (depositFor pokes, liquidateTo to
         // any recipient, blocklist toggles and claims) two each, the rarer admin and outage ones one.
-        bytes4[20] memory actions = [
+        bytes4[21] memory actions = [
             CrossChainHandler.deposit.selector,
             CrossChainHandler.requestWithdrawal.selector,
             CrossChainHandler.relayRequest.selector,
@@ -50,10 +50,11 @@ contract CrossMarginInvariantTest is CrossChainWorld {
             CrossChainHandler.perpFeedOutage.selector,
             CrossChainHandler.setVaultAttempt.selector,
             CrossChainHandler.drainCommands.selector,
-            CrossChainHandler.applyWaiting.selector
+            CrossChainHandler.applyWaiting.selector,
+            CrossChainHandler.processReleases.selector
         ];
-        uint8[20] memory weights = [2, 2, 2, 3, 2, 2, 3, 3, 2, 1, 1, 2, 2, 2, 2, 2, 1, 1, 1, 2];
-        bytes4[] memory honest = new bytes4[](38);
+        uint8[21] memory weights = [2, 2, 2, 3, 2, 2, 3, 3, 2, 1, 1, 2, 2, 2, 2, 2, 1, 1, 1, 2, 2];
+        bytes4[] memory honest = new bytes4[](40);
         uint256 slot;
         for (uint256 a; a < actions.length; ++a) {
             for (uint256 j; j < weights[a]; ++j) {
@@ -63,7 +64,7 @@ contract CrossMarginInvariantTest is CrossChainWorld {
         targetContract(address(handler));
         targetSelector(FuzzSelector({addr: address(handler), selectors: honest}));
 
-        // Four slots each (8 of 46): a full run almost surely attacks (see afterInvariant).
+        // Four slots each (8 of 48): a full run almost surely attacks (see afterInvariant).
         bytes4[] memory adversary = new bytes4[](8);
         for (uint256 i; i < 4; ++i) {
             adversary[2 * i] = ForgeryHandler.forgeQuorum.selector;
@@ -93,7 +94,8 @@ contract CrossMarginInvariantTest is CrossChainWorld {
     }
 
     /// @dev Each vault's token balance == Σ deposits − Σ actually transferred out (releases whose
-    /// transfer went through, claims pulled) == totalDeposited + totalClaimable; its
+    /// transfer went through, queued releases paid, claims pulled) == totalDeposited +
+    /// totalClaimable + totalQueued (releases a token's limit holds back); its
     /// `inboundNonce()` == the commands delivered (each applied once); every command the hub sent
     /// was captured; no replayed or reordered packet went through.
     function invariant_vaultReleasesOnlyOnCommands() public view {
@@ -110,8 +112,11 @@ contract CrossMarginInvariantTest is CrossChainWorld {
                 (,, uint256 totalDeposited) = v.tokenConfig(token);
                 assertEq(totalDeposited, held, "vault totalDeposited");
                 assertEq(v.totalClaimable(token), owed, "vault totalClaimable");
+                // Released by commands, held back by the token's release limit, not yet paid.
+                uint256 queued = handler.ghostQueued(chainId, token);
+                assertEq(v.totalQueued(token), queued, "vault totalQueued");
                 // Σ deposited − Σ actually transferred out (releases that went through + claims paid).
-                assertEq(IERC20(token).balanceOf(address(v)), held + owed, "vault token balance");
+                assertEq(IERC20(token).balanceOf(address(v)), held + owed + queued, "vault token balance");
             }
             assertEq(v.inboundNonce(), handler.commandHead(chainId), "vault inboundNonce != commands delivered");
             assertEq(hub.outboundNonce(chainId), handler.commandCount(chainId), "hub sent a command the handler missed");
@@ -161,7 +166,7 @@ contract CrossMarginInvariantTest is CrossChainWorld {
     /// @dev Every liquidation orders, per collateral, the debt's share (ceil(total·10000/(10000 +
     /// bonus))) to the perp's settlement address on that chain, then the bonus to the liquidator;
     /// what applied seizes paid is exactly what those addresses hold of each token (wallet +
-    /// claimable + claims pulled elsewhere).
+    /// claimable + claims pulled elsewhere + what still waits for them in a release queue).
     function invariant_liquidationsPaySettlementThenLiquidator() public view {
         assertEq(handler.ghostSeizeSplitMismatch(), 0, "a liquidation's seizes were not (debt share, bonus)");
         for (uint256 c; c < 2; ++c) {
@@ -183,10 +188,17 @@ contract CrossMarginInvariantTest is CrossChainWorld {
         }
     }
 
-    /// @dev What `recipient` got of `token` from vault `vault`: wallet + claimable + claims it pulled elsewhere.
-    function _received(CollateralVault vault, address recipient, address token) private view returns (uint256) {
-        return IERC20(token).balanceOf(recipient) + vault.claimable(recipient, token)
+    /// @dev What `recipient` got of `token` from vault `vault`: wallet + claimable + claims it pulled
+    /// elsewhere + its releases still queued.
+    function _received(CollateralVault vault, address recipient, address token) private view returns (uint256 r) {
+        r = IERC20(token).balanceOf(recipient) + vault.claimable(recipient, token)
             + handler.ghostClaimedAway(recipient, token);
+        (,,, uint256 entries,) = vault.releaseLimit(token);
+        uint256 head = vault.releaseQueueHead(token);
+        for (uint256 i = head; i < head + entries; ++i) {
+            (address to, uint256 amount) = vault.queuedRelease(token, i);
+            if (to == recipient) r += amount;
+        }
     }
 
     /// @dev Liveness: every command the hub ordered is applied by its vault whatever the token or
@@ -255,7 +267,7 @@ contract CrossMarginInvariantTest is CrossChainWorld {
 
     /// @dev At the end of each run: every adversary call attempted at least one submission and a
     /// full-depth run (≥ 64 calls; shrunk replays are shorter) attacked at all — P(no adversary call
-    /// in 64 at weight 8/46) ≈ 5e-6. Logs what the run did (counters reset with every run). Then,
+    /// in 64 at weight 8/48) ≈ 9e-6. Logs what the run did (counters reset with every run). Then,
     /// for liveness, the relayer drains every command queue: nothing may stay stuck or revert.
     function afterInvariant() public {
         assertGe(forger.attempts(), forger.calls(), "an adversary call attempted nothing");
@@ -273,9 +285,10 @@ contract CrossMarginInvariantTest is CrossChainWorld {
         _line(handler, "  liqTo", "liquidateTo", "liquidate.self", "liquidate.drained", "liquidate.shortfall");
         _line(handler, "  blocklist", "block.on", "block.nextRecipient", "release.becameClaim", "deposit.blocked");
         _line(handler, "  claims", "claim.self", "claim.rescue", "claim.unblockedFirst", "claim.none");
+        _line(handler, "  releases", "release.queued", "releases.processed", "drain", "warp");
         _line(handler, "  outages", "perpFeed.zero", "perpFeed.stale", "reject.racedSeize", "drain");
         _line(handler, "  routes", "setVault.refused", "setVault.unusedReset", "depositFor.blocked", "price.crash");
-        _line(handler, "  limits", "leaf.waiting", "waiting.applied", "waiting.none", "leaf.current");
+        _line(handler, "  waiting", "leaf.waiting", "waiting.applied", "waiting.none", "leaf.current");
         console.log(
             "  excluded: raced rejects=%d, capped rejects=%d", handler.ghostRaceExcluded(), handler.ghostRejectCapExcluded()
         );
@@ -287,6 +300,9 @@ contract CrossMarginInvariantTest is CrossChainWorld {
             assertEq(vaultOn[chainId].inboundNonce(), hub.outboundNonce(chainId), "vault behind the hub after drain");
         }
         assertEq(handler.ghostCommandReverts(), 0, "a command reverted while draining");
+        // Nothing lost: after refills, keepers pay every release a limit held back.
+        assertTrue(handler.drainReleases(), "a queued release was never paid");
+        assertEq(handler.ghostReleaseMismatch(), 0, "processReleases paid other amounts than queued");
         assertEq(handler.ghostReleaseMismatch(), 0, "a drained command moved other amounts than the vault rules say");
         assertEq(handler.ghostShortSeizes(), 0, "a drained seize found less than the hub counted");
         _line(forger, "  quorums", "forge.belowThreshold", "forge.wrongChainId", "forge.highS", "forge.retiredSigner");
