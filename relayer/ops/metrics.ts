@@ -31,6 +31,8 @@ export const RELAYER_METRIC_NAMES = {
   routeLimitAvailable: "crossmargin_route_limit_available_usd",
   routeLimitWaiting: "crossmargin_route_limit_waiting",
   routeLimitApplied: "crossmargin_route_limit_applied_total",
+  releaseQueued: "crossmargin_release_queued",
+  releaseQueuedAmount: "crossmargin_release_queued_amount",
 } as const;
 
 /** Job counts of one queue, by state (BullMQ `Queue.getJobCounts()`). */
@@ -79,6 +81,10 @@ export type RelayerMetrics = {
   routeLimitWaiting: Gauge<"route">;
   /** `crossmargin_route_limit_applied_total{route}`: waiting leaves the keeper applied. */
   routeLimitApplied: Counter<"route">;
+  /** `crossmargin_release_queued{chain,token}`: releases waiting in a vault's queue for the token's release limit. */
+  releaseQueued: Gauge<"chain" | "token">;
+  /** `crossmargin_release_queued_amount{chain,token}`: what they still owe, in whole tokens. */
+  releaseQueuedAmount: Gauge<"chain" | "token">;
   /**
    * Sets where `crossmargin_queue_jobs` reads from on each scrape (replacing any earlier source);
    * `undefined` stops reporting queue depths.
@@ -191,6 +197,18 @@ export function createRelayerMetrics(parameters: CreateRelayerMetricsParameters 
       name: RELAYER_METRIC_NAMES.routeLimitApplied,
       help: "Waiting leaves the relayer's keeper applied (MarginHub.applyWaiting)",
       labelNames: ["route"],
+      registers: [registry],
+    }),
+    releaseQueued: new Gauge({
+      name: RELAYER_METRIC_NAMES.releaseQueued,
+      help: "Releases (withdrawals, seizes) waiting in a vault's queue for the token's release limit",
+      labelNames: ["chain", "token"],
+      registers: [registry],
+    }),
+    releaseQueuedAmount: new Gauge({
+      name: RELAYER_METRIC_NAMES.releaseQueuedAmount,
+      help: "What the queued releases of a token still owe, in whole tokens",
+      labelNames: ["chain", "token"],
       registers: [registry],
     }),
     setQueueDepthSource(next) {

@@ -87,6 +87,14 @@ function logEvent(logger: Logger, event: RelayerEvent, clean: (text: string) => 
       );
       return;
     }
+    case "releasesProcessed": {
+      const { chainId, symbol, txHash } = event;
+      logger.info(
+        { at: "relayer.limits", chainId, token: symbol, released: event.released.toString(), txHash },
+        "paid releases that waited for the token's release limit",
+      );
+      return;
+    }
     case "limitDrainFailed": {
       const route = `${event.srcEid}->${event.chainId}`;
       logger.warn(

@@ -58,6 +58,17 @@ function recordMetrics(metrics: RelayerMetrics, event: RelayerEvent): void {
       metrics.routeLimitWaiting.set({ route }, Number(event.waiting));
       return;
     }
+    case "releaseLimitRead": {
+      const labels = { chain: String(event.chainId), token: event.symbol };
+      if (event.capacity === 0n && event.queuedEntries === 0n) {
+        metrics.releaseQueued.remove(labels);
+        metrics.releaseQueuedAmount.remove(labels);
+        return;
+      }
+      metrics.releaseQueued.set(labels, Number(event.queuedEntries));
+      metrics.releaseQueuedAmount.set(labels, Number(event.queuedAmount) / 10 ** event.decimals);
+      return;
+    }
     case "limitDrained":
       metrics.routeLimitApplied.inc({ route: routeLabel(event.srcEid, event.chainId) }, event.applied);
       return;

@@ -104,7 +104,30 @@ export type RelayerEvent =
       txHash: Hex;
     }
   | {
-      /** The keeper could not read or drain a route's limit; the next round tries again. */
+      /** The keeper read a vault's release limit of one token (token units). */
+      type: "releaseLimitRead";
+      chainId: number;
+      token: Hex;
+      symbol: string;
+      decimals: number;
+      capacity: bigint;
+      /** What the bucket holds now (2^256 − 1 without a limit). */
+      available: bigint;
+      queuedEntries: bigint;
+      queuedAmount: bigint;
+    }
+  | {
+      /** The keeper paid queued releases of a token (`CollateralVault.processReleases`). */
+      type: "releasesProcessed";
+      chainId: number;
+      token: Hex;
+      symbol: string;
+      /** Token units paid (transferred, or recorded as claims). */
+      released: bigint;
+      txHash: Hex;
+    }
+  | {
+      /** The keeper could not read or drain a limit (of route `srcEid → chainId`); the next round tries again. */
       type: "limitDrainFailed";
       chainId: number;
       srcEid: number;

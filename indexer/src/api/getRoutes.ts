@@ -2,7 +2,7 @@ import { db, publicClients } from "ponder:api";
 import { collateralLine, relayMessage, waitingLeaf } from "ponder:schema";
 import type { Context } from "hono";
 import { and, count, desc, eq, min, or } from "ponder";
-import { marginHubAbi } from "../../../shared/abis/generated.js";
+import { collateralVaultAbi, marginHubAbi } from "../../../shared/abis/generated.js";
 import { parseChainFilter } from "../../lib/api/parseRequest.js";
 import { type RouteLimitRead, routeLimitView, type WaitingRow } from "../../lib/api/routeLimitView.js";
 import { configuredRoutes, routesView } from "../../lib/api/routesView.js";
@@ -11,9 +11,11 @@ import { nowSeconds } from "./getMessage.js";
 
 /**
  * `GET /routes[?chainId=<id>]`: per route (vault chain → hub, hub → vault chain), the messages
- * in flight, the oldest one's age and the last delivery, and for a vault chain → hub route its
- * damage limit (`limit`: the hub's bucket read at its head, the rises waiting for it); `chainId`
- * keeps the routes touching that chain (400 naming `chainId` when unknown).
+ * in flight, the oldest one's age and the last delivery; for a vault chain → hub route its damage
+ * limit (`limit`: the hub's bucket read at its head, the rises waiting for it), for a hub → vault
+ * chain route the vault's release limits (`releases`: per limited token, its bucket and queue, read
+ * at the vault chain's head); `chainId` keeps the routes touching that chain (400 naming `chainId`
+ * when unknown).
  *
  * @param c the Hono context
  * @returns the JSON answer
@@ -57,12 +59,12 @@ export async function getRoutes(c: Context) {
   const view = routesView({ paths, counts, lastDelivered, now: nowSeconds() });
   const routes = [];
   for (const route of view.routes) {
-    if (route.dstEid !== hub.chainId) routes.push({ ...route, limit: null });
-    else
-      routes.push({
-        ...route,
-        limit: routeLimitView(await readRouteLimit(route.srcEid), await waitingRows(route.srcEid)),
-      });
+    const limit =
+      route.dstEid === hub.chainId
+        ? routeLimitView(await readRouteLimit(route.srcEid), await waitingRows(route.srcEid))
+        : null;
+    const releases = route.srcEid === hub.chainId ? await readReleaseLimits(route.dstEid) : [];
+    routes.push({ ...route, limit, releases });
   }
   return c.json({ routes });
 }
@@ -107,4 +109,35 @@ async function waitingRows(srcEid: number): Promise<WaitingRow[]> {
       ),
     )
     .where(eq(waitingLeaf.chainId, srcEid));
+}
+
+/** Per configured token of a vault chain with a release limit or a queue: the vault's `releaseLimit` (token units, decimal strings). */
+async function readReleaseLimits(chainId: number) {
+  const chain = indexerConfig().chains.get(chainId);
+  const client = chain === undefined ? undefined : publicClients[chain.name as keyof typeof publicClients];
+  if (chain === undefined || client === undefined) return [];
+  const out = [];
+  for (const [symbol, token] of Object.entries(chain.tokens)) {
+    try {
+      const [capacity, refillPerSecond, available, queuedEntries, queuedAmount] = await client.readContract({
+        address: chain.contracts.vault,
+        abi: collateralVaultAbi,
+        functionName: "releaseLimit",
+        args: [token.address],
+      });
+      if (capacity === 0n && queuedEntries === 0n) continue;
+      out.push({
+        symbol,
+        token: token.address,
+        capacity: capacity.toString(),
+        refillPerSecond: refillPerSecond.toString(),
+        available: capacity === 0n ? null : available.toString(),
+        queuedEntries: Number(queuedEntries),
+        queuedAmount: queuedAmount.toString(),
+      });
+    } catch {
+      out.push({ symbol, token: token.address, error: "the vault's releaseLimit could not be read" });
+    }
+  }
+  return out;
 }
