@@ -99,10 +99,13 @@ abstract contract MarginHubBase is QuorumVerifier {
             if (seq <= c.seq) return false;
             uint256 current = c.balance;
             uint256 proposed = c.creditAfter(balance, leafInboundNonce);
-            if (proposed > current && (m.backlog || !_payRise(m, account, chainId, token, proposed - current))) {
+            if (proposed > current && (m.backlog || !_payRise(m, c, account, chainId, token, proposed - current))) {
                 _wait(m, account, chainId, token, balance, seq, leafInboundNonce, sourceBlock);
                 return true;
             }
+            (, uint256 credited) = c.applyLeaf(balance, seq, leafInboundNonce);
+            emit IMarginHub.BalanceCredited(account, chainId, token, credited, seq, sourceBlock);
+            return false;
         }
         _applyLeaf(account, chainId, token, balance, seq, leafInboundNonce, sourceBlock);
     }
@@ -111,14 +114,17 @@ abstract contract MarginHubBase is QuorumVerifier {
     /// part it pays for is credited at once, without the leaf's seq (`HubCredit.raise`), so a rise
     /// larger than the capacity still arrives over several refills; the caller queues the rest.
     /// @return paid whether the whole rise was paid
-    function _payRise(HubRoute.Meter memory m, address account, uint64 chainId, address token, uint256 amount)
-        internal
-        returns (bool paid)
-    {
+    function _payRise(
+        HubRoute.Meter memory m,
+        HubCredit.Credit storage c,
+        address account,
+        uint64 chainId,
+        address token,
+        uint256 amount
+    ) internal returns (bool paid) {
         uint256 part;
         (paid, part) = _takeRise(m, chainId, token, amount);
         if (part == 0) return paid;
-        HubCredit.Credit storage c = _credits[account][chainId][token];
         uint256 raised = c.raise(part);
         emit IMarginHub.BalanceCredited(account, chainId, token, raised, c.seq, 0);
     }
@@ -134,25 +140,31 @@ abstract contract MarginHubBase is QuorumVerifier {
         returns (bool all, uint256 part)
     {
         (bool found, uint256 i) = HubRoute.cached(m, token);
-        HubRoute.Priced memory p;
-        if (found) {
-            p = m.prices[i];
-        } else {
-            p.token = token;
-            p.col = _collateral[chainId][token];
-            if (p.col.feed != address(0)) (p.price,) = HubRisk.price(p.col.feed, p.col.heartbeat);
-            if (i < m.prices.length) {
-                m.prices[i] = p;
-                m.priced = i + 1;
-            }
-        }
+        // Declared from the cache: an uninitialized memory struct would be allocated per leaf.
+        HubRoute.Priced memory p = found ? m.prices[i] : _priced(m, i, chainId, token);
         if (p.col.feed == address(0)) return (true, 0);
         if (p.price == 0) return (false, 0);
-        uint256 cost = HubRisk.valueAt(p.col, amount, p.price);
+        uint256 cost = HubRoute.valueOf(p, amount);
         if (HubRoute.take(m, cost)) return (true, 0);
         // cost > level: the floored share of the amount the level pays for costs at most the level.
         part = Math.mulDiv(amount, m.level, cost);
-        if (part != 0) HubRoute.take(m, HubRisk.valueAt(p.col, part, p.price));
+        if (part != 0) HubRoute.take(m, HubRoute.valueOf(p, part));
+    }
+
+    /// @dev Reads a collateral's config and price into the meter's cache slot `i` (when it has room).
+    function _priced(HubRoute.Meter memory m, uint256 i, uint64 chainId, address token)
+        internal
+        view
+        returns (HubRoute.Priced memory p)
+    {
+        p.token = token;
+        p.col = _collateral[chainId][token];
+        if (p.col.feed != address(0)) (p.price,) = HubRisk.price(p.col.feed, p.col.heartbeat);
+        HubRoute.prepare(p);
+        if (i < m.prices.length) {
+            m.prices[i] = p;
+            m.priced = i + 1;
+        }
     }
 
     /// @dev Keeps a leaf's figures until the bucket pays for them (`applyWaiting`), in arrival order

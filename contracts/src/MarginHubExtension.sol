@@ -147,18 +147,9 @@ contract MarginHubExtension is MarginHubBase, ReentrancyGuardTransient {
         uint64 tail = r.tail;
         for (uint256 done; head < tail && done < maxLeaves; ++done) {
             HubRoute.Key memory k = r.queue[head];
-            HubRoute.Waiting memory w = _waiting[k.account][srcEid][k.token];
-            HubCredit.Credit storage c = _credits[k.account][srcEid][k.token];
-            // Figures older than the credit were superseded (a newer leaf applied): dropped.
-            if (w.seq > c.seq) {
-                if (m.limited) {
-                    uint256 current = c.balance;
-                    uint256 proposed = c.creditAfter(w.balance, w.inboundNonce);
-                    if (proposed > current && !_payRise(m, k.account, srcEid, k.token, proposed - current)) break;
-                }
-                _applyLeaf(k.account, srcEid, k.token, w.balance, w.seq, w.inboundNonce, w.sourceBlock);
-                ++applied;
-            }
+            (bool blocked, bool appliedOne) = _applyWaitingKey(m, srcEid, k.account, k.token);
+            if (blocked) break;
+            if (appliedOne) ++applied;
             delete _waiting[k.account][srcEid][k.token];
             delete r.queue[head];
             ++head;
@@ -166,6 +157,25 @@ contract MarginHubExtension is MarginHubBase, ReentrancyGuardTransient {
         r.head = head;
         HubRoute.close(r, m);
         emit IMarginHub.WaitingApplied(srcEid, applied, tail - head);
+    }
+
+    /// @dev One waiting key of `applyWaiting`: figures older than the credit were superseded (a
+    /// newer leaf applied) and are dropped; a rise the bucket cannot fully pay blocks the queue
+    /// (after the part it pays is credited); otherwise the figures apply.
+    function _applyWaitingKey(HubRoute.Meter memory m, uint32 srcEid, address account, address token)
+        private
+        returns (bool blocked, bool appliedOne)
+    {
+        HubRoute.Waiting memory w = _waiting[account][srcEid][token];
+        HubCredit.Credit storage c = _credits[account][srcEid][token];
+        if (w.seq <= c.seq) return (false, false);
+        if (m.limited) {
+            uint256 current = c.balance;
+            uint256 proposed = c.creditAfter(w.balance, w.inboundNonce);
+            if (proposed > current && !_payRise(m, c, account, srcEid, token, proposed - current)) return (true, false);
+        }
+        _applyLeaf(account, srcEid, token, w.balance, w.seq, w.inboundNonce, w.sourceBlock);
+        return (false, true);
     }
 
     function _liquidate(address account, address recipient) private {

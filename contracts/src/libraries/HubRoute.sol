@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {HubRisk} from "./HubRisk.sol";
 
 /// @title HubRoute
@@ -44,10 +45,14 @@ library HubRoute {
     }
 
     /// @notice Feed data of one collateral, read once per call.
+    /// @param mult with `div` 0: a rise's USD value is `amount × mult` (`price × 10^(18 − d)`)
+    /// @param div when non-zero: the value is `mulDiv(amount, price, div)` (`div = 10^(d − 18)`)
     struct Priced {
         address token;
         HubRisk.Collateral col;
         uint256 price;
+        uint256 mult;
+        uint256 div;
     }
 
     /// @notice A route's state during one call.
@@ -131,6 +136,19 @@ library HubRoute {
             if (m.prices[i].token == token) return (true, i);
         }
         return (false, n);
+    }
+
+    /// @notice Precomputes `MarginMath.value`'s scaling for the collateral (d = token + feed decimals).
+    function prepare(Priced memory p) internal pure {
+        uint256 d = uint256(p.col.tokenDecimals) + p.col.feedDecimals;
+        if (d >= 18) p.div = 10 ** (d - 18);
+        else p.mult = p.price * 10 ** (18 - d);
+    }
+
+    /// @notice `MarginMath.value(amount, …)` of the prepared collateral: the same figure, with the
+    /// same overflow reverts, computed with one multiplication (or one mulDiv) per leaf.
+    function valueOf(Priced memory p, uint256 amount) internal pure returns (uint256) {
+        return p.div != 0 ? Math.mulDiv(amount, p.price, p.div) : amount * p.mult;
     }
 
     /// @notice Whether a route limit is acceptable: none (`capacity == 0`, then `refill == 0`) or
