@@ -2,6 +2,7 @@ import { formatSeconds, formatToken, formatUsd } from "./format.js";
 import { loadDemoContext } from "./loadDemoContext.js";
 import { resetPrices } from "./resetPrices.js";
 import { runLiquidationStory } from "./runLiquidationStory.js";
+import { runRouteLimitStory } from "./runRouteLimitStory.js";
 import { runWithdrawalStory } from "./runWithdrawalStory.js";
 import type { DemoSummary } from "./types.js";
 
@@ -26,7 +27,9 @@ export type RunDemoParameters = {
  * 3. the price falls until the account is liquidatable;
  * 4. the liquidator liquidates and the relayer delivers the SEIZE commands to both vault chains;
  * 5. with another trader, a withdrawal the hub approves (the tokens arrive) and one it rejects
- *    (it would leave the account unhealthy).
+ *    (it would leave the account unhealthy);
+ * 6. with a third, a deposit above the hub chain route's damage limit: the bucket's worth is
+ *    credited at once, the rest waits and is applied after the refill.
  *
  * Prices are reset at the start and after the liquidation and every amount follows the balances
  * at the time, so it runs any number of times on the same devnet.
@@ -59,12 +62,14 @@ export async function runDemo(parameters: RunDemoParameters = {}): Promise<DemoS
 
   const liquidation = await runLiquidationStory(context);
   const withdrawals = await runWithdrawalStory(context);
+  const routeLimit = await runRouteLimitStory(context);
   const summary: DemoSummary = {
     configPath: context.configPath,
     hubChainId: context.hub.config.chainId,
     vaultChainIds: [first.config.chainId, second.config.chainId],
     liquidation,
     withdrawals,
+    routeLimit,
     elapsedMs: Date.now() - started,
   };
   printSummary(log, summary, context.config.chains);
@@ -80,7 +85,7 @@ function printSummary(
     chains[String(chainId)]?.tokens[symbol]?.decimals ?? 18;
   const amount = (chainId: number, symbol: string, value: bigint) =>
     formatToken(value, decimals(chainId, symbol), symbol);
-  const { liquidation, withdrawals } = summary;
+  const { liquidation, withdrawals, routeLimit } = summary;
   const { approved, rejected } = withdrawals;
   log("");
   log(`── Done in ${formatSeconds(summary.elapsedMs)}`);
@@ -92,5 +97,8 @@ function printSummary(
   );
   log(
     `   withdrawals: ${amount(approved.chainId, approved.symbol, approved.amount)} approved and released; ${amount(rejected.chainId, rejected.symbol, rejected.amount)} rejected and back in the vault balance`,
+  );
+  log(
+    `   route limit: ${amount(routeLimit.chainId, "USDC", routeLimit.amount)} deposited against a ${formatUsd(routeLimit.capacityUsd)} bucket; ${formatUsd(routeLimit.waitingUsd)} waited, all credited in ${formatSeconds(routeLimit.appliedAfterMs)}`,
   );
 }

@@ -120,6 +120,23 @@ export type WithdrawalSummary = {
   rejected: WithdrawalOutcome;
 };
 
+/** What the route-limit storyline did. */
+export type RouteLimitSummary = {
+  trader: Address;
+  /** The limited route's chain (the hub chain's own vault). */
+  chainId: number;
+  /** The hub's bucket size on that route (USD, 18 decimals). */
+  capacityUsd: bigint;
+  /** USDC deposited (1.5 × the bucket). */
+  amount: bigint;
+  /** What `/routes` showed waiting for the refill (USD, 18 decimals). */
+  waitingUsd: bigint;
+  deposit: CreditedDeposit;
+  /** Milliseconds from the deposit to the whole of it credited. */
+  appliedAfterMs: number;
+  withdrawal: WithdrawalOutcome;
+};
+
 /** What `runDemo` returns: every step's figures. */
 export type DemoSummary = {
   configPath: string;
@@ -127,5 +144,6 @@ export type DemoSummary = {
   vaultChainIds: [number, number];
   liquidation: LiquidationSummary;
   withdrawals: WithdrawalSummary;
+  routeLimit: RouteLimitSummary;
   elapsedMs: number;
 };

@@ -31,6 +31,13 @@ export const DEVNET_HEARTBEAT = 86_400;
 /** Oldest balance batch the devnet hub accepts, in seconds. */
 export const MAX_ATTESTATION_AGE = 3_600;
 
+/**
+ * The devnet's damage limit on the hub chain's own vault route (`MarginHub.setRouteLimit`, USD with
+ * 18 decimals): the demo's route-limit step deposits above it. The vault-only chains carry no
+ * limit, so the benchmarks' bursts and the tests' deposits there are credited as before.
+ */
+export const DEVNET_ROUTE_LIMIT = { capacityUsd: 100_000n * 10n ** 18n, refillPerSecondUsd: 10_000n * 10n ** 18n };
+
 /** Seconds every owner action waits in the devnet's timelocks (production: days). */
 export const DEVNET_TIMELOCK_DELAY = 60;
 

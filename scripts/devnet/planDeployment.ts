@@ -29,6 +29,7 @@ import {
   DEMO_PERP,
   DEMO_TOKENS,
   DEVNET_HEARTBEAT,
+  DEVNET_ROUTE_LIMIT,
   DEVNET_TIMELOCK_DELAY,
   type DemoToken,
   FEED_DECIMALS,
@@ -216,7 +217,7 @@ function hubDeployDraft({ deployer, attesters }: DevnetAccounts): Draft {
   };
 }
 
-/** `setVault` for one chain and `setCollateral` for each of its tokens. */
+/** `setVault` for one chain and `setCollateral` for each of its tokens; on the hub chain also its route limit. */
 function registrationDrafts(hubChainId: number, chainId: number): Draft[] {
   const hub = (book: AddressBook) => addressOf(book, hubChainId, "hub");
   const setVault: Draft = {
@@ -257,7 +258,20 @@ function registrationDrafts(hubChainId: number, chainId: number): Draft[] {
         }),
     }),
   );
-  return [setVault, ...setCollaterals];
+  if (chainId !== hubChainId) return [setVault, ...setCollaterals];
+  const setRouteLimit: Draft = {
+    label: `MarginHub.setRouteLimit(${chainId})`,
+    level: 1,
+    abi: marginHubAbi,
+    to: hub,
+    data: () =>
+      encodeFunctionData({
+        abi: marginHubAbi,
+        functionName: "setRouteLimit",
+        args: [chainId, DEVNET_ROUTE_LIMIT.capacityUsd, DEVNET_ROUTE_LIMIT.refillPerSecondUsd],
+      }),
+  };
+  return [setVault, ...setCollaterals, setRouteLimit];
 }
 
 /** The perp market and its registration as a hub consumer. */

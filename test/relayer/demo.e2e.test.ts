@@ -132,6 +132,15 @@ async function checkOnChain(summary: DemoSummary, liquidatorBefore: Map<string, 
     args: [withdrawals.trader, BigInt(rejected.chainId), token],
   });
   expect(credited).toBe(balance);
+
+  // The route limit: part of the deposit waited for the refill, then all of it was credited,
+  // and the withdrawal that ends the story released it in full.
+  const { routeLimit } = summary;
+  expect(routeLimit.amount * 10n ** 12n).toBe((routeLimit.capacityUsd * 3n) / 2n);
+  expect(routeLimit.waitingUsd).toBeGreaterThan(0n);
+  expect(routeLimit.waitingUsd).toBeLessThanOrEqual(routeLimit.amount * 10n ** 12n - routeLimit.capacityUsd);
+  expect(routeLimit.deposit.credited).toBeGreaterThanOrEqual(routeLimit.amount);
+  expect(routeLimit.withdrawal).toMatchObject({ approved: true, released: routeLimit.amount });
 }
 
 async function liquidatorBalances(): Promise<Map<string, bigint>> {
