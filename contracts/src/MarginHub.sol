@@ -193,6 +193,11 @@ contract MarginHub is IMarginHub, MarginHubBase, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IMarginHub
+    function concentration(uint64 chainId, address token) external view returns (Concentration memory) {
+        return _concentration[chainId][token];
+    }
+
+    /// @inheritdoc IMarginHub
     function consumers() external view returns (address[] memory) {
         return _consumers;
     }
@@ -271,6 +276,11 @@ contract MarginHub is IMarginHub, MarginHubBase, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarginHub
     function setCollateral(uint64, address, CollateralConfig calldata) external {
+        _delegate();
+    }
+
+    /// @inheritdoc IMarginHub
+    function setConcentration(uint64, address, Concentration calldata) external {
         _delegate();
     }
 

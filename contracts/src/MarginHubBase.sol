@@ -59,6 +59,9 @@ abstract contract MarginHubBase is QuorumVerifier {
     mapping(uint32 srcEid => HubRoute.Route) internal _routes;
     mapping(address account => mapping(uint64 chainId => mapping(address token => HubRoute.Waiting))) internal _waiting;
 
+    /// @dev Concentration haircut per collateral (all zero = off).
+    mapping(uint64 chainId => mapping(address token => IMarginHub.Concentration)) internal _concentration;
+
     uint32 internal immutable _localEid;
 
     constructor(address initialOwner, address[] memory initialAttesters, uint8 initialThreshold, address initialGuardian)
@@ -242,10 +245,13 @@ abstract contract MarginHubBase is QuorumVerifier {
             HubRisk.Collateral memory col = _collateral[k.chainId][k.token];
             (uint256 p, bool fresh) = HubRisk.price(col.feed, col.heartbeat);
             if (strict && !fresh) continue;
-            uint256 v = HubRisk.valueAt(col, HubRisk.counted(col, credit), p);
+            uint256 amount = HubRisk.counted(col, credit);
+            uint256 v = HubRisk.valueAt(col, amount, p);
+            // haircut + discount < 10000 ≤ liquidationThreshold + haircut (setCollateral, setConcentration).
+            uint256 d = HubRisk.discount(_concentration[k.chainId][k.token], amount);
             valueUsd += v;
-            adjustedUsd += MarginMath.applyBps(v, MarginMath.BPS - col.haircutBps);
-            liquidationUsd += MarginMath.applyBps(v, col.liquidationThresholdBps);
+            adjustedUsd += MarginMath.applyBps(v, MarginMath.BPS - col.haircutBps - d);
+            liquidationUsd += MarginMath.applyBps(v, col.liquidationThresholdBps - d);
         }
     }
 

@@ -8,6 +8,7 @@ import {IMarginConsumer} from "./interfaces/IMarginConsumer.sol";
 import {MessageCodec} from "./libraries/MessageCodec.sol";
 import {HubCredit} from "./libraries/HubCredit.sol";
 import {HubRisk} from "./libraries/HubRisk.sol";
+import {MarginMath} from "./libraries/MarginMath.sol";
 import {HubRoute} from "./libraries/HubRoute.sol";
 
 /// @title MarginHubExtension
@@ -59,7 +60,10 @@ contract MarginHubExtension is MarginHubBase, ReentrancyGuardTransient {
     /// @dev Re-setting a registered collateral updates it in place (registration order is kept).
     /// The feed's decimals are read and cached here.
     function setCollateral(uint64 chainId, address token, IMarginHub.CollateralConfig calldata config) external onlyDelegated onlyOwner {
-        if (!HubRisk.isValid(chainId, token, config)) revert IMarginHub.MarginHub_InvalidCollateralConfig(chainId, token);
+        if (
+            !HubRisk.isValid(chainId, token, config)
+                || uint256(config.haircutBps) + _concentration[chainId][token].upperBps >= MarginMath.BPS
+        ) revert IMarginHub.MarginHub_InvalidCollateralConfig(chainId, token);
         HubRisk.Collateral storage col = _collateral[chainId][token];
         if (col.feed == address(0)) {
             if (_collateralKeys.length >= MAX_COLLATERALS) revert IMarginHub.MarginHub_TooManyCollaterals();
@@ -67,6 +71,23 @@ contract MarginHubExtension is MarginHubBase, ReentrancyGuardTransient {
         }
         HubRisk.store(col, config);
         emit IMarginHub.CollateralConfigured(chainId, token, config);
+    }
+
+    /// @notice `IMarginHub.setConcentration`.
+    /// @dev All zero turns it off (allowed for any collateral); otherwise the collateral must be
+    /// registered and its haircut plus `upperBps` stay below 10000, so the adjusted weight is
+    /// positive and `liquidationThreshold − discount ≥ 10000 − haircut − discount` never underflows.
+    function setConcentration(uint64 chainId, address token, IMarginHub.Concentration calldata c)
+        external
+        onlyDelegated
+        onlyOwner
+    {
+        HubRisk.Collateral storage col = _collateral[chainId][token];
+        if (!HubRisk.isValidConcentration(c, col.feed != address(0), col.haircutBps)) {
+            revert IMarginHub.MarginHub_InvalidConcentration(chainId, token);
+        }
+        _concentration[chainId][token] = c;
+        emit IMarginHub.ConcentrationSet(chainId, token, c);
     }
 
     /// @notice `IMarginHub.addConsumer`.

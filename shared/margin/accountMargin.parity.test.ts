@@ -19,9 +19,12 @@ import type { BalanceLeaf } from "../merkle/balanceLeaf.js";
 import { fullBatchProof } from "../merkle/fullBatchProof.js";
 import {
   accountMargin,
+  collateralWeights,
+  countedAmount,
   isHealthy,
   isLiquidatable,
   type MarginCollateral,
+  type MarginConcentration,
   type MarginCredit,
   type MarginRequirement,
 } from "./accountMargin.js";
@@ -61,6 +64,8 @@ type CollateralCase = {
   liquidationThresholdBps: number;
   liquidationBonusBps: number;
   capPerAccount: bigint;
+  /** `setConcentration` after `setCollateral`; undefined: off (never set). */
+  concentration: MarginConcentration | undefined;
   /** undefined: no leaf at all (never credited). */
   credit: bigint | undefined;
 };
@@ -73,12 +78,26 @@ const decimalsOf = (six: number, eighteen: number, others: readonly number[]) =>
     { weight: eighteen, arbitrary: fc.constant(18) },
     { weight: 2, arbitrary: fc.constantFrom(...others) },
   );
+/** HubRisk.isValidConcentration: scale > 0, lower ≤ upper, haircut + upper < 10000. */
+const concentrationFor = (haircutBps: number): fc.Arbitrary<MarginConcentration> =>
+  fc.integer({ min: 0, max: 9_999 - haircutBps }).chain((upperBps) =>
+    fc.record({
+      scale: fc.oneof(
+        { weight: 4, arbitrary: fc.bigInt({ min: 1n, max: 10n ** 30n }) },
+        { weight: 1, arbitrary: fc.bigInt({ min: 1n, max: 2n ** 128n - 1n }) },
+      ),
+      scalarBps: fc.integer({ min: 0, max: 65_535 }),
+      lowerBps: fc.integer({ min: 0, max: upperBps }),
+      upperBps: fc.constant(upperBps),
+    }),
+  );
 const risk = fc.integer({ min: 0, max: 9_999 }).chain((haircutBps) =>
   fc.record({
     haircutBps: fc.constant(haircutBps),
     // HubRisk.isValid: 10000 − haircut ≤ threshold ≤ 10000.
     liquidationThresholdBps: fc.integer({ min: 10_000 - haircutBps, max: 10_000 }),
     liquidationBonusBps: fc.integer({ min: 0, max: 5_000 }),
+    concentration: fc.option(concentrationFor(haircutBps), { nil: undefined, freq: 3 }),
   }),
 );
 const collateralCase: fc.Arbitrary<CollateralCase> = fc
@@ -136,8 +155,8 @@ const PERP_COLLATERAL = getAddress("0x00000000000000000000000000000000000c0ffe")
 
 async function setUpHub(c: MarginCase): Promise<HubSetup> {
   const hub = (await deployHub(anvil, { attesterKeys: ATTESTER_KEYS, threshold: 2 })).address;
-  const write = (functionName: "setVault" | "setCollateral", args: readonly unknown[]) =>
-    // Typed per function by the two callers below.
+  const write = (functionName: "setVault" | "setCollateral" | "setConcentration", args: readonly unknown[]) =>
+    // Typed per function by the callers below.
     writeAndWait(anvil, { address: hub, abi: marginHubAbi, functionName, args: args as never });
   for (const chainId of c.chainIds) await write("setVault", [chainId, vaultOf(chainId)]);
 
@@ -164,10 +183,12 @@ async function setUpHub(c: MarginCase): Promise<HubSetup> {
         liquidationBonusBps: col.liquidationBonusBps,
       },
     ]);
+    if (col.concentration !== undefined)
+      await write("setConcentration", [BigInt(col.chain), col.token, col.concentration]);
     collaterals.push({
       chainId: col.chain,
       token: col.token,
-      config,
+      config: { ...config, concentration: col.concentration },
       feedDecimals: col.feedDecimals,
       price: col.answer,
     });
@@ -264,9 +285,22 @@ async function expectSameMargin(setup: HubSetup, requirements: readonly MarginRe
   return margin;
 }
 
+/** How many of the setup's credited collaterals carry a non-zero concentration discount. */
+function discountedCollaterals(setup: HubSetup): number {
+  return setup.collaterals.filter((col) => {
+    const credit = setup.credits.find((c) => c.chainId === col.chainId && c.token === col.token)?.balance;
+    return (
+      credit !== undefined &&
+      credit !== 0n &&
+      collateralWeights(col.config, countedAmount(col.config, credit)).discountBps > 0n
+    );
+  }).length;
+}
+
 describe("accountMargin against MarginHub.accountMargin (no consumers)", () => {
   it("random collaterals, feeds, configs and credits: the same Margin struct, or both revert", async () => {
     let compared = 0;
+    let discounted = 0;
     await fc.assert(
       fc.asyncProperty(marginCase, async (c) => {
         const setup = await setUpHub(c);
@@ -281,12 +315,14 @@ describe("accountMargin against MarginHub.accountMargin (no consumers)", () => {
         const margin = await expectSameMargin(setup, []);
         if (margin !== undefined) {
           compared++;
+          discounted += discountedCollaterals(setup);
           expect(margin.healthFactor).toBe(2n ** 256n - 1n); // no consumer, no requirement
         }
       }),
       { numRuns: 25 },
     );
     expect(compared).toBeGreaterThanOrEqual(5); // most cases value without overflowing
+    expect(discounted, "credited collaterals with a concentration discount").toBeGreaterThanOrEqual(3);
   });
 });
 
@@ -341,6 +377,7 @@ describe("accountMargin against MarginHub.accountMargin with a PerpMarket positi
                 liquidationThresholdBps: thresholdBps,
                 liquidationBonusBps: 0,
                 capPerAccount: 0n,
+                concentration: undefined,
                 credit: needed + (initial * BigInt(slackBps)) / 10_000n + 1n,
               },
             ],

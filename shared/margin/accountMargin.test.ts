@@ -33,6 +33,48 @@ const wbtc: MarginCollateral = {
 };
 
 describe("accountMargin", () => {
+  it("concentration: the floor for small credits, linear between, the cap for large ones (on counted units)", () => {
+    // scale 100 WETH, 10 % at the scale, floor 1 %, cap 20 %; WETH $3,000, 15 % haircut, 90 % threshold.
+    const concentration = { scale: 100n * E18, scalarBps: 1_000, lowerBps: 100, upperBps: 2_000 };
+    const concentrated = { ...weth, config: { ...weth.config, concentration } };
+    const at = (balance: bigint, col: MarginCollateral = concentrated) =>
+      accountMargin({
+        credits: [{ chainId: 31338, token: WETH, balance }],
+        collaterals: [col],
+        requirements: [],
+      });
+    const figures = (balance: bigint, col?: MarginCollateral) => {
+      const m = at(balance, col);
+      return [m.collateralUsd, m.adjustedUsd, m.liquidationUsd];
+    };
+    expect(figures(E18)).toEqual([3_000n * E18, 2_520n * E18, 2_670n * E18]); // 10 bps → floor 100
+    expect(figures(50n * E18)).toEqual([150_000n * E18, 120_000n * E18, 127_500n * E18]); // 500 bps
+    expect(figures(300n * E18)).toEqual([900_000n * E18, 585_000n * E18, 630_000n * E18]); // 3,000 → cap 2,000
+    // 12.34 WETH: 123.4 bps floors to 123.
+    const v = 37_020n * E18;
+    expect(figures(1_234n * 10n ** 16n)).toEqual([v, (v * 8_377n) / 10_000n, (v * 8_877n) / 10_000n]);
+    // the cap per account bounds the counted amount the discount sees: 300 WETH counted as 50
+    const capped = { ...concentrated, config: { ...concentrated.config, capPerAccount: 50n * E18 } };
+    expect(figures(300n * E18, capped)).toEqual(figures(50n * E18));
+    // all zero is off
+    const off = {
+      ...weth,
+      config: { ...weth.config, concentration: { scale: 0n, scalarBps: 0, lowerBps: 0, upperBps: 0 } },
+    };
+    expect(figures(300n * E18, off)).toEqual(figures(300n * E18, weth));
+  });
+
+  it("rejects a concentration whose cap leaves no weight (the hub refuses to set it)", () => {
+    const concentration = { scale: 1n, scalarBps: 0, lowerBps: 8_600, upperBps: 8_600 };
+    expect(() =>
+      accountMargin({
+        credits: [{ chainId: 31338, token: WETH, balance: 1n }],
+        collaterals: [{ ...weth, config: { ...weth.config, concentration } }],
+        requirements: [],
+      }),
+    ).toThrow(MarginMathInputError);
+  });
+
   it("sums value, haircut and liquidation value over collaterals of 6, 8 and 18 decimals", () => {
     const margin = accountMargin({
       credits: [

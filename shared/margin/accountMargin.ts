@@ -1,6 +1,6 @@
 import type { Address } from "viem";
 import { MarginMathInputError } from "./errors.js";
-import { applyBps, BPS, healthFactor, value } from "./marginMath.js";
+import { applyBps, BPS, concentrationBps, healthFactor, value } from "./marginMath.js";
 import { add, big, uint256 } from "./uint256.js";
 
 /** The parts of `IMarginHub.CollateralConfig` the valuation reads. */
@@ -13,6 +13,28 @@ export type MarginCollateralConfig = {
   liquidationThresholdBps: number;
   /** At most this many token units count (0 = no cap). */
   capPerAccount: bigint;
+  /** `MarginHub.concentration(chainId, token)`; absent or all zero = off. */
+  concentration?: MarginConcentration;
+};
+
+/** `IMarginHub.Concentration`: the size-scaled discount on top of the haircut. */
+export type MarginConcentration = {
+  /** Token units at which the linear part reaches `scalarBps` (0 = off). */
+  scale: bigint;
+  scalarBps: number;
+  /** Floor and cap of the discount in bps. */
+  lowerBps: number;
+  upperBps: number;
+};
+
+/** The bps weights of one collateral's value for a counted amount (`MarginHubBase._valuation`). */
+export type CollateralWeights = {
+  /** The concentration discount: `clamp(counted × scalar / scale, lower, upper)`, 0 when off. */
+  discountBps: bigint;
+  /** `10000 − haircut − discount`: adjusted value = value × adjustedBps / 10000. */
+  adjustedBps: bigint;
+  /** `liquidationThreshold − discount`: liquidation value = value × liquidationBps / 10000. */
+  liquidationBps: bigint;
 };
 
 /** One registered collateral with its configuration and current price. */
@@ -69,7 +91,8 @@ export type AccountMarginReturnType = {
 /**
  * An account's margin exactly as `MarginHub.accountMargin` computes it: per collateral with
  * credit, in registration order, `counted = min(credit, cap)` (cap 0 = none), its value, then
- * `adjusted` and `liquidation` each floored per collateral and summed; requirements summed over
+ * `adjusted` and `liquidation` (weights from {@link collateralWeights}, so the concentration
+ * discount of `counted` lowers both) each floored per collateral and summed; requirements summed over
  * consumers; the health factor from the sums. Prices are used as given (no staleness check).
  *
  * @param parameters credits, registered collaterals with prices, consumer requirements
@@ -86,9 +109,10 @@ export function accountMargin(parameters: AccountMarginParameters): AccountMargi
     const credit = credits.get(keyOf(collateral.chainId, collateral.token)) ?? 0n;
     if (credit === 0n) continue;
     const v = countedValue(collateral, credit);
+    const w = collateralWeights(collateral.config, countedAmount(collateral.config, credit));
     collateralUsd = add(collateralUsd, v);
-    adjustedUsd = add(adjustedUsd, applyBps(v, BPS - big("haircutBps", collateral.config.haircutBps)));
-    liquidationUsd = add(liquidationUsd, applyBps(v, collateral.config.liquidationThresholdBps));
+    adjustedUsd = add(adjustedUsd, applyBps(v, w.adjustedBps));
+    liquidationUsd = add(liquidationUsd, applyBps(v, w.liquidationBps));
   }
   let initialUsd = 0n;
   let maintenanceUsd = 0n;
@@ -114,10 +138,42 @@ export function accountMargin(parameters: AccountMarginParameters): AccountMargi
  * @returns USD with 18 decimals
  */
 export function countedValue(collateral: MarginCollateral, credit: bigint): bigint {
-  const cap = uint256("capPerAccount", collateral.config.capPerAccount);
-  const counted = cap !== 0n && uint256("credit", credit) > cap ? cap : credit;
+  const counted = countedAmount(collateral.config, credit);
   const price = collateral.price > 0n ? collateral.price : 0n;
   return value(counted, collateral.config.tokenDecimals, price, collateral.feedDecimals);
+}
+
+/**
+ * The counted part of a credit (`HubRisk.counted`): `min(credit, cap)`, cap 0 = none.
+ *
+ * @param config the collateral's configuration
+ * @param credit credited token units
+ * @returns counted token units
+ */
+export function countedAmount(config: MarginCollateralConfig, credit: bigint): bigint {
+  const cap = uint256("capPerAccount", config.capPerAccount);
+  return cap !== 0n && uint256("credit", credit) > cap ? cap : credit;
+}
+
+/**
+ * The weights the hub applies to one collateral's value for `counted` token units: the
+ * concentration discount (independent of the price) lowers both the adjusted and the liquidation
+ * weight. The hub's configuration checks keep `haircut + upper < 10000 ≤ threshold + haircut`.
+ *
+ * @param config the collateral's configuration
+ * @param counted counted token units ({@link countedAmount})
+ * @returns the discount and both weights in bps
+ * @throws {MarginMathInputError} when the discount exceeds a weight (a configuration the hub rejects)
+ */
+export function collateralWeights(config: MarginCollateralConfig, counted: bigint): CollateralWeights {
+  const c = config.concentration;
+  const discountBps =
+    c === undefined ? 0n : concentrationBps(counted, c.scale, c.scalarBps, c.lowerBps, c.upperBps);
+  const adjustedBps = BPS - big("haircutBps", config.haircutBps) - discountBps;
+  const liquidationBps = big("liquidationThresholdBps", config.liquidationThresholdBps) - discountBps;
+  if (adjustedBps < 0n || liquidationBps < 0n)
+    throw new MarginMathInputError("concentration.upperBps", "haircut + upper < 10000", discountBps);
+  return { discountBps, adjustedBps, liquidationBps };
 }
 
 /**

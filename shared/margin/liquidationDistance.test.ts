@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import type { Address } from "viem";
 import { describe, expect, it } from "vitest";
+import type { MarginConcentration } from "./accountMargin.js";
 import { liquidationDistance } from "./liquidationDistance.js";
 import type { SeizeCollateral } from "./seizePreview.js";
 import { shockAnswer } from "./shockAnswer.js";
@@ -13,7 +14,12 @@ const USDC = "0x00000000000000000000000000000000000000c1" as Address;
 const WSTETH = "0x00000000000000000000000000000000000000c2" as Address;
 const MARKET = "0x00000000000000000000000000000000000000aa" as Address;
 
-const collaterals = (usdcPrice: bigint, ethPrice: bigint, ethCap: bigint): SeizeCollateral[] => [
+const collaterals = (
+  usdcPrice: bigint,
+  ethPrice: bigint,
+  ethCap: bigint,
+  concentration?: MarginConcentration,
+): SeizeCollateral[] => [
   {
     chainId: 1,
     token: USDC,
@@ -25,7 +31,13 @@ const collaterals = (usdcPrice: bigint, ethPrice: bigint, ethCap: bigint): Seize
   {
     chainId: 2,
     token: WSTETH,
-    config: { tokenDecimals: 18, haircutBps: 1_500, liquidationThresholdBps: 9_000, capPerAccount: ethCap },
+    config: {
+      tokenDecimals: 18,
+      haircutBps: 1_500,
+      liquidationThresholdBps: 9_000,
+      capPerAccount: ethCap,
+      concentration,
+    },
     feedDecimals: 8,
     price: ethPrice,
     liquidationBonusBps: 800,
@@ -49,6 +61,18 @@ const account = fc.record({
   size: fc.bigInt({ min: -30n * E18, max: 30n * E18 }),
   entry: fc.bigInt({ min: 1_000n * E18, max: 5_000n * E18 }),
   debt: fc.bigInt({ min: 0n, max: 1_000n * E18 }),
+  /** A size-scaled discount on wstETH (haircut 15 %: cap ≤ 8,499 bps), or none. */
+  ethConcentration: fc.option(
+    fc.integer({ min: 0, max: 8_499 }).chain((upperBps) =>
+      fc.record({
+        scale: fc.bigInt({ min: 1n, max: 40n * E18 }),
+        scalarBps: fc.integer({ min: 0, max: 10_000 }),
+        lowerBps: fc.integer({ min: 0, max: upperBps }),
+        upperBps: fc.constant(upperBps),
+      }),
+    ),
+    { nil: undefined },
+  ),
 });
 type Account = typeof account extends fc.Arbitrary<infer T> ? T : never;
 
@@ -61,7 +85,12 @@ const book = (
     { chainId: 1, token: USDC, balance: a.usdc },
     { chainId: 2, token: WSTETH, balance: a.eth },
   ],
-  collaterals: collaterals(prices.usdc ?? a.usdcPrice, prices.eth ?? a.ethPrice, a.ethCap),
+  collaterals: collaterals(
+    prices.usdc ?? a.usdcPrice,
+    prices.eth ?? a.ethPrice,
+    a.ethCap,
+    a.ethConcentration,
+  ),
   markets: [market(prices.perp ?? a.perpPrice)],
   positions: [{ market: MARKET, size: a.size, entryWad: a.entry, debtUsd: a.debt }],
 });
@@ -119,6 +148,7 @@ describe("liquidationDistance", () => {
       size: 2n * E18,
       entry: 3_000n * E18,
       debt: 0n,
+      ethConcentration: undefined,
     };
     const distance = liquidationDistance(book(a));
     // 990 < 0.05·2p + 2·(3000 − p) ⟺ p < 5010/1.9 = 2636.84…; up: 0.1·p > 990 ⟺ p > 9900.
@@ -139,6 +169,7 @@ describe("liquidationDistance", () => {
       size: 2n * E18,
       entry: 3_000n * E18,
       debt: 0n,
+      ethConcentration: undefined,
     };
     expect(liquidationDistance(book(a))).toEqual({ liquidatable: true, collaterals: [], markets: [] });
     const short = liquidationDistance(book({ ...a, usdc: 10_000n * E6, size: -2n * E18 }));

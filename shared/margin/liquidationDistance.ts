@@ -1,8 +1,8 @@
 import type { Address } from "viem";
-import { accountMargin } from "./accountMargin.js";
+import { accountMargin, collateralWeights, countedAmount } from "./accountMargin.js";
 import { BPS, WAD } from "./marginMath.js";
 import { marketRequirement, type StressAccountParameters } from "./stressAccount.js";
-import { big, MAX_INT256, uint256 } from "./uint256.js";
+import { big, MAX_INT256 } from "./uint256.js";
 
 /** A price at which the account turns liquidatable, and the relative move that reaches it. */
 export type LiquidationPoint = {
@@ -25,7 +25,8 @@ export type LiquidationDistanceReturnType = {
 /**
  * The distance to liquidation: for each credited collateral and each market with a position, the
  * feed answer at which `MarginHub.isLiquidatable` turns true when that one price moves and every
- * other stays. A collateral (credit `c` counted up to its cap, threshold `t` bps) must fall until
+ * other stays. A collateral (credit `c` counted up to its cap, threshold `t` bps less its
+ * concentration discount, which does not move with the price) must fall until
  * `applyBps(value(c, p), t) < maintenance − (liquidation value of the others)`: solved exactly for
  * the largest such `p`. A market's requirement is piecewise linear in its price (loss below a
  * long's entry, notional × margin everywhere): the crossing is found by bisection on the side
@@ -54,8 +55,7 @@ export function liquidationDistance(parameters: StressAccountParameters): Liquid
   for (const col of parameters.collaterals) {
     const credit = credits.get(`${big("chainId", col.chainId)}:${col.token.toLowerCase()}`)?.balance ?? 0n;
     if (credit === 0n || col.price <= 0n) continue;
-    const cap = uint256("capPerAccount", col.config.capPerAccount);
-    const counted = cap !== 0n && credit > cap ? cap : credit;
+    const counted = countedAmount(col.config, credit);
     const alone = accountMargin({
       credits: [{ chainId: col.chainId, token: col.token, balance: credit }],
       collaterals: [col],
@@ -70,7 +70,7 @@ export function liquidationDistance(parameters: StressAccountParameters): Liquid
             counted,
             col.config.tokenDecimals,
             col.feedDecimals,
-            col.config.liquidationThresholdBps,
+            collateralWeights(col.config, counted).liquidationBps,
             target,
           );
     result.collaterals.push({
@@ -120,12 +120,12 @@ function highestAnswer(
   counted: bigint,
   tokenDecimals: number,
   feedDecimals: number,
-  thresholdBps: number,
+  thresholdBps: bigint,
   target: bigint,
 ): bigint | null {
-  if (thresholdBps <= 0) return null;
+  if (thresholdBps <= 0n) return null;
   // floor(v·t/10000) ≤ target − 1 ⟺ v·t < target·10000 ⟺ v ≤ ceil(target·10000/t) − 1.
-  const t = BigInt(thresholdBps);
+  const t = thresholdBps;
   const maxValue = (target * BPS + t - 1n) / t - 1n;
   const d = tokenDecimals + feedDecimals;
   if (d >= 18) {

@@ -8,6 +8,7 @@ import { marginMathHarnessAbi, marginMathHarnessBytecode } from "../abis/generat
 import { MarginMathOverflowError } from "./errors.js";
 import {
   applyBps,
+  concentrationBps,
   healthFactor,
   lossOf,
   notional,
@@ -191,6 +192,36 @@ describe("MarginMath.sol twin: same result or both revert", () => {
       ([x, b]) => expectParity("applyBps", [x, BigInt(b)], () => applyBps(x, b)),
       0,
     );
+  });
+
+  it("concentrationBps(amount, scale, scalar, lower, upper): floor, linear, cap; mulDiv's revert", async () => {
+    const scale = fc.oneof(
+      { weight: 1, arbitrary: fc.constant(0n) }, // off
+      { weight: 6, arbitrary: fc.bigInt({ min: 1n, max: U128 }) },
+      { weight: 1, arbitrary: fc.constant(1n) }, // with a huge amount and scalar: mulDiv overflows
+    );
+    const scalar = fc.oneof(
+      { weight: 6, arbitrary: fc.integer({ min: 0, max: 65_535 }).map(BigInt) },
+      { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: MAX_UINT256 }) },
+    );
+    const counts = { floor: 0, linear: 0, cap: 0 };
+    await assertParity(
+      fc.tuple(amount, scale, scalar, bps, bps),
+      async ([a, sc, k, lower, upper]) => {
+        const outcome = await expectParity("concentrationBps", [a, sc, k, BigInt(lower), BigInt(upper)], () =>
+          concentrationBps(a, sc, k, lower, upper),
+        );
+        if (outcome.ok && sc !== 0n && lower < upper) {
+          const d = outcome.value as bigint;
+          if (d === BigInt(lower)) counts.floor++;
+          else if (d === BigInt(upper)) counts.cap++;
+          else counts.linear++;
+        }
+        return outcome;
+      },
+      1,
+    );
+    expect(counts.floor * counts.linear * counts.cap, JSON.stringify(counts)).toBeGreaterThan(0);
   });
 
   it("healthFactor(liquidationUsd, maintenanceUsd)", async () => {

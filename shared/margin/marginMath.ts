@@ -57,6 +57,38 @@ export function applyBps(x: bigint, bps: bigint | number): bigint {
 }
 
 /**
+ * Concentration discount in bps (`MarginMath.concentrationBps`, Synthetix v3 SIP-383 style):
+ * `clamp(floor(amount · scalarBps / scale), lowerBps, upperBps)`, 0 when `scale` is 0 (off).
+ *
+ * @param amount counted token units of one account (uint256)
+ * @param scale token units at which the linear part reaches `scalarBps` (uint256)
+ * @param scalarBps discount at `amount = scale` before the clamp (uint256)
+ * @param lowerBps floor (uint256)
+ * @param upperBps cap (uint256)
+ * @returns the discount in bps
+ * @example
+ * concentrationBps(50n * 10n ** 18n, 100n * 10n ** 18n, 1_000, 100, 2_000); // 500n
+ */
+export function concentrationBps(
+  amount: bigint,
+  scale: bigint,
+  scalarBps: bigint | number,
+  lowerBps: bigint | number,
+  upperBps: bigint | number,
+): bigint {
+  const lower = uint256("lowerBps", big("lowerBps", lowerBps));
+  const upper = uint256("upperBps", big("upperBps", upperBps));
+  const scalar = uint256("scalarBps", big("scalarBps", scalarBps));
+  uint256("amount", amount);
+  if (uint256("scale", scale) === 0n) return 0n;
+  const d = mulDiv(amount, scalar, scale);
+  // Tested in the Solidity's order: lower first (equal to a clamp as lower ≤ upper).
+  if (d < lower) return lower;
+  if (d > upper) return upper;
+  return d;
+}
+
+/**
  * Health factor with 18 decimals: `mulDiv(liquidationUsd, 1e18, maintenanceUsd)`, or
  * `2^256 − 1` when there is no maintenance requirement.
  *

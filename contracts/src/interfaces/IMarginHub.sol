@@ -38,6 +38,22 @@ interface IMarginHub {
         uint128 capPerAccount;
     }
 
+    /// @notice Concentration (size-scaled) haircut of one collateral, on top of `haircutBps`
+    /// (contracts/README.md, "Margin math"). Per account, with `counted` its counted token units:
+    /// `discount = clamp(floor(counted × scalarBps / scale), lowerBps, upperBps)`; adjusted value =
+    /// value × (10_000 − haircutBps − discount) / 10_000 and liquidation value = value ×
+    /// (liquidationThresholdBps − discount) / 10_000. All zero (the default) = off.
+    /// @param scale token units at which the linear part reaches `scalarBps` (> 0 when on)
+    /// @param scalarBps discount at `counted = scale`, before the clamp
+    /// @param lowerBps floor of the discount (applies to any credit, however small)
+    /// @param upperBps cap of the discount (`lowerBps ≤ upperBps`, `haircutBps + upperBps < 10_000`)
+    struct Concentration {
+        uint128 scale;
+        uint16 scalarBps;
+        uint16 lowerBps;
+        uint16 upperBps;
+    }
+
     /// @notice A collateral's identity.
     struct CollateralKey {
         uint64 chainId;
@@ -62,6 +78,7 @@ interface IMarginHub {
 
     event VaultSet(uint32 indexed eid, address vault);
     event CollateralConfigured(uint64 indexed chainId, address indexed token, CollateralConfig config);
+    event ConcentrationSet(uint64 indexed chainId, address indexed token, Concentration concentration);
     event ConsumerAdded(address indexed consumer);
     event ConsumerRemoved(address indexed consumer);
     event MaxAttestationAgeSet(uint64 maxAge);
@@ -99,6 +116,9 @@ interface IMarginHub {
     error MarginHub_InsufficientMargin(address account, uint256 adjustedUsd, uint256 initialUsd);
     error MarginHub_NotLiquidatable(address account, uint256 liquidationUsd, uint256 maintenanceUsd);
     error MarginHub_InvalidCollateralConfig(uint64 chainId, address token);
+    /// @notice A concentration for an unregistered collateral, with `scale` 0 but not all zero,
+    /// `lowerBps > upperBps`, or `haircutBps + upperBps ≥ 10_000` (also checked by `setCollateral`).
+    error MarginHub_InvalidConcentration(uint64 chainId, address token);
     error MarginHub_TooManyCollaterals();
     error MarginHub_TooManyConsumers();
     error MarginHub_UnknownConsumer(address consumer);
@@ -223,6 +243,9 @@ interface IMarginHub {
 
     function collateralConfig(uint64 chainId, address token) external view returns (CollateralConfig memory);
 
+    /// @notice The collateral's concentration haircut (all zero = off).
+    function concentration(uint64 chainId, address token) external view returns (Concentration memory);
+
     function consumers() external view returns (address[] memory);
 
     function vaultOf(uint32 eid) external view returns (address);
@@ -245,6 +268,10 @@ interface IMarginHub {
     function setVault(uint32 eid, address vault) external;
 
     function setCollateral(uint64 chainId, address token, CollateralConfig calldata config) external;
+
+    /// @notice Sets (or, all zero, turns off) a registered collateral's concentration haircut;
+    /// emits `ConcentrationSet`. Reverts with `MarginHub_InvalidConcentration` on bad bounds.
+    function setConcentration(uint64 chainId, address token, Concentration calldata c) external;
 
     function addConsumer(address consumer) external;
 

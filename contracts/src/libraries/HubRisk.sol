@@ -85,6 +85,23 @@ library HubRisk {
         return col.capPerAccount != 0 && credit > col.capPerAccount ? col.capPerAccount : credit;
     }
 
+    /// @notice The concentration discount (bps) of `amount` counted token units (`MarginMath.concentrationBps`).
+    function discount(IMarginHub.Concentration storage c, uint256 amount) internal view returns (uint256) {
+        return MarginMath.concentrationBps(amount, c.scale, c.scalarBps, c.lowerBps, c.upperBps);
+    }
+
+    /// @notice Whether a concentration may be set on a collateral with `haircutBps` (0 = not
+    /// registered): all zero (off), or a registered collateral with `scale > 0`,
+    /// `lowerBps ≤ upperBps` and `haircutBps + upperBps < 10000`.
+    function isValidConcentration(IMarginHub.Concentration calldata c, bool registered, uint256 haircutBps)
+        internal
+        pure
+        returns (bool)
+    {
+        if (c.scale == 0) return c.scalarBps == 0 && c.lowerBps == 0 && c.upperBps == 0;
+        return registered && c.lowerBps <= c.upperBps && haircutBps + c.upperBps < MarginMath.BPS;
+    }
+
     /// @notice USD value of `amount` token units of the collateral at the feed answer `p`.
     function valueAt(Collateral memory col, uint256 amount, uint256 p) internal pure returns (uint256) {
         return MarginMath.value(amount, col.tokenDecimals, p, col.feedDecimals);

@@ -78,6 +78,20 @@ library MarginMath {
         maintenanceUsd = applyBps(n, maintenanceMarginBps) + extra;
     }
 
+    /// @notice Concentration discount in bps (Synthetix v3 SIP-383 style):
+    /// `clamp(floor(amount · scalarBps / scale), lowerBps, upperBps)`, 0 when `scale` is 0 (off).
+    /// @param amount the counted token units of one account (after the per-account cap)
+    /// @param scale token units at which the linear part reaches `scalarBps`
+    function concentrationBps(uint256 amount, uint256 scale, uint256 scalarBps, uint256 lowerBps, uint256 upperBps)
+        internal
+        pure
+        returns (uint256)
+    {
+        if (scale == 0) return 0;
+        uint256 d = Math.mulDiv(amount, scalarBps, scale);
+        return d < lowerBps ? lowerBps : d > upperBps ? upperBps : d;
+    }
+
     /// @notice `max(0, −pnl)` as an unsigned amount.
     function lossOf(int256 pnlUsd) internal pure returns (uint256) {
         return pnlUsd < 0 ? SignedMath.abs(pnlUsd) : 0;

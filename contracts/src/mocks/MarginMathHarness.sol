@@ -41,6 +41,14 @@ contract MarginMathHarness {
         return MarginMath.requirement(size, entryWad, priceWad, initialMarginBps, maintenanceMarginBps, debt);
     }
 
+    function concentrationBps(uint256 amount, uint256 scale, uint256 scalarBps, uint256 lowerBps, uint256 upperBps)
+        external
+        pure
+        returns (uint256)
+    {
+        return MarginMath.concentrationBps(amount, scale, scalarBps, lowerBps, upperBps);
+    }
+
     function lossOf(int256 pnlUsd) external pure returns (uint256) {
         return MarginMath.lossOf(pnlUsd);
     }
