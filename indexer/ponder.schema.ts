@@ -108,6 +108,14 @@ export const collateral = onchainTable(
     liquidationThresholdBps: t.integer().notNull(),
     liquidationBonusBps: t.integer().notNull(),
     capPerAccount: t.bigint().notNull(),
+    /**
+     * The concentration haircut (`ConcentrationSet`; all 0 = off, the state at registration):
+     * discount = clamp(counted × scalarBps / scale, lowerBps, upperBps), kept on re-configuration.
+     */
+    concentrationScale: t.bigint().notNull(),
+    concentrationScalarBps: t.integer().notNull(),
+    concentrationLowerBps: t.integer().notNull(),
+    concentrationUpperBps: t.integer().notNull(),
     /** The feed's newest answer (0 before any), copied from `price` on every tick: margins read it. */
     answer: t.bigint().notNull(),
     /** Block and log index of the first configuration: the hub's registration order. */
@@ -395,6 +403,9 @@ export const collateralLine = onchainView("collateral_line", {
   feedDecimals: integer("feed_decimals").notNull(),
   haircutBps: integer("haircut_bps").notNull(),
   liquidationThresholdBps: integer("liquidation_threshold_bps").notNull(),
+  /** The concentration discount (bps, 0 when off) of the counted vault balance and of the counted credit. */
+  discountBps: integer("discount_bps").notNull(),
+  creditedDiscountBps: integer("credited_discount_bps").notNull(),
   valueUsd: bigint("value_usd"),
   adjustedUsd: bigint("adjusted_usd"),
   liquidationUsd: bigint("liquidation_usd"),

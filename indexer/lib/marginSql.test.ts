@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AccountMarginReturnType,
   accountMargin,
+  collateralWeights,
+  countedAmount,
   countedValue,
   isHealthy,
   isLiquidatable,
@@ -96,16 +98,43 @@ const decimals = fc.integer({ min: 0, max: 30 });
 const bps = fc.integer({ min: 0, max: 10_000 });
 const key = (h: Holding) => `${h.account}:${h.chainId}:${h.token}`;
 
-const collateralArb = fc.record({
-  chainId: fc.constantFrom(1, 10),
-  token: fc.constantFrom(C1, C2),
-  feed: fc.constantFrom(F1, F2),
-  tokenDecimals: decimals,
-  feedDecimals: decimals,
-  haircutBps: bps,
-  liquidationThresholdBps: bps,
-  capPerAccount: fc.oneof(fc.constant(0n), amount),
-});
+/**
+ * A concentration the weights can take (upper ≤ 10000 − haircut and ≤ threshold, so neither
+ * weight goes negative), or none. `scale ≥ 2^16` keeps `counted · scalar / scale` within uint256
+ * for any amount, as the hub's uint128 credits do for any scale.
+ */
+const concentrationArb = (haircutBps: number, thresholdBps: number) =>
+  fc.option(
+    fc.integer({ min: 0, max: Math.max(0, Math.min(10_000 - haircutBps, thresholdBps)) }).chain((upperBps) =>
+      fc.record({
+        scale: fc.oneof(
+          fc.bigInt({ min: 2n ** 16n, max: 10n ** 30n }),
+          fc.bigInt({ min: 2n ** 16n, max: MAX_UINT256 }),
+        ),
+        scalarBps: fc.integer({ min: 0, max: 65_535 }),
+        lowerBps: fc.integer({ min: 0, max: upperBps }),
+        upperBps: fc.constant(upperBps),
+      }),
+    ),
+    { nil: undefined, freq: 2 },
+  );
+const collateralArb = fc
+  .record({
+    chainId: fc.constantFrom(1, 10),
+    token: fc.constantFrom(C1, C2),
+    feed: fc.constantFrom(F1, F2),
+    tokenDecimals: decimals,
+    feedDecimals: decimals,
+    haircutBps: bps,
+    liquidationThresholdBps: bps,
+    capPerAccount: fc.oneof(fc.constant(0n), amount),
+  })
+  .chain((c) =>
+    concentrationArb(c.haircutBps, c.liquidationThresholdBps).map((concentration) => ({
+      ...c,
+      concentration,
+    })),
+  );
 const marketArb = fc.record({
   address: fc.constant(LISTED),
   feed: fc.constantFrom(F1, F2),
@@ -170,7 +199,9 @@ const TABLES = `
   CREATE TABLE collateral (chain_id integer NOT NULL, token text NOT NULL, symbol text DEFAULT 'SYM',
     feed text NOT NULL, feed_decimals integer NOT NULL, token_decimals integer NOT NULL,
     haircut_bps integer NOT NULL, liquidation_threshold_bps integer NOT NULL,
-    cap_per_account numeric(78,0) NOT NULL, answer numeric(78,0) NOT NULL, PRIMARY KEY (chain_id, token));
+    cap_per_account numeric(78,0) NOT NULL, concentration_scale numeric(78,0) NOT NULL,
+    concentration_scalar_bps integer NOT NULL, concentration_lower_bps integer NOT NULL,
+    concentration_upper_bps integer NOT NULL, answer numeric(78,0) NOT NULL, PRIMARY KEY (chain_id, token));
   CREATE TABLE perp_market (address text PRIMARY KEY, symbol text NOT NULL DEFAULT 'PERP', feed text NOT NULL,
     feed_decimals integer NOT NULL, initial_margin_bps integer NOT NULL, maintenance_margin_bps integer NOT NULL,
     answer numeric(78,0) NOT NULL);
@@ -212,9 +243,17 @@ async function load(w: World): Promise<{ lines: Row[]; requirements: Row[]; acco
   // The indexer copies each feed's newest answer onto the rows that use it (0 before any).
   const answered = <T extends { feed: string }>(rows: T[]) =>
     rows.map((r) => ({ ...r, answer: answerOf(w, r.feed) ?? 0n }));
+  // The collateral row carries its concentration flat (all 0 = off).
+  const flat = w.collaterals.map(({ concentration: c, ...rest }) => ({
+    ...rest,
+    concentrationScale: c?.scale ?? 0n,
+    concentrationScalarBps: c?.scalarBps ?? 0,
+    concentrationLowerBps: c?.lowerBps ?? 0,
+    concentrationUpperBps: c?.upperBps ?? 0,
+  }));
   await db.exec(`TRUNCATE collateral_balance, hub_credit, collateral, perp_market, position;
     ${insert("collateral_balance", w.balances)} ${insert("hub_credit", w.credits)}
-    ${insert("collateral", answered(w.collaterals))} ${insert("perp_market", answered(w.markets))}
+    ${insert("collateral", answered(flat))} ${insert("perp_market", answered(w.markets))}
     ${insert("position", w.positions)}`);
   const read = async (view: string) => (await db.query<Row>(`SELECT * FROM ${view}`)).rows;
   return {
@@ -252,11 +291,13 @@ function sharedCollateral(w: World, c: Collateral): MarginCollateral {
  */
 function valued(c: MarginCollateral | undefined, units: bigint) {
   const value = c === undefined ? 0n : attempt(() => countedValue(c, units));
-  const share = (points: number) => (value === null ? undefined : applyBps(value, points));
+  const share = (points: bigint) => (value === null ? undefined : applyBps(value, points));
+  const w = c === undefined ? undefined : collateralWeights(c.config, countedAmount(c.config, units));
   return {
     value,
-    adjusted: share(Number(BPS) - (c?.config.haircutBps ?? 0)),
-    liquidation: share(c?.config.liquidationThresholdBps ?? 0),
+    discount: Number(w?.discountBps ?? 0n),
+    adjusted: share(w?.adjustedBps ?? BPS),
+    liquidation: share(w?.liquidationBps ?? 0n),
   };
 }
 
@@ -288,6 +329,8 @@ function expectedLine(w: World, h: Holding): Row {
     feed_decimals: config?.feedDecimals ?? 0,
     haircut_bps: config?.haircutBps ?? 0,
     liquidation_threshold_bps: config?.liquidationThresholdBps ?? 0,
+    discount_bps: own.discount,
+    credited_discount_bps: hub.discount,
     value_usd: own.value,
     adjusted_usd: own.adjusted,
     liquidation_usd: own.liquidation,

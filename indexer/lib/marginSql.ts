@@ -46,19 +46,30 @@ function bps(x: string, points: string): string {
 
 /**
  * Lateral `v` over collateral row `c`: `countedValue` of each amount (capped per account, times
- * the price, scaled to 18 decimals; 0 without a positive answer). With `fence` (`OFFSET 0`) it
- * stays a subquery, planned once, where Postgres would otherwise copy each value's expression
- * into every use of it (collateral_line uses each value four times).
+ * the price, scaled to 18 decimals; 0 without a positive answer) as `<name>`, and the
+ * concentration discount of its counted units (`concentrationBps`, 0 when off or unregistered) as
+ * `<name>_discount`. With `fence` (`OFFSET 0`) it stays a subquery, planned once, where Postgres
+ * would otherwise copy each value's expression into every use of it (collateral_line uses each
+ * value four times).
  */
 function values(amounts: Record<string, string>, fence: boolean): string {
   const factor = `CASE WHEN c.answer <= 0 THEN 0 WHEN c.token_decimals + c.feed_decimals >= 18 THEN c.answer
       ELSE c.answer * ${pow10("18 - c.token_decimals - c.feed_decimals")} END`;
   const divisor = `CASE WHEN c.token_decimals + c.feed_decimals >= 18 THEN ${pow10("c.token_decimals + c.feed_decimals - 18")} ELSE 1 END`;
-  const value = (amount: string) =>
-    `div(CASE WHEN c.cap_per_account <> 0 AND ${amount} > c.cap_per_account THEN c.cap_per_account ELSE ${amount} END * f.factor, f.divisor)`;
-  const columns = Object.entries(amounts).map(([as, amount]) => `${value(amount)} AS ${as}`);
+  const counted = (amount: string) =>
+    `CASE WHEN c.cap_per_account <> 0 AND ${amount} > c.cap_per_account THEN c.cap_per_account ELSE ${amount} END`;
+  // clamp(floor(n · scalar / scale), lower, upper) in the hub's order (lower first); 0 when off.
+  const discount = (n: string) => `CASE WHEN f.k IS NULL THEN 0 WHEN div(${n} * f.k, f.s) < f.lo THEN f.lo
+      WHEN div(${n} * f.k, f.s) > f.hi THEN f.hi ELSE div(${n} * f.k, f.s) END`;
+  const names = Object.keys(amounts);
+  const counts = Object.entries(amounts).map(([as, amount]) => `${counted(amount)} AS n_${as}`);
+  const columns = names.map(
+    (as) => `div(f.n_${as} * f.factor, f.divisor) AS ${as}, ${discount(`f.n_${as}`)} AS ${as}_discount`,
+  );
   return `CROSS JOIN LATERAL (SELECT ${columns.join(", ")}
-      FROM (SELECT ${factor} AS factor, ${divisor} AS divisor) f${fence ? " OFFSET 0" : ""}) v`;
+      FROM (SELECT ${factor} AS factor, ${divisor} AS divisor, ${counts.join(", ")},
+        CASE WHEN c.concentration_scale > 0 THEN c.concentration_scalar_bps END AS k, c.concentration_scale AS s,
+        c.concentration_lower_bps AS lo, c.concentration_upper_bps AS hi) f${fence ? " OFFSET 0" : ""}) v`;
 }
 
 /**
@@ -71,12 +82,13 @@ export function collateralLineSql(t: MarginSources): SQL {
       greatest(l.balance - l.credited, 0)::numeric(78,0) AS uncredited, c.feed, coalesce(c.answer, 0) AS price,
       coalesce(c.feed_decimals, 0) AS feed_decimals, coalesce(c.haircut_bps, 0) AS haircut_bps,
       coalesce(c.liquidation_threshold_bps, 0) AS liquidation_threshold_bps,
+      w.discount::integer AS discount_bps, w.credited_discount::integer AS credited_discount_bps,
       ${sql.raw(u256("w.value_usd"))} AS value_usd,
-      ${sql.raw(u256(bps("w.value_usd", "10000 - w.haircut")))} AS adjusted_usd,
-      ${sql.raw(u256(bps("w.value_usd", "w.threshold")))} AS liquidation_usd,
+      ${sql.raw(u256(bps("w.value_usd", "10000 - w.haircut - w.discount")))} AS adjusted_usd,
+      ${sql.raw(u256(bps("w.value_usd", "w.threshold - w.discount")))} AS liquidation_usd,
       ${sql.raw(u256("w.credited_value_usd"))} AS credited_value_usd,
-      ${sql.raw(u256(bps("w.credited_value_usd", "10000 - w.haircut")))} AS credited_adjusted_usd,
-      ${sql.raw(u256(bps("w.credited_value_usd", "w.threshold")))} AS credited_liquidation_usd,
+      ${sql.raw(u256(bps("w.credited_value_usd", "10000 - w.haircut - w.credited_discount")))} AS credited_adjusted_usd,
+      ${sql.raw(u256(bps("w.credited_value_usd", "w.threshold - w.credited_discount")))} AS credited_liquidation_usd,
       CASE WHEN greatest(w.value_usd, w.credited_value_usd) <= ${sql.raw(MAX_UINT256)}
         THEN greatest(w.value_usd - w.credited_value_usd, 0)::numeric(78,0) END AS uncredited_usd
     FROM (SELECT u.account, u.chain_id, u.token, sum(u.balance)::numeric(78,0) AS balance,
@@ -89,7 +101,8 @@ export function collateralLineSql(t: MarginSources): SQL {
     LEFT JOIN ${t.collateral} c ON c.chain_id = l.chain_id AND c.token = l.token
     ${sql.raw(values({ vault: "l.balance", hub: "l.credited" }, true))}
     CROSS JOIN LATERAL (SELECT coalesce(v.vault, 0) AS value_usd, coalesce(v.hub, 0) AS credited_value_usd,
-        coalesce(c.haircut_bps, 0) AS haircut, coalesce(c.liquidation_threshold_bps, 0) AS threshold) w`;
+        coalesce(c.haircut_bps, 0) AS haircut, coalesce(c.liquidation_threshold_bps, 0) AS threshold,
+        coalesce(v.vault_discount, 0) AS discount, coalesce(v.hub_discount, 0) AS credited_discount) w`;
 }
 
 /**
@@ -119,8 +132,8 @@ export function requirementLineSql(t: MarginSources): SQL {
  * and the uint256 check are computed beside the sums, so that no expression is planned twice.
  */
 export function accountMarginSql(t: MarginSources, requirementLine: unknown): SQL {
-  const hf = (liquidation: string) =>
-    `coalesce(div(sum(${bps(liquidation, "a.threshold")}) * ${WAD}, nullif(sum(a.maintenance), 0)), ${MAX_UINT256})`;
+  const hf = (liquidation: string, discount: string) =>
+    `coalesce(div(sum(${bps(liquidation, `a.threshold - ${discount}`)}) * ${WAD}, nullif(sum(a.maintenance), 0)), ${MAX_UINT256})`;
   const figure = (column: string, as: string) => `CASE WHEN s.ok THEN s.${column} END AS ${as}`;
   return sql`SELECT s.account, ${sql.raw(
     [
@@ -142,23 +155,24 @@ export function accountMarginSql(t: MarginSources, requirementLine: unknown): SQ
       )},
       CASE WHEN s.ok THEN s.collateral - s.credited_collateral END AS uncredited_usd,
       s.chain_count::integer AS chain_count, s.ok AS computable
-    FROM (SELECT a.account, sum(a.collateral) AS collateral, sum(${sql.raw(bps("a.collateral", "10000 - a.haircut"))}) AS adjusted,
-        sum(${sql.raw(bps("a.collateral", "a.threshold"))}) AS liquidation, sum(a.credited) AS credited_collateral,
-        sum(${sql.raw(bps("a.credited", "10000 - a.haircut"))}) AS credited_adjusted,
-        sum(${sql.raw(bps("a.credited", "a.threshold"))}) AS credited_liquidation,
+    FROM (SELECT a.account, sum(a.collateral) AS collateral,
+        sum(${sql.raw(bps("a.collateral", "10000 - a.haircut - a.collateral_discount"))}) AS adjusted,
+        sum(${sql.raw(bps("a.collateral", "a.threshold - a.collateral_discount"))}) AS liquidation, sum(a.credited) AS credited_collateral,
+        sum(${sql.raw(bps("a.credited", "10000 - a.haircut - a.credited_discount"))}) AS credited_adjusted,
+        sum(${sql.raw(bps("a.credited", "a.threshold - a.credited_discount"))}) AS credited_liquidation,
         sum(a.initial) AS initial, sum(a.maintenance) AS maintenance,
-        ${sql.raw(hf("a.collateral"))} AS hf, ${sql.raw(hf("a.credited"))} AS chf,
+        ${sql.raw(hf("a.collateral", "a.collateral_discount"))} AS hf, ${sql.raw(hf("a.credited", "a.credited_discount"))} AS chf,
         count(DISTINCT a.active_chain) AS chain_count,
         bool_and(a.fits) AND greatest(sum(a.collateral), sum(a.credited), sum(a.initial), sum(a.maintenance),
-          ${sql.raw(hf("a.collateral"))}, ${sql.raw(hf("a.credited"))}) <= ${sql.raw(MAX_UINT256)} AS ok
-      FROM (SELECT u.account, v.collateral, v.credited, c.haircut_bps AS haircut,
+          ${sql.raw(hf("a.collateral", "a.collateral_discount"))}, ${sql.raw(hf("a.credited", "a.credited_discount"))}) <= ${sql.raw(MAX_UINT256)} AS ok
+      FROM (SELECT u.account, v.collateral, v.credited, v.collateral_discount, v.credited_discount, c.haircut_bps AS haircut,
             c.liquidation_threshold_bps AS threshold, 0 AS initial, 0 AS maintenance, u.active_chain, true AS fits
           FROM (SELECT account, chain_id, token, balance, 0 AS credited,
                 CASE WHEN balance + pending > 0 THEN chain_id END AS active_chain FROM ${t.collateralBalance}
               UNION ALL SELECT account, chain_id, token, 0, balance, NULL FROM ${t.hubCredit}) u
           JOIN ${t.collateral} c ON c.chain_id = u.chain_id AND c.token = u.token
           ${sql.raw(values({ collateral: "u.balance", credited: "u.credited" }, false))}
-        UNION ALL SELECT r.account, 0, 0, 0, 0, r.initial_usd, r.maintenance_usd, NULL, r.initial_usd IS NOT NULL
+        UNION ALL SELECT r.account, 0, 0, 0, 0, 0, 0, r.initial_usd, r.maintenance_usd, NULL, r.initial_usd IS NOT NULL
           FROM ${requirementLine} r) a
       GROUP BY a.account) s`;
 }

@@ -47,11 +47,40 @@ ponder.on("MarginHub:CollateralConfigured", async ({ event, context }) => {
     capPerAccount: config.capPerAccount,
     answer,
   };
-  // Re-configuring keeps the registration order (the first configuration's block and log index).
+  // Re-configuring keeps the registration order (the first configuration's block and log index)
+  // and the concentration haircut (off at registration, as on the hub).
   await context.db
     .insert(collateral)
-    .values({ chainId, token, ...values, registeredBlock: at.block, registeredLogIndex: event.log.logIndex })
+    .values({
+      chainId,
+      token,
+      ...values,
+      ...NO_CONCENTRATION,
+      registeredBlock: at.block,
+      registeredLogIndex: event.log.logIndex,
+    })
     .onConflictDoUpdate(values);
+});
+
+const NO_CONCENTRATION = {
+  concentrationScale: 0n,
+  concentrationScalarBps: 0,
+  concentrationLowerBps: 0,
+  concentrationUpperBps: 0,
+};
+
+// The hub accepts a concentration only for a registered collateral (or all zero: off, which is
+// what an unregistered one has anyway), so the row exists unless this turns an unknown one off.
+ponder.on("MarginHub:ConcentrationSet", async ({ event, context }) => {
+  const c = event.args.concentration;
+  const key = { chainId: Number(event.args.chainId), token: lower(event.args.token) };
+  if ((await context.db.find(collateral, key)) === null) return;
+  await context.db.update(collateral, key).set({
+    concentrationScale: c.scale,
+    concentrationScalarBps: c.scalarBps,
+    concentrationLowerBps: c.lowerBps,
+    concentrationUpperBps: c.upperBps,
+  });
 });
 
 ponder.on("MarginHub:BalanceCredited", async ({ event, context }) => {

@@ -17,7 +17,8 @@ import { waitForIndexedHeads } from "../kit/waitForIndexedHeads.js";
  * The aggregate (`account_margin`) uses the math in `shared/` and must equal a recomputation from
  * the raw rows. fast-check draws sequences of deposits, withdrawal requests and their relay, price
  * moves (collateral feeds and the perp feed, non-positive answers included), perp opens and
- * closes, liquidations (seizes relayed like the withdrawal decisions) and hub credits, runs them against one devnet, waits until the indexer has every chain's
+ * closes, liquidations (seizes relayed like the withdrawal decisions), hub credits and
+ * concentration haircuts (set through the timelock), runs them against one devnet, waits until the indexer has every chain's
  * head, and checks every computed column of every trader's row against `recomputeWithShared`, and
  * the credited part against the hub's on-chain `accountMargin`. The chains keep their state from
  * one sequence to the next, so later sequences start from richer states. No shrinking: a failure
@@ -120,6 +121,30 @@ const creditHubAction: fc.Arbitrary<MarginAction> = fc
   .record({ chain, traders: fc.uniqueArray(trader, { minLength: 1, maxLength: TRADERS }) })
   .map((r) => ({ kind: "creditHub", ...r }));
 
+/**
+ * A concentration haircut on one collateral (devnet haircuts ≤ 30 %, so a cap ≤ 30 % is valid),
+ * its scale around the largest deposit so that floor, linear part and cap all occur; or off.
+ */
+const setConcentration: fc.Arbitrary<MarginAction> = fc
+  .record({
+    chain,
+    token: symbol,
+    scaleEighths: fc.integer({ min: 1, max: 16 }),
+    scalarBps: fc.integer({ min: 0, max: 5_000 }),
+    bounds: fc
+      .integer({ min: 0, max: 3_000 })
+      .chain((upper) => fc.tuple(fc.integer({ min: 0, max: upper }), fc.constant(upper))),
+    off: fc.integer({ min: 0, max: 5 }).map((n) => n === 0),
+  })
+  .map(({ chain: c, token, scaleEighths, scalarBps, bounds: [lowerBps, upperBps], off }) => ({
+    kind: "setConcentration",
+    chain: c,
+    token,
+    concentration: off
+      ? { scale: 0n, scalarBps: 0, lowerBps: 0, upperBps: 0 }
+      : { scale: (MAX_DEPOSIT[token] * BigInt(scaleEighths)) / 8n, scalarBps, lowerBps, upperBps },
+  }));
+
 const action: fc.Arbitrary<MarginAction> = fc.oneof(
   { weight: 4, arbitrary: deposit },
   { weight: 2, arbitrary: requestWithdrawal },
@@ -129,6 +154,7 @@ const action: fc.Arbitrary<MarginAction> = fc.oneof(
   { weight: 1, arbitrary: closePosition },
   { weight: 1, arbitrary: liquidate },
   { weight: 3, arbitrary: creditHubAction },
+  { weight: 3, arbitrary: setConcentration },
 );
 
 // ------------------------------------------------------------------ the property
@@ -200,7 +226,7 @@ describe("account_margin equals a recomputation from the raw rows with shared/ma
       { numRuns: RUNS, endOnFailure: true, seed },
     );
     // The sequences reached the states the property is about (not only reverts).
-    for (const kind of ["deposit ok", "creditHub ok", "setPrice ok"]) {
+    for (const kind of ["deposit ok", "creditHub ok", "setPrice ok", "setConcentration ok"]) {
       expect(tally.get(kind) ?? 0, `${kind}: ${JSON.stringify(Object.fromEntries(tally))}`).toBeGreaterThan(
         0,
       );

@@ -58,7 +58,7 @@ export async function graphqlQuery<T = unknown>(
 }
 
 const LINE_FIELDS =
-  "account chainId token registered symbol tokenDecimals balance pending seq credited creditedSeq uncredited feed price feedDecimals haircutBps liquidationThresholdBps valueUsd adjustedUsd liquidationUsd creditedValueUsd creditedAdjustedUsd creditedLiquidationUsd uncreditedUsd";
+  "account chainId token registered symbol tokenDecimals balance pending seq credited creditedSeq uncredited feed price feedDecimals haircutBps liquidationThresholdBps discountBps creditedDiscountBps valueUsd adjustedUsd liquidationUsd creditedValueUsd creditedAdjustedUsd creditedLiquidationUsd uncreditedUsd";
 const MARGIN_FIELDS =
   "account collateralUsd adjustedUsd liquidationUsd initialUsd maintenanceUsd healthFactor healthy liquidatable creditedCollateralUsd creditedAdjustedUsd creditedLiquidationUsd creditedHealthFactor uncreditedUsd chainCount computable";
 const REQUIREMENT_FIELDS =
@@ -78,7 +78,7 @@ export const MARGIN_QUERY = `query Margin($account: String!) {
 
 /** The configured collaterals and markets over GraphQL (what the distance to liquidation reads). */
 const RISK_QUERY = `query Risk {
-  collaterals(orderBy: "registeredBlock", limit: 1000) { items { chainId token symbol feed feedDecimals heartbeat tokenDecimals haircutBps liquidationThresholdBps liquidationBonusBps capPerAccount answer registeredBlock registeredLogIndex } }
+  collaterals(orderBy: "registeredBlock", limit: 1000) { items { chainId token symbol feed feedDecimals heartbeat tokenDecimals haircutBps liquidationThresholdBps liquidationBonusBps capPerAccount concentrationScale concentrationScalarBps concentrationLowerBps concentrationUpperBps answer registeredBlock registeredLogIndex } }
   perpMarkets(orderBy: "address", limit: 1000) { items { address symbol feed feedDecimals initialMarginBps maintenanceMarginBps answer } }
 }`;
 

@@ -1,3 +1,4 @@
+import { collateralRowConfig } from "../../indexer/lib/collateralRowConfig.js";
 import {
   type AccountMarginReturnType,
   accountMargin,
@@ -27,12 +28,7 @@ export function recomputeWithShared(rows: AccountRows): {
     .map((c) => ({
       chainId: c.chainId,
       token: c.token,
-      config: {
-        tokenDecimals: c.tokenDecimals,
-        haircutBps: c.haircutBps,
-        liquidationThresholdBps: c.liquidationThresholdBps,
-        capPerAccount: c.capPerAccount,
-      },
+      config: collateralRowConfig(c),
       feedDecimals: c.feedDecimals,
       price: answer(c.feed),
     }));

@@ -13,6 +13,7 @@ import {
   mockPriceFeedAbi,
   perpMarketAbi,
 } from "../../shared/abis/generated.js";
+import { asTimelockOwner } from "./asTimelockOwner.js";
 import { type ChainClients, tokenAddress } from "./chainClients.js";
 import { creditHub } from "./creditHub.js";
 import { depositCollateral } from "./depositCollateral.js";
@@ -63,7 +64,14 @@ export type MarginAction =
    */
   | { kind: "liquidate"; pick: number }
   /** Credits the hub with a signed BALANCE_BATCH of the traders' states of every collateral on the chain. */
-  | { kind: "creditHub"; chain: number; traders: readonly number[] };
+  | { kind: "creditHub"; chain: number; traders: readonly number[] }
+  /** The hub's owner (the timelock) sets a collateral's concentration haircut (all zero: off). */
+  | {
+      kind: "setConcentration";
+      chain: number;
+      token: CollateralSymbol;
+      concentration: { scale: bigint; scalarBps: number; lowerBps: number; upperBps: number };
+    };
 
 /** What the actions act on, and the packets in flight between them. */
 export type MarginActionState = {
@@ -162,6 +170,18 @@ async function run(state: MarginActionState, action: MarginAction): Promise<stri
       return "ok";
     case "liquidate":
       return liquidate(state, action.pick);
+    case "setConcentration": {
+      const hub = net.hub.chain.contracts.hub;
+      if (hub === undefined) throw new Error("the hub chain has no MarginHub");
+      const chain = chainAt(state, action.chain);
+      await asTimelockOwner(net.hub, net.accounts.deployer.privateKey, {
+        address: hub,
+        abi: marginHubAbi,
+        functionName: "setConcentration",
+        args: [BigInt(chain.chain.chainId), tokenAddress(chain, action.token), action.concentration],
+      });
+      return "ok";
+    }
     case "creditHub": {
       const chain = chainAt(state, action.chain);
       // A fresh source block: a batch's guid is derived from its source block and index.

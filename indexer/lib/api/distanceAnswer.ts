@@ -1,6 +1,7 @@
 import type { Address } from "viem";
 import { type LiquidationPoint, liquidationDistance } from "../../../shared/margin/liquidationDistance.js";
 import type { collateral, collateralLine, perpMarket, requirementLine } from "../../ponder.schema.js";
+import { collateralRowConfig } from "../collateralRowConfig.js";
 import { formatWad } from "./parseShocks.js";
 
 type Row<T extends { $inferSelect: unknown }> = T["$inferSelect"];
@@ -38,12 +39,7 @@ export function distanceAnswer(rows: DistanceRows) {
       collaterals: rows.collaterals.map((c) => ({
         chainId: c.chainId,
         token: c.token,
-        config: {
-          tokenDecimals: c.tokenDecimals,
-          haircutBps: c.haircutBps,
-          liquidationThresholdBps: c.liquidationThresholdBps,
-          capPerAccount: c.capPerAccount,
-        },
+        config: collateralRowConfig(c),
         feedDecimals: c.feedDecimals,
         price: c.answer,
         liquidationBonusBps: c.liquidationBonusBps,

@@ -57,6 +57,9 @@ export function marginAnswer(parameters: MarginAnswerParameters) {
     price: { feed: l.feed, answer: l.price.toString(), decimals: l.feedDecimals },
     valueUsd: text(l.valueUsd),
     haircutBps: l.haircutBps,
+    /** The concentration haircut's discount of this balance and of the credit (bps, 0 when off). */
+    discountBps: l.discountBps,
+    creditedDiscountBps: l.creditedDiscountBps,
     adjustedUsd: text(l.adjustedUsd),
     liquidationThresholdBps: l.liquidationThresholdBps,
     liquidationUsd: text(l.liquidationUsd),

@@ -7,6 +7,7 @@ import {
   stressAccount,
 } from "../../../shared/margin/stressAccount.js";
 import type { collateral, hubCredit, perpMarket, position } from "../../ponder.schema.js";
+import { collateralRowConfig } from "../collateralRowConfig.js";
 import type { BadRequest, Parsed } from "./parseRequest.js";
 import { formatWad } from "./parseShocks.js";
 
@@ -99,12 +100,7 @@ function build(parameters: StressAnswerParameters, shockOf: ReadonlyMap<Address,
   const collaterals: SeizeCollateral[] = rows.collaterals.map((c) => ({
     chainId: c.chainId,
     token: c.token,
-    config: {
-      tokenDecimals: c.tokenDecimals,
-      haircutBps: c.haircutBps,
-      liquidationThresholdBps: c.liquidationThresholdBps,
-      capPerAccount: c.capPerAccount,
-    },
+    config: collateralRowConfig(c),
     feedDecimals: c.feedDecimals,
     price: priceOf(c.feed, c.answer),
     liquidationBonusBps: c.liquidationBonusBps,
