@@ -85,9 +85,11 @@ describe("indexer on Postgres against the devnet", () => {
       amount: parseUnits("3", 18),
     });
 
+    // The answer's reads run side by side on the pool, so one taken while the third deposit is
+    // being indexed can count it in the totals but not yet in the lines: wait for both.
     const rest = await pollUntil(
       () => marginOf(trader.address),
-      (m) => m.chainCount === 3,
+      (m) => m.chainCount === 3 && m.collaterals.length === 3,
       { what: "three deposits" },
     );
     // wstETH $3 500 (haircut 15 %), USDC $2 500 (2 %), 3 UNI-V2 at $2 000 (30 %).
