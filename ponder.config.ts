@@ -26,7 +26,7 @@ export default createConfig({
   contracts: {
     CollateralVault: { abi: collateralVaultAbi, chain: sources.vaults },
     MarginHub: { abi: marginHubAbi, chain: sources.hub },
-    PerpMarket: { abi: perpMarketAbi, chain: sources.perpMarket },
+    PerpMarket: { abi: perpMarketAbi, chain: sources.perpMarkets },
     // Only AnswerUpdated is used: the Chainlink-style event of the mock feeds.
     PriceFeed: { abi: mockPriceFeedAbi, chain: sources.feeds },
   },

@@ -25,7 +25,7 @@ export default createConfig({
   contracts: {
     CollateralVault: { abi: collateralVaultAbi, chain: sources.vaults },
     MarginHub: { abi: marginHubAbi, chain: sources.hub },
-    PerpMarket: { abi: perpMarketAbi, chain: sources.perpMarket },
+    PerpMarket: { abi: perpMarketAbi, chain: sources.perpMarkets },
     PriceFeed: { abi: mockPriceFeedAbi, chain: sources.feeds },
   },
 });

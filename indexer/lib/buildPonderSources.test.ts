@@ -5,12 +5,15 @@ import { ConfigError } from "../../shared/errors/BaseError.js";
 import { buildPonderSources, DEFAULT_PGLITE_DIR } from "./buildPonderSources.js";
 
 const PERP_FEED = "0x00000000000000000000000000000000000000Fe";
+const BTC_FEED = "0x00000000000000000000000000000000000000fD";
 
 describe("buildPonderSources", () => {
   test("maps every chain's vault, the hub-chain contracts and every feed, from the deployment blocks", () => {
+    const input = exampleConfig();
+    input.chains["31337"].contracts.perpMarkets.push("0x0000000000000000000000000000000000000013");
     const sources = buildPonderSources({
-      config: parseConfig(exampleConfig()),
-      perpFeeds: [PERP_FEED],
+      config: parseConfig(input),
+      perpFeeds: [PERP_FEED, BTC_FEED],
       env: {},
     });
     expect(Object.keys(sources.chains)).toEqual(["hub", "vault-a"]);
@@ -26,11 +29,16 @@ describe("buildPonderSources", () => {
     });
     expect(sources.vaults.hub?.startBlock).toBe(0);
     expect(Object.keys(sources.hub)).toEqual(["hub"]);
-    expect(Object.keys(sources.perpMarket)).toEqual(["hub"]);
+    // Both markets in one Ponder contract, so one PerpMarket handler indexes each.
+    expect(sources.perpMarkets.hub?.address).toEqual([
+      "0x0000000000000000000000000000000000000012",
+      "0x0000000000000000000000000000000000000013",
+    ]);
     expect(sources.feeds.hub?.address).toEqual([
       "0x5FbDB2315678afecb367f032d93F642f64180aa3",
       "0x0000000000000000000000000000000000000050",
       PERP_FEED,
+      BTC_FEED,
     ]);
     expect(sources.heads).toEqual({
       hub: { startBlock: "latest", interval: 1 },
@@ -55,14 +63,14 @@ describe("buildPonderSources", () => {
     });
   });
 
-  test("keeps Ponder's RPC cache for a real deployment, drops the perp market when there is none", () => {
+  test("keeps Ponder's RPC cache for a real deployment, drops the perp markets when there are none", () => {
     const { devnet: _devnet, accounts: _accounts, ...real } = exampleConfig();
     const config = parseConfig(real);
     const hub = config.chains["31337"];
-    if (hub !== undefined) hub.contracts.perpMarket = undefined;
+    if (hub !== undefined) hub.contracts.perpMarkets = [];
     const sources = buildPonderSources({ config, env: {} });
     expect(sources.chains.hub?.disableCache).toBe(false);
-    expect(sources.perpMarket).toEqual({});
+    expect(sources.perpMarkets).toEqual({});
   });
 
   test("refuses two chains with one name (Ponder keys chains by name)", () => {

@@ -31,8 +31,8 @@ export type PonderSources = {
   vaults: Record<string, PonderContractChain>;
   /** `MarginHub` on the hub chain. */
   hub: Record<string, PonderContractChain>;
-  /** `PerpMarket` on the hub chain (empty when the config has none). */
-  perpMarket: Record<string, PonderContractChain>;
+  /** Every `PerpMarket` on the hub chain, one Ponder contract over their addresses (empty when the config has none). */
+  perpMarkets: Record<string, PonderContractChain>;
   /** Price feeds (collateral feeds and perp feeds) on the hub chain. */
   feeds: Record<string, PonderContractChain>;
   /** One block source per chain, every block from the head at start-up (notices reorgs). */
@@ -90,7 +90,7 @@ export function buildPonderSources(parameters: BuildPonderSourcesParameters): Po
     chains,
     vaults,
     hub: at(hub.contracts.hub),
-    perpMarket: hub.contracts.perpMarket === undefined ? {} : at(hub.contracts.perpMarket),
+    perpMarkets: hub.contracts.perpMarkets.length === 0 ? {} : at([...hub.contracts.perpMarkets]),
     feeds: feeds.length === 0 ? {} : at(feeds),
     heads,
     database: databaseOf(config, env),

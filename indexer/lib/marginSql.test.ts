@@ -61,9 +61,11 @@ const C1: Address = "0x0000000000000000000000000000000000000c01";
 const C2: Address = "0x0000000000000000000000000000000000000c02";
 const F1 = "0x00000000000000000000000000000000000000f1";
 const F2 = "0x00000000000000000000000000000000000000f2";
-/** Only LISTED is ever configured: positions in UNLISTED require their debt alone. */
+/** LISTED and LISTED2 may be configured, UNLISTED never: its positions require their debt alone. */
 const LISTED = "0x00000000000000000000000000000000000000e1";
 const UNLISTED = "0x00000000000000000000000000000000000000e2";
+/** A second market (a hub has several consumers): an account's requirements in both add up. */
+const LISTED2 = "0x00000000000000000000000000000000000000e3";
 const E18 = 10n ** 18n;
 
 /** Up to `bits` bits, log-uniformly: small, mid-sized and near-overflow magnitudes alike. */
@@ -136,7 +138,7 @@ const collateralArb = fc
     })),
   );
 const marketArb = fc.record({
-  address: fc.constant(LISTED),
+  address: fc.constantFrom(LISTED, LISTED2),
   feed: fc.constantFrom(F1, F2),
   feedDecimals: decimals,
   initialMarginBps: bps,
@@ -156,7 +158,7 @@ const holdingArb = fc
   .filter((h) => h.vault !== undefined || h.credit !== undefined);
 const positionArb = fc.record({
   account: fc.constantFrom(A1, A2),
-  market: fc.constantFrom(LISTED, UNLISTED),
+  market: fc.constantFrom(LISTED, LISTED2, UNLISTED),
   size,
   entryPriceWad: fc.oneof({ weight: 4, arbitrary: fc.bigInt({ min: 0n, max: 10n ** 24n }) }, amount),
   debtUsd: fc.oneof(fc.constant(0n), amount),
@@ -166,9 +168,9 @@ const worldArb: fc.Arbitrary<World> = fc
   .record({
     collaterals: fc.uniqueArray(collateralArb, { maxLength: 4, selector: (c) => `${c.chainId}:${c.token}` }),
     prices: fc.uniqueArray(fc.record({ feed: fc.constantFrom(F1, F2), answer }), { selector: (p) => p.feed }),
-    markets: fc.uniqueArray(marketArb, { maxLength: 1, selector: (m) => m.address }),
+    markets: fc.uniqueArray(marketArb, { maxLength: 2, selector: (m) => m.address }),
     holdings: fc.uniqueArray(holdingArb, { maxLength: 6, selector: key }),
-    positions: fc.uniqueArray(positionArb, { maxLength: 4, selector: (p) => `${p.account}:${p.market}` }),
+    positions: fc.uniqueArray(positionArb, { maxLength: 6, selector: (p) => `${p.account}:${p.market}` }),
   })
   .map(({ holdings, ...rest }) => ({
     ...rest,
@@ -584,6 +586,35 @@ describe("margin views (marginSql.ts) against shared/margin", () => {
       ["7", "7"],
     ]);
     expect(accounts).toMatchObject([{ initial_usd: "10", health_factor: "0", liquidatable: true }]);
+  });
+
+  it("add up an account's requirements in two markets, each at its own feed and margins", async () => {
+    const eth = { address: LISTED, feed: F1, feedDecimals: 8, initialMarginBps: 1_000, maintenanceMarginBps: 500 };
+    const btc = { address: LISTED2, feed: F2, feedDecimals: 8, initialMarginBps: 800, maintenanceMarginBps: 400 };
+    const { requirements, accounts } = await check(
+      world({
+        collaterals: [usd()],
+        markets: [eth, btc],
+        // ETH at 2,900 (entered at 3,000: 100 lost on 1 ETH), BTC at 60,000 (as entered).
+        prices: [
+          { feed: F1, answer: 2_900n * 10n ** 8n },
+          { feed: F2, answer: 60_000n * 10n ** 8n },
+        ],
+        balances: [held(A1, 2_000n * E18)],
+        positions: [
+          { account: A1, market: LISTED, size: E18, entryPriceWad: 3_000n * E18, debtUsd: 0n },
+          { account: A1, market: LISTED2, size: -E18 / 10n, entryPriceWad: 60_000n * E18, debtUsd: 0n },
+        ],
+      }),
+    );
+    // ETH: 2,900 × 10% + 100 loss = 390 initial, 145 + 100 = 245 maintenance; BTC: 6,000 × 8% = 480, × 4% = 240.
+    expect(requirements.map((r) => [r.market, r.initial_usd, r.maintenance_usd])).toEqual([
+      [LISTED, (390n * E18).toString(), (245n * E18).toString()],
+      [LISTED2, (480n * E18).toString(), (240n * E18).toString()],
+    ]);
+    expect(accounts).toMatchObject([
+      { initial_usd: (870n * E18).toString(), maintenance_usd: (485n * E18).toString(), healthy: true },
+    ]);
   });
 
   it("mark an account not computable where the hub reverts, without failing the query for the others", async () => {

@@ -3,12 +3,13 @@ import type { ConfigInput } from "../../shared/config/schema.js";
 import { ATTESTER_THRESHOLD, type DevnetAccounts } from "./accounts.js";
 import {
   DEMO_PERP,
+  DEMO_PERPS,
   DEMO_TOKENS,
   DEVNET_HEARTBEAT,
   MAX_ATTESTATION_AGE,
   type TokenKind,
 } from "./demoAssets.js";
-import { type AddressBook, addressOf } from "./planDeployment.js";
+import { type AddressBook, addressOf, perpName } from "./planDeployment.js";
 
 /** One token of a chain, as the manifest writes it (big numbers as decimal strings). */
 export type ManifestToken = {
@@ -35,7 +36,7 @@ export type ManifestChain = {
   finalityDepth: number;
   blockTimeMs: number;
   deploymentBlock: number;
-  contracts: { vault: Address; hub?: Address; perpMarket?: Address; timelock: Address };
+  contracts: { vault: Address; hub?: Address; perpMarkets?: Address[]; timelock: Address };
   tokens: Record<string, ManifestToken>;
 };
 
@@ -49,8 +50,10 @@ export type ManifestDevnet = {
   blockTimeSeconds: number;
   /** Hub-chain price feed per collateral symbol (`MockPriceFeed`: anyone may `setAnswer`). */
   feeds: Record<string, Address>;
-  /** The perp market's price feed (ETH-USD). */
+  /** The first perp market's price feed (ETH-USD of ETH-PERP). */
   perpFeed: Address;
+  /** Every perp market's price feed, by market symbol: `{ "ETH-PERP": "0x…", "BTC-PERP": "0x…" }`. */
+  perpFeeds: Record<string, Address>;
   /** Underlying assets of the ERC-4626 demo tokens, per chain id: `{ "31337": { "USDe": "0x…" } }`. */
   underlyingTokens: Record<string, Record<string, Address>>;
 };
@@ -143,7 +146,12 @@ export function buildManifest(params: BuildManifestParameters): DevnetManifest {
       deploymentBlock: Number(chain.deploymentBlock),
       contracts:
         chain.role === "hub"
-          ? { vault: at("vault"), hub: at("hub"), perpMarket: at("perp"), timelock: at("timelock") }
+          ? {
+              vault: at("vault"),
+              hub: at("hub"),
+              perpMarkets: DEMO_PERPS.map((perp) => at(perpName(perp.symbol))),
+              timelock: at("timelock"),
+            }
           : { vault: at("vault"), timelock: at("timelock") },
       tokens,
     };
@@ -160,6 +168,7 @@ export function buildManifest(params: BuildManifestParameters): DevnetManifest {
       blockTimeSeconds: params.blockTimeSeconds,
       feeds: Object.fromEntries(DEMO_TOKENS.map((token) => [token.symbol, feed(token.symbol)])),
       perpFeed: feed(DEMO_PERP.feedSymbol),
+      perpFeeds: Object.fromEntries(DEMO_PERPS.map((perp) => [perp.symbol, feed(perp.feedSymbol)])),
       underlyingTokens,
     },
   };

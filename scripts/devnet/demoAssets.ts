@@ -102,7 +102,20 @@ export const DEMO_TOKENS: readonly DemoToken[] = [
   },
 ];
 
-/** The demo perpetual market on the hub. */
+/** One perpetual market of the devnet's hub. */
+export type DemoPerp = {
+  /** Market symbol, as `PerpMarket.symbol()` returns it and `POST /stress` takes it. */
+  symbol: string;
+  /** Symbol of its `MockPriceFeed` on the hub chain (the manifest's `devnet.perpFeeds` key). */
+  feedSymbol: string;
+  /** The feed's starting answer (8 decimals). */
+  price: bigint;
+  heartbeat: number;
+  initialMarginBps: number;
+  maintenanceMarginBps: number;
+};
+
+/** The demo ETH perpetual market on the hub (the first of {@link DEMO_PERPS}). */
 export const DEMO_PERP = {
   symbol: "ETH-PERP",
   feedSymbol: "ETH-USD",
@@ -110,4 +123,20 @@ export const DEMO_PERP = {
   heartbeat: DEVNET_HEARTBEAT,
   initialMarginBps: 1_000,
   maintenanceMarginBps: 500,
-} as const;
+} as const satisfies DemoPerp;
+
+/** The second demo market: BTC, with its own feed and tighter margins than ETH's. */
+export const DEMO_BTC_PERP = {
+  symbol: "BTC-PERP",
+  feedSymbol: "BTC-USD",
+  price: usd(60_000),
+  heartbeat: DEVNET_HEARTBEAT,
+  initialMarginBps: 800,
+  maintenanceMarginBps: 400,
+} as const satisfies DemoPerp;
+
+/**
+ * Every perp market of the devnet, in deployment order: each is a hub consumer, so an account's
+ * requirements in both add up against one margin.
+ */
+export const DEMO_PERPS: readonly DemoPerp[] = [DEMO_PERP, DEMO_BTC_PERP];

@@ -26,17 +26,21 @@ import {
 } from "../../shared/abis/generated.js";
 import { ATTESTER_THRESHOLD, type DevnetAccounts } from "./accounts.js";
 import {
-  DEMO_PERP,
+  DEMO_PERPS,
   DEMO_TOKENS,
   DEVNET_HEARTBEAT,
   DEVNET_ROUTE_LIMIT,
   DEVNET_TIMELOCK_DELAY,
+  type DemoPerp,
   type DemoToken,
   FEED_DECIMALS,
   MAX_ATTESTATION_AGE,
 } from "./demoAssets.js";
 
-/** Contract addresses per chain id, keyed by name (`hub`, `vault`, `perp`, a token symbol, `feed:<symbol>`). */
+/**
+ * Contract addresses per chain id, keyed by name (`hub`, `vault`, `perp:<market symbol>`, a token
+ * symbol, `feed:<symbol>`).
+ */
 export type AddressBook = Map<number, Map<string, Address>>;
 
 /**
@@ -97,7 +101,7 @@ export function planDeployment(params: PlanDeploymentParameters): PlanDeployment
       ...collateralDrafts(chain.chainId, hub.chainId, params.accounts),
       ...governanceDrafts(
         chain.chainId,
-        chain.role === "hub" ? ["hub", "perp", "vault"] : ["vault"],
+        chain.role === "hub" ? ["hub", ...DEMO_PERPS.map((perp) => perpName(perp.symbol)), "vault"] : ["vault"],
         params.accounts,
       ),
     ];
@@ -137,13 +141,18 @@ function deployFirst(a: Draft, b: Draft): number {
   return Number(b.deploys !== undefined) - Number(a.deploys !== undefined);
 }
 
-/** Feeds, the hub, its vault and collateral registrations, the perp market (hub chain only). */
+/** The address book's name of the perp market with this symbol (`perp:ETH-PERP`). */
+export function perpName(symbol: string): string {
+  return `perp:${symbol}`;
+}
+
+/** Feeds, the hub, its vault and collateral registrations, the perp markets (hub chain only). */
 function hubDrafts(hubChainId: number, params: PlanDeploymentParameters): Draft[] {
   return [
     ...feedDrafts(),
     hubDeployDraft(params.accounts),
     ...params.chains.flatMap((chain) => registrationDrafts(hubChainId, chain.chainId)),
-    ...perpDrafts(hubChainId, params.accounts),
+    ...DEMO_PERPS.flatMap((perp) => perpDrafts(hubChainId, perp, params.accounts)),
   ];
 }
 
@@ -176,11 +185,11 @@ function collateralDrafts(chainId: number, hubChainId: number, accounts: DevnetA
   return drafts;
 }
 
-/** One price feed per collateral symbol and one for the perp (hub chain). */
+/** One price feed per collateral symbol and one per perp market (hub chain). */
 function feedDrafts(): Draft[] {
   const feeds = [
     ...DEMO_TOKENS.map((token) => ({ symbol: token.symbol, price: token.price })),
-    { symbol: DEMO_PERP.feedSymbol, price: DEMO_PERP.price },
+    ...DEMO_PERPS.map((perp) => ({ symbol: perp.feedSymbol, price: perp.price })),
   ];
   return feeds.map(({ symbol, price }) => ({
     label: `MockPriceFeed ${symbol}`,
@@ -274,13 +283,13 @@ function registrationDrafts(hubChainId: number, chainId: number): Draft[] {
   return [setVault, ...setCollaterals, setRouteLimit];
 }
 
-/** The perp market and its registration as a hub consumer. */
-function perpDrafts(hubChainId: number, { deployer }: DevnetAccounts): Draft[] {
+/** One perp market and its registration as a hub consumer (before the timelock takes the hub over). */
+function perpDrafts(hubChainId: number, perp: DemoPerp, { deployer }: DevnetAccounts): Draft[] {
   return [
     {
-      label: `PerpMarket ${DEMO_PERP.symbol}`,
+      label: `PerpMarket ${perp.symbol}`,
       level: 1,
-      deploys: "perp",
+      deploys: perpName(perp.symbol),
       abi: perpMarketAbi,
       data: (book) =>
         encodeDeployData({
@@ -289,16 +298,16 @@ function perpDrafts(hubChainId: number, { deployer }: DevnetAccounts): Draft[] {
           args: [
             deployer.address,
             addressOf(book, hubChainId, "hub"),
-            addressOf(book, hubChainId, `feed:${DEMO_PERP.feedSymbol}`),
-            DEMO_PERP.heartbeat,
-            DEMO_PERP.initialMarginBps,
-            DEMO_PERP.maintenanceMarginBps,
-            DEMO_PERP.symbol,
+            addressOf(book, hubChainId, `feed:${perp.feedSymbol}`),
+            perp.heartbeat,
+            perp.initialMarginBps,
+            perp.maintenanceMarginBps,
+            perp.symbol,
           ],
         }),
     },
     {
-      label: `MarginHub.addConsumer(${DEMO_PERP.symbol})`,
+      label: `MarginHub.addConsumer(${perp.symbol})`,
       level: 2,
       abi: marginHubAbi,
       to: (book) => addressOf(book, hubChainId, "hub"),
@@ -306,7 +315,7 @@ function perpDrafts(hubChainId: number, { deployer }: DevnetAccounts): Draft[] {
         encodeFunctionData({
           abi: marginHubAbi,
           functionName: "addConsumer",
-          args: [addressOf(book, hubChainId, "perp")],
+          args: [addressOf(book, hubChainId, perpName(perp.symbol))],
         }),
     },
   ];
@@ -363,7 +372,12 @@ function erc4626Drafts(chainId: number, token: DemoToken, { deployer, traders }:
   ];
 }
 
-const OWNED_ABI = { hub: marginHubAbi, perp: perpMarketAbi, vault: collateralVaultAbi } as const;
+/** ABI of an owned contract by its address-book name (`perp:<symbol>` for every perp market). */
+function ownedAbi(name: string): Abi {
+  if (name === "hub") return marginHubAbi;
+  if (name === "vault") return collateralVaultAbi;
+  return perpMarketAbi;
+}
 
 /**
  * The chain's `CrossmarginTimelock` takes over the contracts the deployer configured: each offers it
@@ -373,7 +387,7 @@ const OWNED_ABI = { hub: marginHubAbi, perp: perpMarketAbi, vault: collateralVau
  */
 function governanceDrafts(
   chainId: number,
-  owned: (keyof typeof OWNED_ABI)[],
+  owned: string[],
   { deployer }: DevnetAccounts,
 ): Draft[] {
   const at = (name: string) => (book: AddressBook) => addressOf(book, chainId, name);
@@ -408,7 +422,7 @@ function governanceDrafts(
       (name): Draft => ({
         label: `${name}.transferOwnership(timelock)`,
         level: 3,
-        abi: OWNED_ABI[name],
+        abi: ownedAbi(name),
         to: at(name),
         data: (book) =>
           encodeFunctionData({

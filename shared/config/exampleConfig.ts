@@ -19,7 +19,7 @@ export function exampleConfig() {
         rpcUrl: "http://127.0.0.1:8545",
         finalityDepth: 0,
         blockTimeMs: 1000,
-        contracts: { vault: lower(0x10), hub: lower(0x11), perpMarket: lower(0x12) },
+        contracts: { vault: lower(0x10), hub: lower(0x11), perpMarkets: [lower(0x12)] },
         tokens: {
           USDC: {
             address: lower(0x20),

@@ -1,4 +1,4 @@
-import type { Address } from "viem";
+import { type Address, getAddress } from "viem";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { ConfigError } from "../errors/BaseError.js";
 import { collateralsOf } from "./collateralsOf.js";
@@ -149,7 +149,7 @@ describe("parseConfig", () => {
   it("rejects a config without a hub", () => {
     const error = errorOf((c) => {
       c.chains["31337"].role = "vault";
-      const { hub: _hub, perpMarket: _perp, ...rest } = c.chains["31337"].contracts;
+      const { hub: _hub, perpMarkets: _perps, ...rest } = c.chains["31337"].contracts;
       (c.chains["31337"] as { contracts: unknown }).contracts = rest; // drop the hub-only addresses
     });
     expect(error.message).toContain('chains: expected exactly one chain with role "hub", found none');
@@ -168,13 +168,51 @@ describe("parseConfig", () => {
   it("rejects a hub chain without a MarginHub address, and hub contracts on a vault chain", () => {
     const error = errorOf((c) => {
       (c.chains["31337"].contracts as { hub?: string }).hub = undefined;
-      (c.chains["31338"].contracts as { perpMarket?: string }).perpMarket = lower(0x77);
+      (c.chains["31338"].contracts as { perpMarkets?: string[] }).perpMarkets = [lower(0x77)];
     });
     expect(error.message).toContain(
       'chains.31337.contracts.hub: expected the MarginHub address on the chain with role "hub"',
     );
     expect(error.message).toContain(
-      'chains.31338.contracts.perpMarket: expected no perpMarket address on a chain with role "vault"',
+      'chains.31338.contracts.perpMarkets: expected no perpMarkets on a chain with role "vault"',
+    );
+  });
+
+  it("takes several perp markets, none by default, and names duplicates, too many and the old key", () => {
+    const two = example();
+    two.chains["31337"].contracts.perpMarkets = [lower(0x12), lower(0x13)];
+    expect(parseConfig(two).chains["31337"]?.contracts.perpMarkets).toEqual([
+      getAddress(lower(0x12)),
+      getAddress(lower(0x13)),
+    ]);
+    const none = example();
+    const { perpMarkets: _perps, ...rest } = none.chains["31337"].contracts;
+    (none.chains["31337"] as { contracts: unknown }).contracts = rest;
+    expect(parseConfig(none).chains["31337"]?.contracts.perpMarkets).toEqual([]);
+
+    const duplicate = errorOf((c) => {
+      c.chains["31337"].contracts.perpMarkets = [lower(0x12), getAddress(lower(0x12))];
+    });
+    expect(duplicate.message).toContain(
+      "chains.31337.contracts.perpMarkets.1: expected distinct PerpMarket addresses (duplicate)",
+    );
+    const many = errorOf((c) => {
+      c.chains["31337"].contracts.perpMarkets = Array.from({ length: 9 }, (_, i) => lower(0x40 + i));
+    });
+    expect(many.message).toContain(
+      "chains.31337.contracts.perpMarkets: expected at most 8 PerpMarket addresses (the hub's MAX_CONSUMERS)",
+    );
+    const single = errorOf((c) => {
+      c.chains["31337"].contracts.perpMarkets = lower(0x12) as unknown as string[]; // a lone address, not a list
+    });
+    expect(single.message).toContain("chains.31337.contracts.perpMarkets: expected a list of PerpMarket addresses");
+    const old = errorOf((c) => {
+      const contracts = c.chains["31337"].contracts as Record<string, unknown>;
+      contracts.perpMarket = lower(0x12);
+      contracts.perpMarkets = undefined;
+    });
+    expect(old.message).toContain(
+      'chains.31337.contracts.perpMarket: replaced by "perpMarkets", a list of PerpMarket addresses',
     );
   });
 

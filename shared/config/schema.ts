@@ -8,6 +8,8 @@ const BPS = 10_000;
 const UINT32_MAX = 2 ** 32 - 1;
 /** Largest liquidation bonus the config accepts. */
 const MAX_LIQUIDATION_BONUS_BPS = 5_000;
+/** Most consumers the hub registers (`MarginHub.MAX_CONSUMERS`), so the most `perpMarkets`. */
+export const MAX_PERP_MARKETS = 8;
 
 /** Default Redis when neither the config nor `REDIS_URL` names one. */
 export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
@@ -78,15 +80,44 @@ export const contractsSchema = z
         "The CollateralVault on this chain (every chain has one, the hub chain too)",
       ),
       hub: addressField().optional().describe("The MarginHub (hub chain only)"),
-      perpMarket: addressField().optional().describe("The example PerpMarket consumer (hub chain only)"),
+      perpMarkets: z
+        .array(addressField(), { error: "expected a list of PerpMarket addresses" })
+        .max(MAX_PERP_MARKETS, {
+          error: `expected at most ${MAX_PERP_MARKETS} PerpMarket addresses (the hub's MAX_CONSUMERS)`,
+        })
+        .default([])
+        .describe(
+          "The PerpMarket consumers registered on the hub, which share each account's margin (hub chain only; at most 8, distinct; default none)",
+        ),
+      perpMarket: z
+        .undefined({
+          error: 'replaced by "perpMarkets", a list of PerpMarket addresses: write "perpMarkets": ["0x…"]',
+        })
+        .optional()
+        .describe("Replaced by perpMarkets (rejected when given)"),
       timelock: addressField()
         .optional()
         .describe(
           "The TimelockController that owns this chain's crossmargin contracts (owner actions wait its delay)",
         ),
     },
-    { error: "expected an object with the contract addresses (vault, hub?, perpMarket?, timelock?)" },
+    { error: "expected an object with the contract addresses (vault, hub?, perpMarkets?, timelock?)" },
   )
+  .superRefine((contracts, ctx) => {
+    const seen = new Set<string>();
+    contracts.perpMarkets.forEach((address, index) => {
+      if (seen.has(address))
+        ctx.addIssue({
+          code: "custom",
+          path: ["perpMarkets", index],
+          message: "expected distinct PerpMarket addresses (duplicate)",
+          input: address,
+        });
+      seen.add(address);
+    });
+  })
+  // The old key is only ever undefined here (anything else failed above); drop it from the type.
+  .transform(({ perpMarket: _replaced, ...contracts }) => contracts)
   .describe("Addresses of the crossmargin contracts on this chain");
 
 /** One chain: how to reach it, how final its blocks are, its contracts and collaterals. */
@@ -124,7 +155,13 @@ export const chainSchema = z
         message: 'expected the MarginHub address on the chain with role "hub"',
       });
     }
-    for (const key of ["hub", "perpMarket"] as const) {
+    if (chain.role === "vault" && chain.contracts.perpMarkets.length > 0)
+      ctx.addIssue({
+        code: "custom",
+        path: ["contracts", "perpMarkets"],
+        message: 'expected no perpMarkets on a chain with role "vault" (they live on the hub chain)',
+      });
+    for (const key of ["hub"] as const) {
       if (chain.role === "vault" && chain.contracts[key] !== undefined) {
         ctx.addIssue({
           code: "custom",
