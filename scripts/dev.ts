@@ -117,7 +117,7 @@ function printSummary(devnet: StartDevnetReturnType, services: RunningDevService
   if (hub !== undefined) {
     lines.push(
       "",
-      `hub ${hub.contracts.hub} · perp market ${hub.contracts.perpMarket} (chain ${hub.chainId})`,
+      `hub ${hub.contracts.hub} · perp markets ${(hub.contracts.perpMarkets ?? []).join(", ")} (chain ${hub.chainId})`,
     );
   }
   const holdings = DEMO_TOKENS.map(

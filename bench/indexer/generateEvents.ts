@@ -92,7 +92,7 @@ export async function generateEvents(
     depositsPerTx: 250,
     withdrawalsPerTx: 80,
   });
-  const market = hub.contracts.perpMarket;
+  const market = hub.contracts.perpMarkets[0];
   const [perpFeed] = await readPerpFeeds(config);
   if (market === undefined || perpFeed === undefined) throw new Error("the devnet has no perp market");
   const indexed = indexedContracts(config, perpFeed);
@@ -267,7 +267,7 @@ function indexedContracts(config: Config, perpFeed: Address): Indexed {
       add(hub.chainId, token.risk.feed, "PriceFeed", mockPriceFeedAbi);
   }
   add(hub.chainId, hub.contracts.hub, "MarginHub", marginHubAbi);
-  add(hub.chainId, hub.contracts.perpMarket, "PerpMarket", perpMarketAbi);
+  for (const market of hub.contracts.perpMarkets) add(hub.chainId, market, "PerpMarket", perpMarketAbi);
   add(hub.chainId, perpFeed, "PriceFeed", mockPriceFeedAbi);
   return indexed;
 }

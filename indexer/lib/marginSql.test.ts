@@ -589,8 +589,20 @@ describe("margin views (marginSql.ts) against shared/margin", () => {
   });
 
   it("add up an account's requirements in two markets, each at its own feed and margins", async () => {
-    const eth = { address: LISTED, feed: F1, feedDecimals: 8, initialMarginBps: 1_000, maintenanceMarginBps: 500 };
-    const btc = { address: LISTED2, feed: F2, feedDecimals: 8, initialMarginBps: 800, maintenanceMarginBps: 400 };
+    const eth = {
+      address: LISTED,
+      feed: F1,
+      feedDecimals: 8,
+      initialMarginBps: 1_000,
+      maintenanceMarginBps: 500,
+    };
+    const btc = {
+      address: LISTED2,
+      feed: F2,
+      feedDecimals: 8,
+      initialMarginBps: 800,
+      maintenanceMarginBps: 400,
+    };
     const { requirements, accounts } = await check(
       world({
         collaterals: [usd()],

@@ -63,7 +63,7 @@ function configWith(edit: (input: ReturnType<typeof exampleConfig>) => void = ()
   hubChain.rpcUrl = hub.rpcUrl;
   vaultChain.rpcUrl = vault.rpcUrl;
   const at = (id: number) => deployed.get(id) ?? "0x";
-  hubChain.contracts = { vault: at(31337), hub: at(31337), perpMarket: at(31337) };
+  hubChain.contracts = { vault: at(31337), hub: at(31337), perpMarkets: [at(31337)] };
   vaultChain.contracts = { vault: at(31338) };
   input.attesters = { threshold: 2, addresses: [...ATTESTERS, "0x00000000000000000000000000000000000000a3"] };
   edit(input);
@@ -111,12 +111,12 @@ describe("preflight", () => {
     const empty = "0x000000000000000000000000000000000000dead";
     const problems = await check(
       configWith((c) => {
-        c.chains["31337"].contracts.perpMarket = empty;
+        c.chains["31337"].contracts.perpMarkets.push(empty);
         c.chains["31338"].rpcUrl = "http://user:secret@127.0.0.1:9";
       }),
     );
     expect(problems).toContainEqual({
-      path: "chains.31337.contracts.perpMarket",
+      path: "chains.31337.contracts.perpMarkets.1",
       message: `expected a contract at ${getAddress(empty)}, found no code`,
     });
     const rpc = problems.find((p) => p.path === "chains.31338.rpcUrl");

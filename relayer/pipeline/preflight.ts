@@ -53,8 +53,13 @@ export async function findPreflightProblems(parameters: PreflightParameters): Pr
         { path: `${at}.rpcUrl`, message: `expected chain id ${chain.chainId} at ${rpc}, the RPC says ${id}` },
       ];
     const problems: PreflightProblem[] = [];
-    const contracts = Object.entries(chain.contracts).filter(
-      (entry): entry is [string, Address] => typeof entry[1] === "string",
+    // Every address, a list's entries named by index (`perpMarkets.1`).
+    const contracts = Object.entries(chain.contracts).flatMap(([name, value]): [string, Address][] =>
+      Array.isArray(value)
+        ? value.map((address, index): [string, Address] => [`${name}.${index}`, address])
+        : typeof value === "string"
+          ? [[name, value]]
+          : [],
     );
     const codes = await Promise.all(
       contracts.map(([, address]) =>

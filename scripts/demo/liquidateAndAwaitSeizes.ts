@@ -11,7 +11,7 @@ import { demoChainById, tokenInfo } from "./demoChainById.js";
 import { DemoStepFailedError } from "./errors.js";
 import { formatSeconds, formatToken, formatUsd } from "./format.js";
 import { sendCall } from "./sendCall.js";
-import type { DeliveredSeize, DemoChain, DemoContext } from "./types.js";
+import type { ClosedPosition, DeliveredSeize, DemoChain, DemoContext } from "./types.js";
 
 /** Return type of {@link liquidateAndAwaitSeizes}. */
 export type LiquidateAndAwaitSeizesReturnType = {
@@ -19,6 +19,8 @@ export type LiquidateAndAwaitSeizesReturnType = {
   owedUsd: bigint;
   seizedUsd: bigint;
   seizes: DeliveredSeize[];
+  /** Every position the one call closed, market by market in the hub's consumer order. */
+  closed: ClosedPosition[];
 };
 
 type SeizeOrder = {
@@ -53,17 +55,21 @@ export async function liquidateAndAwaitSeizes(
       chains.map(async (chain) => [chain.config.chainId, await chain.publicClient.getBlockNumber()] as const),
     ),
   );
-  // Balances of both recipients (the liquidator, the market's settlement address on each chain) before.
+  // Balances of the recipients (the liquidator, each market's settlement address on each chain) before.
   const before = new Map<string, bigint>();
   for (const chain of chains) {
-    const settlement = await context.hub.publicClient.readContract({
-      address: context.hub.perpMarket,
-      abi: perpMarketAbi,
-      functionName: "settlementRecipient",
-      args: [BigInt(chain.config.chainId)],
-    });
+    const settlements = await Promise.all(
+      context.markets.map((market) =>
+        context.hub.publicClient.readContract({
+          address: market.address,
+          abi: perpMarketAbi,
+          functionName: "settlementRecipient",
+          args: [BigInt(chain.config.chainId)],
+        }),
+      ),
+    );
     for (const token of Object.values(chain.config.tokens)) {
-      for (const who of [liquidator.address, settlement]) {
+      for (const who of new Set([liquidator.address, ...settlements])) {
         before.set(key(chain.config.chainId, token.address, who), await balanceOf(chain, token.address, who));
       }
     }
@@ -82,6 +88,24 @@ export async function liquidateAndAwaitSeizes(
   if (liquidated === undefined)
     throw new DemoStepFailedError(step, `liquidate ${receipt.transactionHash} emitted no Liquidated event`);
   const packets = parseEventLogs({ abi: marginHubAbi, logs: receipt.logs, eventName: "PacketSent" });
+  const closed = parseEventLogs({
+    abi: perpMarketAbi,
+    logs: receipt.logs,
+    eventName: "PositionLiquidated",
+  }).map(
+    (e): ClosedPosition => ({
+      market: e.address,
+      symbol:
+        context.markets.find((m) => m.address.toLowerCase() === e.address.toLowerCase())?.symbol ?? e.address,
+      owedUsd: e.args.owedUsd,
+    }),
+  );
+  const owedSum = closed.reduce((sum, c) => sum + c.owedUsd, 0n);
+  if (owedSum !== liquidated.args.owedUsd)
+    throw new DemoStepFailedError(
+      step,
+      `Liquidated.owedUsd ${liquidated.args.owedUsd} is not the markets' sum ${owedSum} (${closed.length} closed)`,
+    );
   const orders: SeizeOrder[] = [];
   for (const { args } of parseEventLogs({
     abi: marginHubAbi,
@@ -106,7 +130,7 @@ export async function liquidateAndAwaitSeizes(
     `   liquidate(${trader.address}) by the liquidator ${liquidator.address}: tx ${receipt.transactionHash}`,
   );
   context.log(
-    `   the market closed the position; owed ${formatUsd(liquidated.args.owedUsd)}, covered by seizures ${formatUsd(liquidated.args.seizedUsd)}; SEIZE orders: ${orders
+    `   one call closed ${closed.map((c) => `${c.symbol} (owed ${formatUsd(c.owedUsd)})`).join(" and ")}; owed ${formatUsd(liquidated.args.owedUsd)}, covered by seizures ${formatUsd(liquidated.args.seizedUsd)}; SEIZE orders: ${orders
       .map((o) => {
         const info = tokenInfo(o.chain, o.token);
         const to = o.recipient === liquidator.address ? "bonus to the liquidator" : "owed, to the market";
@@ -131,6 +155,7 @@ export async function liquidateAndAwaitSeizes(
     owedUsd: liquidated.args.owedUsd,
     seizedUsd: liquidated.args.seizedUsd,
     seizes,
+    closed,
   };
 }
 

@@ -7,6 +7,7 @@ import { DEFAULT_CONFIG_PATH, loadConfig } from "../../shared/config/loadConfig.
 import type { ChainConfig, Config } from "../../shared/config/schema.js";
 import { vaultChains } from "../../shared/config/vaultChains.js";
 import { ConfigError } from "../../shared/errors/BaseError.js";
+import { DEMO_PERPS } from "../devnet/demoAssets.js";
 import { DevnetNotRunningError } from "./errors.js";
 import type { DemoChain, DemoContext } from "./types.js";
 
@@ -37,7 +38,12 @@ const devnetPartSchema = z.object({
     { error: "expected the devnet's demo accounts (written by `npm run dev`)" },
   ),
   devnet: z.object(
-    { perpFeed: z.string().regex(ADDRESS, { error: "expected an address" }) },
+    {
+      perpFeed: z.string().regex(ADDRESS, { error: "expected an address" }),
+      perpFeeds: z.record(z.string(), z.string().regex(ADDRESS, { error: "expected an address" }), {
+        error: "expected every perp market's feed by symbol",
+      }),
+    },
     { error: "expected the devnet metadata (written by `npm run dev`)" },
   ),
 });
@@ -68,12 +74,18 @@ export async function loadDemoContext(parameters: LoadDemoContextParameters): Pr
   const hub = hubChain(config);
   const vaults = vaultChains(config, { includeHub: false });
   const [first, second] = vaults;
-  const perpMarket = hub.contracts.perpMarket;
-  if (first === undefined || second === undefined || perpMarket === undefined) {
+  const [perpMarket, btcMarket] = hub.contracts.perpMarkets;
+  if (first === undefined || second === undefined || perpMarket === undefined || btcMarket === undefined) {
     throw new ConfigError(`${configPath} does not describe the demo devnet.`, [
-      { path: "chains", message: "expected a hub chain with a perpMarket and at least two vault chains" },
+      { path: "chains", message: "expected a hub chain with two perpMarkets and at least two vault chains" },
     ]);
   }
+  // The devnet deploys DEMO_PERPS in order: perpMarkets[i] is DEMO_PERPS[i].
+  const markets = DEMO_PERPS.map((perp, index) => ({
+    symbol: perp.symbol,
+    address: hub.contracts.perpMarkets[index] ?? perpMarket,
+    feed: (devnet.perpFeeds[perp.symbol] ?? devnet.perpFeed) as `0x${string}`, // checked by the regex above
+  }));
   const pollingMs = Math.max(50, Math.min(250, Math.floor(hub.blockTimeMs / 4)));
   const hubClients = demoChain(hub, pollingMs);
   const vaultClients: [DemoChain, DemoChain] = [demoChain(first, pollingMs), demoChain(second, pollingMs)];
@@ -94,6 +106,7 @@ export async function loadDemoContext(parameters: LoadDemoContextParameters): Pr
     liquidator: key(accounts.liquidator),
     deployer: key(accounts.deployer),
     perpFeed: devnet.perpFeed as `0x${string}`, // checked by the regex above
+    markets,
     apiUrl,
     log: parameters.log,
     stepTimeoutMs: parameters.stepTimeoutMs,

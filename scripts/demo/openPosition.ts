@@ -6,7 +6,7 @@ import { DemoStepFailedError } from "./errors.js";
 import { formatHealth, formatPrice, formatToken, formatUsd } from "./format.js";
 import { readHubMargin } from "./readHubMargin.js";
 import { sendCall } from "./sendCall.js";
-import type { DemoContext, OpenedPosition } from "./types.js";
+import type { DemoContext, DemoMarket, OpenedPosition } from "./types.js";
 
 /** Parameters of {@link openPosition}. */
 export type OpenPositionParameters = {
@@ -14,6 +14,8 @@ export type OpenPositionParameters = {
   trader: DevnetAccount;
   /** Initial margin (USD, 18 decimals) the new long should take: the size follows from the price and the market's initial margin. */
   initialUsd: bigint;
+  /** The market (default: the first, ETH-PERP). */
+  market?: DemoMarket | undefined;
 };
 
 /** Smallest position the demo opens (0.001 ETH). */
@@ -34,14 +36,20 @@ export async function openPosition(
   parameters: OpenPositionParameters,
 ): Promise<OpenedPosition> {
   const { hub } = context;
+  const market = parameters.market ?? {
+    symbol: "ETH-PERP",
+    address: hub.perpMarket,
+    feed: context.perpFeed,
+  };
+  const base = market.symbol.replace(/-PERP$/, "");
   const [, answer] = await hub.publicClient.readContract({
-    address: context.perpFeed,
+    address: market.feed,
     abi: mockPriceFeedAbi,
     functionName: "latestRoundData",
   });
-  if (answer <= 0n) throw new DemoStepFailedError(parameters.step, `the ETH-USD feed answers ${answer}`);
+  if (answer <= 0n) throw new DemoStepFailedError(parameters.step, `the ${base}-USD feed answers ${answer}`);
   const initialBps = await hub.publicClient.readContract({
-    address: hub.perpMarket,
+    address: market.address,
     abi: perpMarketAbi,
     functionName: "initialMarginBps",
   });
@@ -52,7 +60,7 @@ export async function openPosition(
   const receipt = await sendCall(hub, {
     step: parameters.step,
     key: parameters.trader.privateKey,
-    address: hub.perpMarket,
+    address: market.address,
     abi: perpMarketAbi,
     functionName: "openPosition",
     args: [size],
@@ -61,10 +69,10 @@ export async function openPosition(
   const [opened] = parseEventLogs({ abi: perpMarketAbi, logs: receipt.logs, eventName: "PositionOpened" });
   const margin = await readHubMargin(context, parameters.trader.address);
   context.log(
-    `   open ETH-PERP long ${formatToken(size, 18, "ETH")} at ${formatPrice(answer)} (notional ${formatUsd((size * priceWad) / WAD)}): tx ${receipt.transactionHash}`,
+    `   open ${market.symbol} long ${formatToken(size, 18, base)} at ${formatPrice(answer)} (notional ${formatUsd((size * priceWad) / WAD)}): tx ${receipt.transactionHash}`,
   );
   context.log(
-    `   hub: adjusted collateral ${formatUsd(margin.adjustedUsd)} vs initial requirement ${formatUsd(margin.initialUsd)}, maintenance ${formatUsd(margin.maintenanceUsd)}; health ${formatHealth(margin.healthFactor)}${opened === undefined ? "" : `; position now ${formatToken(opened.args.size, 18, "ETH")}`}`,
+    `   hub: adjusted collateral ${formatUsd(margin.adjustedUsd)} vs initial requirement ${formatUsd(margin.initialUsd)}, maintenance ${formatUsd(margin.maintenanceUsd)}; health ${formatHealth(margin.healthFactor)}${opened === undefined ? "" : `; position now ${formatToken(opened.args.size, 18, base)}`}`,
   );
   return { size, txHash: receipt.transactionHash, healthFactor: margin.healthFactor };
 }

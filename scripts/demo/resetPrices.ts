@@ -1,12 +1,12 @@
 import { mockPriceFeedAbi } from "../../shared/abis/generated.js";
-import { DEMO_PERP, DEMO_TOKENS } from "../devnet/demoAssets.js";
+import { DEMO_PERPS, DEMO_TOKENS } from "../devnet/demoAssets.js";
 import { formatPrice } from "./format.js";
 import { setPrice } from "./setPrice.js";
 import type { DemoContext } from "./types.js";
 
 /**
- * Puts the devnet's prices back where `npm run dev` set them: every feed (ETH-USD of the perp
- * market, and the collaterals') whose answer moved or is older than half its heartbeat. Makes the
+ * Puts the devnet's prices back where `npm run dev` set them: every feed (ETH-USD and BTC-USD
+ * of the perp markets, and the collaterals') whose answer moved or is older than half its heartbeat. Makes the
  * demo repeatable on the same devnet.
  *
  * @param context the demo context
@@ -14,13 +14,20 @@ import type { DemoContext } from "./types.js";
  */
 export async function resetPrices(context: DemoContext, step: string): Promise<void> {
   const feeds = [
-    {
-      name: DEMO_PERP.feedSymbol,
-      feed: context.perpFeed,
-      price: DEMO_PERP.price,
-      heartbeat: DEMO_PERP.heartbeat,
-      perp: true,
-    },
+    ...DEMO_PERPS.flatMap((perp) => {
+      const market = context.markets.find((m) => m.symbol === perp.symbol);
+      return market === undefined
+        ? []
+        : [
+            {
+              name: perp.feedSymbol,
+              feed: market.feed,
+              price: perp.price,
+              heartbeat: perp.heartbeat,
+              perp: true,
+            },
+          ];
+    }),
     ...DEMO_TOKENS.flatMap((token) => {
       const risk = context.hub.config.tokens[token.symbol]?.risk;
       return risk === undefined

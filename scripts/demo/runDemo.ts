@@ -23,9 +23,11 @@ export type RunDemoParameters = {
  * step's figures as it happens:
  *
  * 1. deposits on two vault chains are credited on the hub (the relayer carries them);
- * 2. they margin an ETH-PERP position on the hub chain;
- * 3. the price falls until the account is liquidatable;
- * 4. the liquidator liquidates and the relayer delivers the SEIZE commands to both vault chains;
+ * 2. they margin an ETH-PERP position on the hub chain, and (2a, one account, two markets) a
+ *    BTC-PERP position beside it: the hub's requirement is the sum of both markets';
+ * 3. the ETH price falls until the account is liquidatable;
+ * 4. the liquidator's one call closes both positions and the relayer delivers the SEIZE commands
+ *    to both vault chains;
  * 5. with another trader, a withdrawal the hub approves (the tokens arrive) and one it rejects
  *    (it would leave the account unhealthy);
  * 6. with a third, a deposit above the hub chain route's damage limit: the bucket's worth is
@@ -91,6 +93,9 @@ function printSummary(
   log(`── Done in ${formatSeconds(summary.elapsedMs)}`);
   log(
     `   credited: ${liquidation.deposits.map((d) => `${amount(d.chainId, d.symbol, d.credited)} from ${d.chainId} in ${formatSeconds(d.creditedAfterMs)}`).join(", ")}`,
+  );
+  log(
+    `   one account, two markets: ${liquidation.requirements.map((r) => `${r.symbol} ${formatUsd(r.initialUsd)}`).join(" + ")} = ${formatUsd(liquidation.initialUsd)} required (hub and indexer); one liquidation closed ${liquidation.closed.map((c) => c.symbol).join(" and ")}`,
   );
   log(
     `   liquidation: owed ${formatUsd(liquidation.owedUsd)}; seized ${liquidation.seizes.map((s) => `${amount(s.chainId, s.symbol, s.received)} on ${s.chainId} ${s.bonus ? "(bonus, liquidator)" : "(owed, market)"}`).join(", ")}`,

@@ -24,6 +24,8 @@ export type DemoContext = {
   deployer: DevnetAccount;
   /** The perp market's feed (ETH-USD). */
   perpFeed: Address;
+  /** Every perp market of the hub (the config's `perpMarkets`, the hub's consumers), ETH-PERP first. */
+  markets: DemoMarket[];
   /** The indexer's base URL. */
   apiUrl: string;
   /** Prints one line of the story. */
@@ -33,6 +35,9 @@ export type DemoContext = {
   /** How often waiting steps poll. */
   pollingMs: number;
 };
+
+/** One perp market on the hub, with its feed. */
+export type DemoMarket = { symbol: string; address: Address; feed: Address };
 
 /** A deposit and its credit on the hub. */
 export type CreditedDeposit = {
@@ -78,11 +83,23 @@ export type DeliveredSeize = {
   deliveryTxHash: Hex;
 };
 
+/** One market's position the liquidation closed (`PositionLiquidated`). */
+export type ClosedPosition = { market: Address; symbol: string; owedUsd: bigint };
+
 /** What the liquidation storyline did. */
 export type LiquidationSummary = {
   trader: Address;
   deposits: CreditedDeposit[];
   position: OpenedPosition;
+  /** The second market's position ("one account, two markets"). */
+  secondPosition: OpenedPosition;
+  /** Per market, the hub's initial requirement once both positions were open; `initialUsd` is their sum. */
+  requirements: { symbol: string; initialUsd: bigint }[];
+  initialUsd: bigint;
+  /** What the indexer's margin answer showed as the initial requirement. */
+  indexedInitialUsd: bigint;
+  /** Both positions, closed by the one `liquidate` call (`owedUsd` is the sum of theirs). */
+  closed: ClosedPosition[];
   prices: PriceStep[];
   liquidationTxHash: Hex;
   owedUsd: bigint;

@@ -19,12 +19,13 @@ import {
   crossmarginTimelockAbi,
   marginHubAbi,
   mockErc20Abi,
+  perpMarketAbi,
 } from "../../shared/abis/generated.js";
 import { defineLocalChain } from "../../shared/chains/defineLocalChain.js";
 import { parseConfig } from "../../shared/config/parseConfig.js";
 import type { ChainConfig } from "../../shared/config/schema.js";
 import { ATTESTER_THRESHOLD } from "./accounts.js";
-import { DEMO_TOKENS, DEVNET_TIMELOCK_DELAY } from "./demoAssets.js";
+import { DEMO_PERPS, DEMO_TOKENS, DEVNET_TIMELOCK_DELAY } from "./demoAssets.js";
 import { AnvilError, DevnetLockedError, PortInUseError } from "./errors.js";
 import { type StartDevnetReturnType, startDevnet } from "./startDevnet.js";
 
@@ -129,9 +130,26 @@ describe("startDevnet", () => {
     }
     expect(await client.readContract({ ...read, functionName: "collaterals" })).toEqual(expected);
     expect(expected).toHaveLength(3 * DEMO_TOKENS.length);
-    expect(await client.readContract({ ...read, functionName: "consumers" })).toEqual([
-      hubChain.contracts.perpMarket,
-    ]);
+    // Both markets are consumers: the hub adds up their requirements against one margin.
+    expect(await client.readContract({ ...read, functionName: "consumers" })).toEqual(
+      hubChain.contracts.perpMarkets,
+    );
+    expect(hubChain.contracts.perpMarkets).toHaveLength(DEMO_PERPS.length);
+    for (const [index, perp] of DEMO_PERPS.entries()) {
+      const market = { address: hubChain.contracts.perpMarkets[index]!, abi: perpMarketAbi } as const;
+      const [symbol, feed, initial, maintenance] = await Promise.all([
+        client.readContract({ ...market, functionName: "symbol" }),
+        client.readContract({ ...market, functionName: "feed" }),
+        client.readContract({ ...market, functionName: "initialMarginBps" }),
+        client.readContract({ ...market, functionName: "maintenanceMarginBps" }),
+      ]);
+      expect({ symbol, feed, initial, maintenance }).toEqual({
+        symbol: perp.symbol,
+        feed: devnet.manifest.devnet.perpFeeds[perp.symbol],
+        initial: perp.initialMarginBps,
+        maintenance: perp.maintenanceMarginBps,
+      });
+    }
   });
 
   test("every trader holds every demo token on every chain", async () => {
@@ -195,10 +213,10 @@ describe("startDevnet", () => {
     for (const chain of Object.values(devnet.config.chains)) {
       const client = clientFor(chain);
       const timelock = chain.contracts.timelock!;
-      const owned = [chain.contracts.vault, chain.contracts.hub, chain.contracts.perpMarket].filter(
+      const owned = [chain.contracts.vault, chain.contracts.hub, ...chain.contracts.perpMarkets].filter(
         (address) => address !== undefined,
       );
-      expect(owned).toHaveLength(chain.role === "hub" ? 3 : 1);
+      expect(owned).toHaveLength(chain.role === "hub" ? 2 + DEMO_PERPS.length : 1);
       for (const address of owned) {
         expect(await client.readContract({ address, abi: marginHubAbi, functionName: "owner" })).toBe(
           timelock,

@@ -101,7 +101,9 @@ export function planDeployment(params: PlanDeploymentParameters): PlanDeployment
       ...collateralDrafts(chain.chainId, hub.chainId, params.accounts),
       ...governanceDrafts(
         chain.chainId,
-        chain.role === "hub" ? ["hub", ...DEMO_PERPS.map((perp) => perpName(perp.symbol)), "vault"] : ["vault"],
+        chain.role === "hub"
+          ? ["hub", ...DEMO_PERPS.map((perp) => perpName(perp.symbol)), "vault"]
+          : ["vault"],
         params.accounts,
       ),
     ];
@@ -385,11 +387,7 @@ function ownedAbi(name: string): Abi {
  * with delay 0 (levels 4, 5) and, in the same operation, raises its own delay to
  * `DEVNET_TIMELOCK_DELAY`, so every later owner action waits. The deployer stays proposer and executor.
  */
-function governanceDrafts(
-  chainId: number,
-  owned: string[],
-  { deployer }: DevnetAccounts,
-): Draft[] {
+function governanceDrafts(chainId: number, owned: string[], { deployer }: DevnetAccounts): Draft[] {
   const at = (name: string) => (book: AddressBook) => addressOf(book, chainId, name);
   const operation = (book: AddressBook) => {
     const timelock = addressOf(book, chainId, "timelock");

@@ -205,7 +205,9 @@ describe("parseConfig", () => {
     const single = errorOf((c) => {
       c.chains["31337"].contracts.perpMarkets = lower(0x12) as unknown as string[]; // a lone address, not a list
     });
-    expect(single.message).toContain("chains.31337.contracts.perpMarkets: expected a list of PerpMarket addresses");
+    expect(single.message).toContain(
+      "chains.31337.contracts.perpMarkets: expected a list of PerpMarket addresses",
+    );
     const old = errorOf((c) => {
       const contracts = c.chains["31337"].contracts as Record<string, unknown>;
       contracts.perpMarket = lower(0x12);

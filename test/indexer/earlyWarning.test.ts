@@ -46,7 +46,7 @@ beforeAll(async () => {
   await writeAndWait(
     { publicClient: net.hub.publicClient, walletClient: net.hub.walletFor(key) },
     {
-      address: net.hub.chain.contracts.perpMarket ?? "0x",
+      address: net.hub.chain.contracts.perpMarkets[0] ?? "0x",
       abi: perpMarketAbi,
       functionName: "openPosition",
       args: [2n * WAD],

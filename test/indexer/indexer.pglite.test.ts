@@ -195,7 +195,7 @@ describe("indexer on PGlite against the devnet", () => {
       expect(body.latencySeconds).toBeGreaterThanOrEqual(0);
     }
 
-    const perp = net.hub.chain.contracts.perpMarket ?? "0x";
+    const perp = net.hub.chain.contracts.perpMarkets[0] ?? "0x";
     await writeAndWait(sendAs(trader.privateKey), {
       address: perp,
       abi: perpMarketAbi,
@@ -366,7 +366,7 @@ describe("indexer on PGlite against the devnet", () => {
       index: 1,
     });
     await writeAndWait(sendAs(trader.privateKey), {
-      address: net.hub.chain.contracts.perpMarket ?? "0x",
+      address: net.hub.chain.contracts.perpMarkets[0] ?? "0x",
       abi: perpMarketAbi,
       functionName: "openPosition",
       args: [WAD / 2n],

@@ -132,7 +132,7 @@ describe("indexer on Postgres against the devnet", () => {
       });
     }
     await writeAndWait(onHub(trader.privateKey), {
-      address: net.hub.chain.contracts.perpMarket ?? "0x",
+      address: net.hub.chain.contracts.perpMarkets[0] ?? "0x",
       abi: perpMarketAbi,
       functionName: "openPosition",
       args: [-3n * WAD],
@@ -229,7 +229,7 @@ describe("indexer on Postgres against the devnet", () => {
 
     // USDC is configured on several chains with one feed; the perp has its own.
     const perpFeed = await net.hub.publicClient.readContract({
-      address: net.hub.chain.contracts.perpMarket ?? "0x",
+      address: net.hub.chain.contracts.perpMarkets[0] ?? "0x",
       abi: perpMarketAbi,
       functionName: "feed",
     });

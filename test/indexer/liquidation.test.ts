@@ -65,7 +65,7 @@ describe("liquidation on the devnet, indexed on PGlite", () => {
       attesterKeys: net.attesterKeys,
       relayerKey,
     });
-    const perp = net.hub.chain.contracts.perpMarket ?? "0x";
+    const perp = net.hub.chain.contracts.perpMarkets[0] ?? "0x";
     await writeAndWait(onHub(trader.privateKey), {
       address: perp,
       abi: perpMarketAbi,

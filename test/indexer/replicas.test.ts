@@ -152,7 +152,7 @@ describe("ponder serve replicas on the writer's views schema", () => {
     await writeAndWait(
       { publicClient: net.hub.publicClient, walletClient: net.hub.walletFor(trader.privateKey) },
       {
-        address: net.hub.chain.contracts.perpMarket ?? "0x",
+        address: net.hub.chain.contracts.perpMarkets[0] ?? "0x",
         abi: perpMarketAbi,
         functionName: "openPosition",
         args: [-3n * WAD],

@@ -60,9 +60,10 @@ export function flowsDevnet(net: () => IndexedDevnet, options: FlowsDevnetOption
     return hub;
   }
 
-  function perpMarket(): Address {
-    const market = net().hub.chain.contracts.perpMarket;
-    if (market === undefined) throw new Error("the hub chain has no PerpMarket");
+  /** The hub's `index`th perp market (0: ETH-PERP, 1: BTC-PERP on the devnet). */
+  function perpMarket(index = 0): Address {
+    const market = net().hub.chain.contracts.perpMarkets[index];
+    if (market === undefined) throw new Error(`the hub chain has no PerpMarket ${index}`);
     return market;
   }
 

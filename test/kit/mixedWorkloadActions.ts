@@ -169,7 +169,7 @@ export async function liquidateAll(
 }
 
 function contractOf(hub: ChainClients, name: "hub" | "perpMarket"): Address {
-  const address = hub.chain.contracts[name];
+  const address = name === "hub" ? hub.chain.contracts.hub : hub.chain.contracts.perpMarkets[0];
   if (address === undefined) throw new Error(`the hub chain has no ${name}`);
   return address;
 }

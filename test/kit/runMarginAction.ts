@@ -377,7 +377,7 @@ function traderAddress(state: MarginActionState, index: number): Address {
 }
 
 function perpMarket(state: MarginActionState): Address {
-  const market = state.net.hub.chain.contracts.perpMarket;
+  const market = state.net.hub.chain.contracts.perpMarkets[0];
   if (market === undefined) throw new Error("the hub chain has no PerpMarket");
   return market;
 }

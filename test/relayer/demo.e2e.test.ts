@@ -11,7 +11,12 @@ import type { DemoSummary } from "../../scripts/demo/types.js";
 import { type StartDevnetReturnType, startDevnet } from "../../scripts/devnet/startDevnet.js";
 import { type StartIndexerReturnType, startIndexer } from "../../scripts/devnet/startIndexer.js";
 import { writeManifest } from "../../scripts/devnet/writeManifest.js";
-import { collateralVaultAbi, marginHubAbi, mockErc20Abi } from "../../shared/abis/generated.js";
+import {
+  collateralVaultAbi,
+  marginHubAbi,
+  mockErc20Abi,
+  perpMarketAbi,
+} from "../../shared/abis/generated.js";
 import { defineLocalChain } from "../../shared/chains/defineLocalChain.js";
 import { hubChain } from "../../shared/config/hubChain.js";
 import { parseConfig } from "../../shared/config/parseConfig.js";
@@ -106,6 +111,27 @@ async function checkOnChain(summary: DemoSummary, liquidatorBefore: Map<string, 
   }
   expect(liquidation.prices.at(-1)?.liquidatable).toBe(true);
   expect(liquidation.seizedUsd).toBeGreaterThan(0n);
+
+  // One account, two markets: the requirements add up on the hub and in the indexer, and the one
+  // liquidate call closed both positions, owing the sum of what each market reported.
+  expect(liquidation.requirements.map((r) => r.symbol)).toEqual(["ETH-PERP", "BTC-PERP"]);
+  for (const r of liquidation.requirements) expect(r.initialUsd).toBeGreaterThan(0n);
+  expect(liquidation.initialUsd).toBe(liquidation.requirements.reduce((sum, r) => sum + r.initialUsd, 0n));
+  expect(liquidation.indexedInitialUsd).toBe(liquidation.initialUsd);
+  expect(liquidation.secondPosition.size).toBeGreaterThan(0n);
+  expect(liquidation.closed.map((c) => c.symbol)).toEqual(["ETH-PERP", "BTC-PERP"]);
+  for (const c of liquidation.closed) expect(c.owedUsd).toBeGreaterThan(0n);
+  expect(liquidation.owedUsd).toBe(liquidation.closed.reduce((sum, c) => sum + c.owedUsd, 0n));
+  const hubConfig = hubChain(config);
+  for (const market of hubConfig.contracts.perpMarkets) {
+    const position = await client(hubConfig).readContract({
+      address: market,
+      abi: perpMarketAbi,
+      functionName: "position",
+      args: [liquidation.trader],
+    });
+    expect(position.size).toBe(0n);
+  }
 
   // Approved: the tokens reached the trader; rejected: back in the vault's free balance and credited again.
   const { approved, rejected } = withdrawals;

@@ -39,7 +39,7 @@ app.get("/accounts/at-risk", getAtRisk(readDb));
 app.get("/accounts/:address/margin", getAccountMargin(readDb, chainNames));
 app.get("/messages/:guid", getMessage);
 app.get("/routes", getRoutes);
-app.post("/stress", postStress(readDb, chainNames));
+app.post("/stress", postStress(readDb, chainNames, hub.contracts.perpMarkets));
 app.get("/stream/health", streamHealth(readDb));
 app.get("/solvency", solvency.root);
 app.get("/solvency/:address", solvency.proof);

@@ -18,9 +18,15 @@ export const STRESS_MAX_LIMIT = 1000;
  *
  * @param db the API's database
  * @param chainNames the configured chains' names by id
+ * @param consumerOrder the config's `perpMarkets`, in the hub's consumer order: a liquidation
+ *   seizes for one market after the other in that order, so the preview must too
  * @returns the Hono handler
  */
-export function postStress(db: ReadDb, chainNames: ReadonlyMap<number, string>) {
+export function postStress(
+  db: ReadDb,
+  chainNames: ReadonlyMap<number, string>,
+  consumerOrder: readonly string[] = [],
+) {
   return async (c: Context) => {
     const limit = parseLimit(c.req.query("limit"));
     if (!limit.ok) return c.json(limit.bad, 400);
@@ -54,7 +60,7 @@ export function postStress(db: ReadDb, chainNames: ReadonlyMap<number, string>) 
         ),
     ]);
     const answer = stressAnswer({
-      rows: { collaterals, markets, positions, credits },
+      rows: { collaterals, markets: inConsumerOrder(markets, consumerOrder), positions, credits },
       shocks: shocks.value,
       chainNames,
       limit: limit.value,
@@ -75,4 +81,16 @@ function parseLimit(value: string | undefined): Parsed<number> {
     return { ok: false, bad };
   }
   return { ok: true, value: limit };
+}
+
+/** The markets in the hub's consumer order (`order`); a market not listed goes last, by address. */
+function inConsumerOrder<T extends { address: string }>(
+  markets: readonly T[],
+  order: readonly string[],
+): T[] {
+  const rank = (m: T) => {
+    const index = order.findIndex((address) => address.toLowerCase() === m.address.toLowerCase());
+    return index < 0 ? order.length : index;
+  };
+  return markets.toSorted((a, b) => rank(a) - rank(b) || a.address.localeCompare(b.address));
 }
