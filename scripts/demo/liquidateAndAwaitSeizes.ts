@@ -197,7 +197,9 @@ async function awaitSeize(
     );
   }
   const after = await balanceOf(chain, order.token, order.recipient);
-  const received = after - order.before;
+  // The vault's own figure: with two markets one recipient can get several SEIZEs of one token,
+  // so the balance's rise since before the liquidation may cover more than this one.
+  const received = applied.args.amount ?? 0n;
   const who = order.recipient === context.liquidator.address ? "liquidator" : "market's settlement address";
   context.log(
     `   SEIZE delivered on chain ${chainId} after ${formatSeconds(Date.now() - parameters.ordered)}: tx ${applied.transactionHash}; ${who}'s ${info.symbol} ${formatToken(order.before, info.decimals, info.symbol)} → ${formatToken(after, info.decimals, info.symbol)}`,

@@ -77,7 +77,7 @@ export type DeliveredSeize = {
   bonus: boolean;
   /** What the hub ordered. */
   ordered: bigint;
-  /** How much the recipient's token balance on that chain rose. */
+  /** What the vault applied (its `Seized` amount), which the recipient received or may claim. */
   received: bigint;
   /** The vault transaction that applied it (the relayer's). */
   deliveryTxHash: Hex;
