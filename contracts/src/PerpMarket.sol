@@ -186,7 +186,8 @@ contract PerpMarket is IPerpMarket, IMarginConsumer, Ownable2Step {
     }
 
     /// @dev The part of the position and of the debt a liquidation of `closeBps` closes: both
-    /// rounded up; all of both when `closeBps ≥ 10000` or the remainder would be below the minimum.
+    /// rounded up; all of both when `closeBps ≥ 10000`, when no position would remain, or when the
+    /// remainder would be below the minimum.
     function _closedShare(int256 size, uint256 debtUsd, uint256 priceWad, uint256 closeBps)
         private
         view
@@ -200,7 +201,8 @@ contract PerpMarket is IPerpMarket, IMarginConsumer, Ownable2Step {
         uint256 remainderUsd = size == 0
             ? debtUsd - closedDebtUsd
             : Math.mulDiv(absSize - closedAbs, priceWad, MarginMath.WAD);
-        if (remainderUsd < _minPositionNotionalUsd) return (size, debtUsd);
+        // Nothing of the position left, or too little: close everything, the debt included.
+        if (remainderUsd < _minPositionNotionalUsd || (size != 0 && closedAbs == absSize)) return (size, debtUsd);
         // closedAbs ≤ |size| < 2^255, so the cast is safe.
         // forge-lint: disable-next-line(unsafe-typecast)
         closedSize = size < 0 ? -int256(closedAbs) : int256(closedAbs);
