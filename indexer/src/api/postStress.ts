@@ -1,4 +1,4 @@
-import { collateral, hubCredit, perpMarket, position } from "ponder:schema";
+import { closeFactor, collateral, hubCredit, perpMarket, position } from "ponder:schema";
 import type { Context } from "hono";
 import { and, asc, gt, inArray, ne, or } from "ponder";
 import type { BadRequest, Parsed } from "../../lib/api/parseRequest.js";
@@ -33,7 +33,7 @@ export function postStress(db: ReadDb, chainNames: ReadonlyMap<number, string>) 
     const shocks = parseShocks(body);
     if (!shocks.ok) return c.json(shocks.bad, 400);
     const hasRequirement = or(ne(position.size, 0n), ne(position.debtUsd, 0n));
-    const [collaterals, markets, positions, credits] = await Promise.all([
+    const [collaterals, markets, positions, credits, closeFactors] = await Promise.all([
       db
         .select()
         .from(collateral)
@@ -52,9 +52,11 @@ export function postStress(db: ReadDb, chainNames: ReadonlyMap<number, string>) 
             ),
           ),
         ),
+      // One hub, so at most one row.
+      db.select().from(closeFactor).limit(1),
     ]);
     const answer = stressAnswer({
-      rows: { collaterals, markets, positions, credits },
+      rows: { collaterals, markets, positions, credits, closeFactor: closeFactors[0] },
       shocks: shocks.value,
       chainNames,
       limit: limit.value,
