@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { liquidationCloseBps, perpLiquidation } from "./perpLiquidation.js";
 
 const E18 = 10n ** 18n;
-const base = { entryWad: 2_000n * E18, debtUsd: 0n, maintenanceMarginBps: 500, minPositionNotionalUsd: 100n * E18 };
+const base = {
+  entryWad: 2_000n * E18,
+  debtUsd: 0n,
+  maintenanceMarginBps: 500,
+  minPositionNotionalUsd: 100n * E18,
+};
 
 // The same cases as contracts/test/MarginHubCloseFactor.t.sol.
 describe("perpLiquidation", () => {
@@ -38,9 +43,15 @@ describe("perpLiquidation", () => {
   it("closes everything rather than leave less than the minimum", () => {
     const p = { ...base, size: E18 / 10n, priceWad: 2_000n * E18 };
     expect(perpLiquidation({ ...p, closeBps: 5_000 }).remainingSize).toBe(E18 / 20n); // $100 stays
-    expect(perpLiquidation({ ...p, closeBps: 6_000 })).toMatchObject({ remainingSize: 0n, owedUsd: 10n * E18 });
+    expect(perpLiquidation({ ...p, closeBps: 6_000 })).toMatchObject({
+      remainingSize: 0n,
+      owedUsd: 10n * E18,
+    });
     const debtOnly = { ...base, size: 0n, priceWad: 0n, debtUsd: 2_500n * E18, closeBps: 5_000 };
-    expect(perpLiquidation(debtOnly)).toMatchObject({ remainingDebtUsd: 1_250n * E18, owedUsd: 1_250n * E18 });
+    expect(perpLiquidation(debtOnly)).toMatchObject({
+      remainingDebtUsd: 1_250n * E18,
+      owedUsd: 1_250n * E18,
+    });
     expect(perpLiquidation({ ...debtOnly, debtUsd: 150n * E18 })).toMatchObject({
       remainingDebtUsd: 0n,
       owedUsd: 150n * E18,
@@ -55,10 +66,12 @@ describe("perpLiquidation", () => {
 describe("liquidationCloseBps", () => {
   const cf = { closeFactorBps: 5_000, fullLiquidationHealthBps: 9_500 };
   it("is the close factor at or above the threshold health, all below it", () => {
-    expect(liquidationCloseBps({ ...cf, liquidationUsd: 9_405n * E18, maintenanceUsd: 9_900n * E18 })).toBe(5_000n);
-    expect(liquidationCloseBps({ ...cf, liquidationUsd: 9_405n * E18, maintenanceUsd: 9_900n * E18 + 1n })).toBe(
-      10_000n,
+    expect(liquidationCloseBps({ ...cf, liquidationUsd: 9_405n * E18, maintenanceUsd: 9_900n * E18 })).toBe(
+      5_000n,
     );
+    expect(
+      liquidationCloseBps({ ...cf, liquidationUsd: 9_405n * E18, maintenanceUsd: 9_900n * E18 + 1n }),
+    ).toBe(10_000n);
   });
   it("is all when the close factor is 10000 or unset", () => {
     const m = { liquidationUsd: 99n * E18, maintenanceUsd: 100n * E18 };

@@ -148,7 +148,11 @@ export function stressAccount(parameters: StressAccountParameters): StressAccoun
  * @returns the closed share's debt to the market
  * @throws {MarginMathOverflowError} where the market would revert
  */
-export function marketOwed(market: StressMarket, position: StressPosition | undefined, closeBps: bigint): bigint {
+export function marketOwed(
+  market: StressMarket,
+  position: StressPosition | undefined,
+  closeBps: bigint,
+): bigint {
   if (position === undefined) return 0n;
   return perpLiquidation({
     size: position.size,

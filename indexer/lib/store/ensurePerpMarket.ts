@@ -36,13 +36,14 @@ export async function ensurePerpMarket(
   const contract = { address, abi: perpMarketAbi } as const;
   const read = context.client;
   const feed = lower(await read.readContract({ ...contract, functionName: "feed" }));
-  const [feedDecimals, symbol, initialMarginBps, maintenanceMarginBps, minPositionNotionalUsd] = await Promise.all([
-    storeFeedAnswer(context, feed, { block: parameters.block, timestamp: parameters.timestamp }, undefined),
-    read.readContract({ ...contract, functionName: "symbol" }),
-    read.readContract({ ...contract, functionName: "initialMarginBps" }),
-    read.readContract({ ...contract, functionName: "maintenanceMarginBps" }),
-    read.readContract({ ...contract, functionName: "minPositionNotionalUsd" }),
-  ]);
+  const [feedDecimals, symbol, initialMarginBps, maintenanceMarginBps, minPositionNotionalUsd] =
+    await Promise.all([
+      storeFeedAnswer(context, feed, { block: parameters.block, timestamp: parameters.timestamp }, undefined),
+      read.readContract({ ...contract, functionName: "symbol" }),
+      read.readContract({ ...contract, functionName: "initialMarginBps" }),
+      read.readContract({ ...contract, functionName: "maintenanceMarginBps" }),
+      read.readContract({ ...contract, functionName: "minPositionNotionalUsd" }),
+    ]);
   const answer = await followFeed(context.db, feed, { market: address });
   const row = await context.db.insert(perpMarket).values({
     address,
