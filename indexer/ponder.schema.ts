@@ -156,6 +156,18 @@ export const perpMarket = onchainTable("perp_market", (t) => ({
   maintenanceMarginBps: t.integer().notNull(),
   /** The feed's newest answer (0 before any), copied from `price` on every tick: margins read it. */
   answer: t.bigint().notNull(),
+  /** `minPositionNotionalUsd` (`MinPositionNotionalSet`): a partial liquidation leaving less closes all. */
+  minPositionNotionalUsd: t.bigint().notNull(),
+}));
+
+/**
+ * The hub's close factor (`CloseFactorSet`), one row per hub chain; no row: never set, every
+ * liquidation closes all (the contract's default).
+ */
+export const closeFactor = onchainTable("close_factor", (t) => ({
+  chainId: t.integer().primaryKey(),
+  closeFactorBps: t.integer().notNull(),
+  fullLiquidationHealthBps: t.integer().notNull(),
 }));
 
 /** An account's position and debt in one perp market. */
@@ -171,7 +183,7 @@ export const position = onchainTable(
     debtUsd: t.bigint().notNull(),
     /** Sum of realized PnL (USD, 18 decimals, signed). */
     realizedPnlUsd: t.bigint().notNull(),
-    /** "open", "closed" or "liquidated". */
+    /** "open", "closed", "liquidated" or "reduced" (partly liquidated: the rest stays open). */
     status: t.text().notNull(),
     updatedBlock: t.bigint().notNull(),
     updatedTimestamp: t.bigint().notNull(),
@@ -301,6 +313,8 @@ export const liquidation = onchainTable(
     seizedUsd: t.bigint().notNull(),
     /** `owedUsd − seizedUsd`: what the seizures could not cover, booked by the consumers as bad debt. */
     badDebtUsd: t.bigint().notNull(),
+    /** The share of positions and debt closed (bps; 10000 = all, below it the close factor). */
+    closeBps: t.integer().notNull(),
     txHash: t.hex().notNull(),
     blockNumber: t.bigint().notNull(),
     timestamp: t.bigint().notNull(),

@@ -219,6 +219,12 @@ contract MarginHub is IMarginHub, MarginHubBase, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IMarginHub
+    function closeFactor() external view returns (uint16, uint16) {
+        uint16 cf = _closeFactorBps;
+        return (cf == 0 ? uint16(MarginMath.BPS) : cf, _fullLiquidationHealthBps);
+    }
+
+    /// @inheritdoc IMarginHub
     function consumers() external view returns (address[] memory) {
         return _consumers;
     }
@@ -332,6 +338,11 @@ contract MarginHub is IMarginHub, MarginHubBase, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarginHub
     function applyWaiting(uint32, uint256) external returns (uint256) {
+        _delegate();
+    }
+
+    /// @inheritdoc IMarginHub
+    function setCloseFactor(uint16, uint16) external {
         _delegate();
     }
 

@@ -62,6 +62,11 @@ abstract contract MarginHubBase is QuorumVerifier {
     /// @dev Concentration haircut per collateral (all zero = off).
     mapping(uint64 chainId => mapping(address token => IMarginHub.Concentration)) internal _concentration;
 
+    /// @dev Close factor (0 = unset = 10000, close all) and the health in bps below which a
+    /// liquidation closes all; one slot.
+    uint16 internal _closeFactorBps;
+    uint16 internal _fullLiquidationHealthBps;
+
     uint32 internal immutable _localEid;
 
     constructor(address initialOwner, address[] memory initialAttesters, uint8 initialThreshold, address initialGuardian)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {MarginHubBase} from "./MarginHubBase.sol";
 import {IMarginHub} from "./interfaces/IMarginHub.sol";
@@ -136,6 +137,16 @@ contract MarginHubExtension is MarginHubBase, ReentrancyGuardTransient {
         emit IMarginHub.SequencerUptimeFeedSet(feed, gracePeriod);
     }
 
+    /// @notice `IMarginHub.setCloseFactor`.
+    function setCloseFactor(uint16 closeFactorBps, uint16 fullLiquidationHealthBps) external onlyDelegated onlyOwner {
+        if (closeFactorBps == 0 || closeFactorBps > MarginMath.BPS || fullLiquidationHealthBps > MarginMath.BPS) {
+            revert IMarginHub.MarginHub_InvalidCloseFactor(closeFactorBps, fullLiquidationHealthBps);
+        }
+        _closeFactorBps = closeFactorBps;
+        _fullLiquidationHealthBps = fullLiquidationHealthBps;
+        emit IMarginHub.CloseFactorSet(closeFactorBps, fullLiquidationHealthBps);
+    }
+
     // ------------------------------------------------------------ liquidation
 
     /// @notice `IMarginHub.setRouteLimit`.
@@ -219,17 +230,31 @@ contract MarginHubExtension is MarginHubBase, ReentrancyGuardTransient {
         (,, uint256 liquidationUsd) = _valuation(account, false);
         if (liquidationUsd >= maintenanceUsd) revert IMarginHub.MarginHub_NotLiquidatable(account, liquidationUsd, maintenanceUsd);
 
+        uint16 closeBps = _closeBps(liquidationUsd, maintenanceUsd);
         uint256 owedUsd;
         uint256 coveredUsd;
         uint256 n = _consumers.length;
         for (uint256 i; i < n; ++i) {
             address consumer = _consumers[i];
-            uint256 owed = IMarginConsumer(consumer).onLiquidation(account);
+            uint256 owed = IMarginConsumer(consumer).onLiquidation(account, closeBps);
             if (owed == 0) continue;
             owedUsd += owed;
             coveredUsd += _seizeFor(account, consumer, owed, recipient);
         }
-        emit IMarginHub.Liquidated(account, msg.sender, recipient, owedUsd, coveredUsd);
+        emit IMarginHub.Liquidated(account, msg.sender, recipient, owedUsd, coveredUsd, closeBps);
+    }
+
+    /// @dev The share every consumer closes: the close factor while the health factor
+    /// (`MarginMath.healthFactor`, the `health()` view) is at least the threshold, else all. Unset
+    /// (0) or 10000 closes all.
+    function _closeBps(uint256 liquidationUsd, uint256 maintenanceUsd) private view returns (uint16) {
+        uint16 cf = _closeFactorBps;
+        // maintenanceUsd > liquidationUsd ≥ 0 here. floor(liq·1e4/mnt) < t ⇔ liq·1e4 < t·mnt ⇔
+        // floor(liq·1e18/mnt) < t·1e14: the same comparison as on `health()`, in bps.
+        if (cf == 0 || Math.mulDiv(liquidationUsd, MarginMath.BPS, maintenanceUsd) < _fullLiquidationHealthBps) {
+            return uint16(MarginMath.BPS);
+        }
+        return cf;
     }
 
     /// @dev Covers `owedUsd` owed to `consumer` from the account's collateral: first the collaterals

@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 import {IAggregatorV3} from "./interfaces/IAggregatorV3.sol";
 import {IMarginConsumer} from "./interfaces/IMarginConsumer.sol";
@@ -15,6 +16,11 @@ import {MarginMath} from "./libraries/MarginMath.sol";
 /// are margined by collateral credited on the hub from vaults on other chains. No funding, no
 /// counterparty book: it demonstrates cross-chain margining, not a complete exchange.
 contract PerpMarket is IPerpMarket, IMarginConsumer, Ownable2Step {
+    /// @notice `minPositionNotionalUsd` at deployment: USD 100.
+    uint256 public constant DEFAULT_MIN_POSITION_NOTIONAL_USD = 100e18;
+    /// @notice Largest `minPositionNotionalUsd`: USD 1,000,000.
+    uint256 public constant MAX_MIN_POSITION_NOTIONAL_USD = 1_000_000e18;
+
     IMarginHub private immutable _hub;
     IAggregatorV3 private immutable _feed;
     uint8 private immutable _feedDecimals;
@@ -27,6 +33,8 @@ contract PerpMarket is IPerpMarket, IMarginConsumer, Ownable2Step {
     mapping(address account => uint256 usd) private _debt;
     /// @dev chainId => settlement address (0 = the default, `_settlement[0]`)
     mapping(uint64 chainId => address) private _settlement;
+    /// @dev Partial liquidations close everything rather than leave a remainder below this (USD).
+    uint256 private _minPositionNotionalUsd;
 
     /// @param initialOwner owner (Ownable2Step)
     /// @param marginHub the hub that margins positions and alone may liquidate them
@@ -59,6 +67,8 @@ contract PerpMarket is IPerpMarket, IMarginConsumer, Ownable2Step {
         _symbol = symbol_;
         _settlement[0] = initialOwner;
         emit SettlementRecipientSet(0, initialOwner);
+        _minPositionNotionalUsd = DEFAULT_MIN_POSITION_NOTIONAL_USD;
+        emit MinPositionNotionalSet(DEFAULT_MIN_POSITION_NOTIONAL_USD);
     }
 
     // ------------------------------------------------------------ trading
@@ -141,24 +151,61 @@ contract PerpMarket is IPerpMarket, IMarginConsumer, Ownable2Step {
     }
 
     /// @inheritdoc IMarginConsumer
-    /// @dev Owes `max(0, −pnl) + notional·mm/10000 + debt` at the fresh price, then clears the
-    /// position and the debt.
-    function onLiquidation(address account) external returns (uint256 owedUsd) {
+    /// @dev Closes `closeBps` of the position (rounded up, so never nothing) and of the debt (rounded
+    /// up) at the fresh price; the rest keeps its entry price. The closed share owes
+    /// `max(0, −pnl) + notional·mm/10000 + debt share` of itself. Everything closes instead when
+    /// `closeBps ≥ 10000`, or when what would remain (the position's notional at this price, or the
+    /// debt when there is no position) is below `minPositionNotionalUsd`: no dust is left behind.
+    function onLiquidation(address account, uint256 closeBps) external returns (uint256 owedUsd) {
         if (msg.sender != address(_hub)) revert PerpMarket_NotHub(msg.sender);
         Position memory p = _positions[account];
         uint256 debtUsd = _debt[account];
         if (p.size == 0 && debtUsd == 0) return 0;
-        uint256 priceWad;
+        uint256 priceWad = p.size == 0 ? 0 : _freshPriceWad();
+        (int256 closedSize, uint256 closedDebtUsd) = _closedShare(p.size, debtUsd, priceWad, closeBps);
         int256 pnlUsd;
-        owedUsd = debtUsd;
-        if (p.size != 0) {
-            priceWad = _freshPriceWad();
-            pnlUsd = MarginMath.pnl(p.size, p.entryPriceWad, priceWad);
-            (, owedUsd) = MarginMath.requirement(p.size, p.entryPriceWad, priceWad, 0, _maintenanceMarginBps, debtUsd);
+        owedUsd = closedDebtUsd;
+        if (closedSize != 0) {
+            pnlUsd = MarginMath.pnl(closedSize, p.entryPriceWad, priceWad);
+            (, owedUsd) = MarginMath.requirement(closedSize, p.entryPriceWad, priceWad, 0, _maintenanceMarginBps, closedDebtUsd);
         }
-        delete _positions[account];
-        delete _debt[account];
-        emit PositionLiquidated(account, p.size, p.entryPriceWad, priceWad, pnlUsd, owedUsd);
+        if (closedSize == p.size && closedDebtUsd == debtUsd) {
+            delete _positions[account];
+            delete _debt[account];
+            emit PositionLiquidated(account, p.size, p.entryPriceWad, priceWad, pnlUsd, owedUsd);
+            return owedUsd;
+        }
+        // A part remains (closedSize ≤ size and closedDebtUsd ≤ debtUsd by _closedShare).
+        int256 remainingSize = p.size - closedSize;
+        uint256 remainingDebtUsd = debtUsd - closedDebtUsd;
+        _positions[account].size = remainingSize;
+        _debt[account] = remainingDebtUsd;
+        emit PositionReduced(
+            account, closedSize, remainingSize, p.entryPriceWad, priceWad, pnlUsd, owedUsd, remainingDebtUsd
+        );
+    }
+
+    /// @dev The part of the position and of the debt a liquidation of `closeBps` closes: both
+    /// rounded up; all of both when `closeBps ≥ 10000`, when no position would remain, or when the
+    /// remainder would be below the minimum.
+    function _closedShare(int256 size, uint256 debtUsd, uint256 priceWad, uint256 closeBps)
+        private
+        view
+        returns (int256 closedSize, uint256 closedDebtUsd)
+    {
+        if (closeBps >= MarginMath.BPS) return (size, debtUsd);
+        uint256 absSize = SignedMath.abs(size);
+        uint256 closedAbs = Math.mulDiv(absSize, closeBps, MarginMath.BPS, Math.Rounding.Ceil);
+        closedDebtUsd = Math.mulDiv(debtUsd, closeBps, MarginMath.BPS, Math.Rounding.Ceil);
+        // closedAbs ≤ absSize and closedDebtUsd ≤ debtUsd since closeBps < 10000.
+        uint256 remainderUsd = size == 0
+            ? debtUsd - closedDebtUsd
+            : Math.mulDiv(absSize - closedAbs, priceWad, MarginMath.WAD);
+        // Nothing of the position left, or too little: close everything, the debt included.
+        if (remainderUsd < _minPositionNotionalUsd || (size != 0 && closedAbs == absSize)) return (size, debtUsd);
+        // closedAbs ≤ |size| < 2^255, so the cast is safe.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        closedSize = size < 0 ? -int256(closedAbs) : int256(closedAbs);
     }
 
     // ------------------------------------------------------------ views
@@ -206,6 +253,20 @@ contract PerpMarket is IPerpMarket, IMarginConsumer, Ownable2Step {
     /// @inheritdoc IPerpMarket
     function symbol() external view returns (string memory) {
         return _symbol;
+    }
+
+    /// @inheritdoc IPerpMarket
+    function minPositionNotionalUsd() external view returns (uint256) {
+        return _minPositionNotionalUsd;
+    }
+
+    /// @inheritdoc IPerpMarket
+    function setMinPositionNotional(uint256 minPositionNotionalUsd_) external onlyOwner {
+        if (minPositionNotionalUsd_ > MAX_MIN_POSITION_NOTIONAL_USD) {
+            revert PerpMarket_InvalidMinPositionNotional(minPositionNotionalUsd_);
+        }
+        _minPositionNotionalUsd = minPositionNotionalUsd_;
+        emit MinPositionNotionalSet(minPositionNotionalUsd_);
     }
 
     /// @inheritdoc IPerpMarket

@@ -47,7 +47,7 @@ contract MarginHubLiquidationTest is HubFixture {
         uint256 coveredWeth = Math.mulDiv(1_800e18, 10_000, 10_500); // all WETH, bonus 5 %
         assertEq(coveredUsdc + coveredWeth, 2_694_677871148459383753);
         vm.expectEmit(address(hub));
-        emit IMarginHub.Liquidated(alice, keeper, keeper, 2_900e18, coveredUsdc + coveredWeth);
+        emit IMarginHub.Liquidated(alice, keeper, keeper, 2_900e18, coveredUsdc + coveredWeth, 10_000);
         vm.recordLogs();
         vm.prank(keeper);
         hub.liquidate(alice);
@@ -124,7 +124,7 @@ contract MarginHubLiquidationTest is HubFixture {
         vm.expectEmit(address(perp));
         emit IPerpMarket.PositionLiquidated(bob, -100e18, 2_000e18, 2_130e18, -13_000e18, owed);
         vm.expectEmit(address(hub));
-        emit IMarginHub.Liquidated(bob, address(perp), keeper, owed, owed);
+        emit IMarginHub.Liquidated(bob, address(perp), keeper, owed, owed, 10_000);
         vm.recordLogs();
         vm.prank(keeper);
         perp.liquidate(bob);
@@ -169,7 +169,7 @@ contract MarginHubLiquidationTest is HubFixture {
             + Math.mulDiv(900_000e18, 10_000, 10_800);
         assertEq(covered, 833_621_848739495798319326);
         vm.expectEmit(address(hub));
-        emit IMarginHub.Liquidated(alice, keeper, bob, 1_000_000e18, covered);
+        emit IMarginHub.Liquidated(alice, keeper, bob, 1_000_000e18, covered, 10_000);
         vm.recordLogs();
         vm.prank(keeper);
         hub.liquidateTo(alice, bob);
@@ -211,7 +211,7 @@ contract MarginHubLiquidationTest is HubFixture {
         c.setRequirement(alice, 0, 5_000e18);
         c.setOwed(alice, 500e18);
         vm.expectEmit(address(hub));
-        emit IMarginHub.Liquidated(alice, keeper, keeper, 500e18, 500e18);
+        emit IMarginHub.Liquidated(alice, keeper, keeper, 500e18, 500e18, 10_000);
         vm.recordLogs();
         vm.prank(keeper);
         hub.liquidate(alice);
@@ -235,7 +235,7 @@ contract MarginHubLiquidationTest is HubFixture {
         c.setRequirement(alice, 0, 5_000e18);
         c.setOwed(alice, 500e18);
         vm.expectEmit(address(hub));
-        emit IMarginHub.Liquidated(alice, keeper, keeper, 500e18, 500e18);
+        emit IMarginHub.Liquidated(alice, keeper, keeper, 500e18, 500e18, 10_000);
         vm.recordLogs();
         vm.prank(keeper);
         hub.liquidate(alice);
@@ -266,7 +266,7 @@ contract MarginHubLiquidationTest is HubFixture {
         _credit(CHAIN_A, alice, usdcA, 1_000e6, 1);
         c.setRequirement(alice, 0, 5_000e18);
         vm.expectEmit(address(hub));
-        emit IMarginHub.Liquidated(alice, keeper, keeper, 0, 0);
+        emit IMarginHub.Liquidated(alice, keeper, keeper, 0, 0, 10_000);
         vm.prank(keeper);
         hub.liquidate(alice);
         assertEq(hub.outboundNonce(CHAIN_A), 0);
@@ -287,7 +287,7 @@ contract MarginHubLiquidationTest is HubFixture {
         c1.setOwed(alice, 100e18);
         c2.setOwed(alice, 200e18);
         vm.expectEmit(address(hub));
-        emit IMarginHub.Liquidated(alice, keeper, keeper, 300e18, 300e18);
+        emit IMarginHub.Liquidated(alice, keeper, keeper, 300e18, 300e18, 10_000);
         vm.recordLogs();
         vm.prank(keeper);
         hub.liquidate(alice);
@@ -333,7 +333,7 @@ contract MarginHubLiquidationTest is HubFixture {
         c.setRequirement(alice, 0, 2_000e18); // underwater at the last answer too
         assertTrue(hub.isLiquidatable(alice));
         vm.expectEmit(address(hub));
-        emit IMarginHub.Liquidated(alice, keeper, keeper, 500e18, 500e18);
+        emit IMarginHub.Liquidated(alice, keeper, keeper, 500e18, 500e18, 10_000);
         vm.recordLogs();
         vm.prank(keeper);
         hub.liquidate(alice);
@@ -353,7 +353,7 @@ contract MarginHubLiquidationTest is HubFixture {
         ethFeed.setAnswer(-5);
         assertTrue(hub.isLiquidatable(alice));
         vm.expectEmit(address(hub));
-        emit IMarginHub.Liquidated(alice, keeper, keeper, 500e18, 0);
+        emit IMarginHub.Liquidated(alice, keeper, keeper, 500e18, 0, 10_000);
         vm.recordLogs();
         vm.prank(keeper);
         hub.liquidate(alice);
@@ -380,7 +380,7 @@ contract MarginHubLiquidationTest is HubFixture {
             + Math.mulDiv(2_000e18, 10_000, 10_500);
         assertEq(covered, 57_558_356676003734827262);
         vm.expectEmit(address(hub));
-        emit IMarginHub.Liquidated(alice, keeper, keeper, 70_000e18, covered);
+        emit IMarginHub.Liquidated(alice, keeper, keeper, 70_000e18, covered, 10_000);
         vm.recordLogs();
         vm.prank(keeper);
         hub.liquidate(alice);

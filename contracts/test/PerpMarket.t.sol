@@ -298,7 +298,7 @@ contract PerpMarketTest is HubFixture {
 
     function test_onLiquidation_onlyHub() public {
         vm.expectRevert(abi.encodeWithSelector(IPerpMarket.PerpMarket_NotHub.selector, address(this)));
-        perp.onLiquidation(alice);
+        perp.onLiquidation(alice, 10_000);
     }
 
     function test_onLiquidation_returnsOwedAndClears() public {
@@ -308,7 +308,7 @@ contract PerpMarketTest is HubFixture {
         vm.expectEmit(address(perp));
         emit IPerpMarket.PositionLiquidated(alice, 10e18, 2_000e18, 1_800e18, -2_000e18, 2_900e18);
         vm.prank(address(hub));
-        uint256 owed = perp.onLiquidation(alice);
+        uint256 owed = perp.onLiquidation(alice, 10_000);
         assertEq(owed, 2_900e18);
         assertEq(perp.position(alice).size, 0);
         assertEq(perp.position(alice).entryPriceWad, 0);
@@ -322,13 +322,13 @@ contract PerpMarketTest is HubFixture {
         vm.expectRevert(
             abi.encodeWithSelector(IPerpMarket.PerpMarket_StalePrice.selector, address(ethFeed), START_TIME, uint256(1 hours))
         );
-        perp.onLiquidation(alice);
+        perp.onLiquidation(alice, 10_000);
     }
 
     function test_onLiquidation_nothingToCloseReturnsZero() public {
         vm.recordLogs();
         vm.prank(address(hub));
-        assertEq(perp.onLiquidation(keeper), 0);
+        assertEq(perp.onLiquidation(keeper, 10_000), 0);
         assertEq(vm.getRecordedLogs().length, 0);
     }
 
@@ -346,7 +346,7 @@ contract PerpMarketTest is HubFixture {
         vm.expectEmit(address(perp));
         emit IPerpMarket.PositionLiquidated(alice, 0, 0, 0, 0, 2_500e18);
         vm.expectEmit(address(hub));
-        emit IMarginHub.Liquidated(alice, address(perp), keeper, 2_500e18, 2_500e18);
+        emit IMarginHub.Liquidated(alice, address(perp), keeper, 2_500e18, 2_500e18, 10_000);
         vm.recordLogs();
         vm.prank(keeper);
         perp.liquidate(alice);

@@ -1,5 +1,5 @@
 import { ponder } from "ponder:registry";
-import { collateral, hubCredit, liquidation, price, waitingLeaf } from "ponder:schema";
+import { closeFactor, collateral, hubCredit, liquidation, price, waitingLeaf } from "ponder:schema";
 import { decodeFunctionData, type Hex } from "viem";
 import { marginHubAbi } from "../../shared/abis/generated.js";
 import { tryDescribePacket } from "../lib/describePacket.js";
@@ -81,6 +81,17 @@ ponder.on("MarginHub:ConcentrationSet", async ({ event, context }) => {
     concentrationLowerBps: c.lowerBps,
     concentrationUpperBps: c.upperBps,
   });
+});
+
+ponder.on("MarginHub:CloseFactorSet", async ({ event, context }) => {
+  const values = {
+    closeFactorBps: event.args.closeFactorBps,
+    fullLiquidationHealthBps: event.args.fullLiquidationHealthBps,
+  };
+  await context.db
+    .insert(closeFactor)
+    .values({ chainId: context.chain.id, ...values })
+    .onConflictDoUpdate(values);
 });
 
 ponder.on("MarginHub:BalanceCredited", async ({ event, context }) => {
@@ -203,7 +214,7 @@ ponder.on("MarginHub:SeizeOrdered", async ({ event, context }) => {
 });
 
 ponder.on("MarginHub:Liquidated", async ({ event, context }) => {
-  const { account, liquidator, recipient, owedUsd, seizedUsd } = event.args;
+  const { account, liquidator, recipient, owedUsd, seizedUsd, closeBps } = event.args;
   await context.db.insert(liquidation).values({
     id: event.id,
     account: lower(account),
@@ -212,6 +223,7 @@ ponder.on("MarginHub:Liquidated", async ({ event, context }) => {
     owedUsd,
     seizedUsd,
     badDebtUsd: owedUsd > seizedUsd ? owedUsd - seizedUsd : 0n,
+    closeBps,
     txHash: event.transaction.hash,
     blockNumber: event.block.number,
     timestamp: event.block.timestamp,

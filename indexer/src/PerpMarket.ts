@@ -1,5 +1,5 @@
 import { ponder } from "ponder:registry";
-import { position } from "ponder:schema";
+import { perpMarket, position } from "ponder:schema";
 import type { Address } from "viem";
 import { lower } from "../lib/indexerConfig.js";
 import type { IndexerClient, IndexerDb } from "../lib/store/context.js";
@@ -16,7 +16,7 @@ type PositionChange = {
   debtUsd?: bigint;
   /** Realized PnL to add. */
   pnlUsd?: bigint;
-  status: "open" | "closed" | "liquidated";
+  status: "open" | "closed" | "liquidated" | "reduced";
 };
 
 type PerpEvent = { log: { address: Address }; block: { number: bigint; timestamp: bigint } };
@@ -71,4 +71,28 @@ ponder.on("PerpMarket:PositionLiquidated", async ({ event, context }) => {
     pnlUsd,
     status: "liquidated",
   });
+});
+
+// A partial liquidation (the hub's close factor): the rest of the position stays at its entry
+// price, the debt is what remains of it.
+ponder.on("PerpMarket:PositionReduced", async ({ event, context }) => {
+  const { account, remainingSize, entryPriceWad, pnlUsd, remainingDebtUsd } = event.args;
+  await changePosition(context, event, account, {
+    size: remainingSize,
+    entryPriceWad: remainingSize === 0n ? 0n : entryPriceWad,
+    debtUsd: remainingDebtUsd,
+    pnlUsd,
+    status: "reduced",
+  });
+});
+
+ponder.on("PerpMarket:MinPositionNotionalSet", async ({ event, context }) => {
+  const market = await ensurePerpMarket(context, {
+    address: event.log.address,
+    block: event.block.number,
+    timestamp: event.block.timestamp,
+  });
+  await context.db
+    .update(perpMarket, { address: market.address })
+    .set({ minPositionNotionalUsd: event.args.minPositionNotionalUsd });
 });

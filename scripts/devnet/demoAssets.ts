@@ -41,6 +41,13 @@ export const DEVNET_ROUTE_LIMIT = {
   refillPerSecondUsd: 10_000n * 10n ** 18n,
 };
 
+/**
+ * The devnet hub's close factor (`MarginHub.setCloseFactor`, Aave's figures): while an account's
+ * health is at least 0.95 a liquidation closes half of its positions and debt, below it all. The
+ * contract's default (10000) closes all.
+ */
+export const DEVNET_CLOSE_FACTOR = { closeFactorBps: 5_000, fullLiquidationHealthBps: 9_500 } as const;
+
 /** Seconds every owner action waits in the devnet's timelocks (production: days). */
 export const DEVNET_TIMELOCK_DELAY = 60;
 

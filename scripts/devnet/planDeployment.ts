@@ -30,6 +30,7 @@ import { ATTESTER_THRESHOLD, type DevnetAccounts } from "./accounts.js";
 import {
   DEMO_PERPS,
   DEMO_TOKENS,
+  DEVNET_CLOSE_FACTOR,
   DEVNET_HEARTBEAT,
   DEVNET_ROUTE_LIMIT,
   DEVNET_TIMELOCK_DELAY,
@@ -246,7 +247,10 @@ function hubDeployDraft({ deployer, attesters }: DevnetAccounts, hubChainId: num
   };
 }
 
-/** `setVault` for one chain and `setCollateral` for each of its tokens; on the hub chain also its route limit. */
+/**
+ * `setVault` for one chain and `setCollateral` for each of its tokens; on the hub chain also its
+ * route limit and the close factor.
+ */
 function registrationDrafts(hubChainId: number, chainId: number): Draft[] {
   const hub = (book: AddressBook) => addressOf(book, hubChainId, "hub");
   const setVault: Draft = {
@@ -300,7 +304,19 @@ function registrationDrafts(hubChainId: number, chainId: number): Draft[] {
         args: [chainId, DEVNET_ROUTE_LIMIT.capacityUsd, DEVNET_ROUTE_LIMIT.refillPerSecondUsd],
       }),
   };
-  return [setVault, ...setCollaterals, setRouteLimit];
+  const setCloseFactor: Draft = {
+    label: "MarginHub.setCloseFactor",
+    level: 1,
+    abi: marginHubAbi,
+    to: hub,
+    data: () =>
+      encodeFunctionData({
+        abi: marginHubAbi,
+        functionName: "setCloseFactor",
+        args: [DEVNET_CLOSE_FACTOR.closeFactorBps, DEVNET_CLOSE_FACTOR.fullLiquidationHealthBps],
+      }),
+  };
+  return [setVault, ...setCollaterals, setRouteLimit, setCloseFactor];
 }
 
 /** One perp market and its registration as a hub consumer (before the timelock takes the hub over). */

@@ -49,6 +49,7 @@ const market = (price: bigint): StressMarket => ({
   initialMarginBps: 1_000,
   maintenanceMarginBps: 500,
   price,
+  minPositionNotionalUsd: 100n * E18,
 });
 
 const account = fc.record({

@@ -35,6 +35,7 @@ const market = (price: bigint): StressMarket => ({
   initialMarginBps: 1_000,
   maintenanceMarginBps: 500,
   price,
+  minPositionNotionalUsd: 100n * E18,
 });
 const long = (size: bigint, entry: bigint, debtUsd = 0n): StressPosition => ({
   market: MARKET,

@@ -7,6 +7,7 @@ import {
   type MarginRequirement,
 } from "./accountMargin.js";
 import { perpRequirement, priceToWad } from "./marginMath.js";
+import { liquidationCloseBps, perpLiquidation } from "./perpLiquidation.js";
 import { type SeizeCollateral, type SeizePreviewReturnType, seizePreview } from "./seizePreview.js";
 
 /** A `PerpMarket` consumer with the price to value positions at. */
@@ -17,7 +18,15 @@ export type StressMarket = {
   maintenanceMarginBps: number;
   /** The feed's answer; a non-positive one leaves the market's requirement unpriced. */
   price: bigint;
+  /** `PerpMarket.minPositionNotionalUsd`: a partial liquidation leaving less closes all. */
+  minPositionNotionalUsd: bigint;
 };
+
+/** `MarginHub.closeFactor()`. */
+export type StressCloseFactor = { closeFactorBps: number; fullLiquidationHealthBps: number };
+
+/** The hub's default close factor: every liquidation closes all. */
+export const CLOSE_ALL: StressCloseFactor = { closeFactorBps: 10_000, fullLiquidationHealthBps: 0 };
 
 /** An account's position and debt in one market (size 0 = debt only). */
 export type StressPosition = {
@@ -37,6 +46,8 @@ export type StressAccountParameters = {
   markets: readonly StressMarket[];
   /** The account's positions and debts (at most one per market). */
   positions: readonly StressPosition[];
+  /** The hub's close factor (default {@link CLOSE_ALL}). */
+  closeFactor?: StressCloseFactor;
 };
 
 /** Return type of {@link stressAccount}. */
@@ -48,6 +59,8 @@ export type StressAccountReturnType = {
   liquidatable: boolean;
   /** `maintenanceUsd − liquidationUsd` when liquidatable, else 0. */
   shortfallUsd: bigint;
+  /** The share `liquidate` would close (`Liquidated.closeBps`; only when liquidatable). */
+  closeBps: bigint | undefined;
   /** What `liquidate` would order (only when liquidatable). */
   seizure: SeizePreviewReturnType | undefined;
 };
@@ -84,8 +97,9 @@ export function marketRequirement(
 
 /**
  * An account's margin at the given prices, whether `MarginHub.isLiquidatable` would say yes, by
- * how much it falls short, and what `liquidate` would seize (the same math as the hub: see
- * `accountMargin` and `seizePreview`).
+ * how much it falls short, the share `liquidate` would close (the hub's close factor) and what it
+ * would seize (the same math as the hub and the markets: see `accountMargin`, `perpLiquidation`
+ * and `seizePreview`).
  *
  * @param parameters credits, collaterals and markets at the prices to test, positions
  * @returns margin, liquidatable, shortfall and the seizure preview
@@ -103,17 +117,50 @@ export function stressAccount(parameters: StressAccountParameters): StressAccoun
   });
   const priced = requirements.every((r) => r.priced);
   const liquidatable = margin.maintenanceUsd !== 0n && priced && isLiquidatable(margin);
+  if (!liquidatable)
+    return { margin, priced, liquidatable, shortfallUsd: 0n, closeBps: undefined, seizure: undefined };
+  const closeBps = liquidationCloseBps({
+    liquidationUsd: margin.liquidationUsd,
+    maintenanceUsd: margin.maintenanceUsd,
+    ...(parameters.closeFactor ?? CLOSE_ALL),
+  });
   return {
     margin,
     priced,
     liquidatable,
-    shortfallUsd: liquidatable ? margin.maintenanceUsd - margin.liquidationUsd : 0n,
-    seizure: liquidatable
-      ? seizePreview({
-          credits: parameters.credits,
-          collaterals: parameters.collaterals,
-          owedUsd: requirements.map((r) => r.maintenanceUsd),
-        })
-      : undefined,
+    shortfallUsd: margin.maintenanceUsd - margin.liquidationUsd,
+    closeBps,
+    seizure: seizePreview({
+      credits: parameters.credits,
+      collaterals: parameters.collaterals,
+      owedUsd: parameters.markets.map((m) => marketOwed(m, byMarket.get(m.address.toLowerCase()), closeBps)),
+    }),
   };
+}
+
+/**
+ * What one market's `onLiquidation(account, closeBps)` returns: {@link perpLiquidation} at the
+ * market's price (liquidation needs every requirement priced, so the price is positive here).
+ *
+ * @param market the market and its price
+ * @param position the account's position there, if any
+ * @param closeBps the share the hub asks to close
+ * @returns the closed share's debt to the market
+ * @throws {MarginMathOverflowError} where the market would revert
+ */
+export function marketOwed(
+  market: StressMarket,
+  position: StressPosition | undefined,
+  closeBps: bigint,
+): bigint {
+  if (position === undefined) return 0n;
+  return perpLiquidation({
+    size: position.size,
+    entryWad: position.entryWad,
+    priceWad: position.size === 0n ? 0n : priceToWad(market.price, market.feedDecimals),
+    debtUsd: position.debtUsd,
+    maintenanceMarginBps: market.maintenanceMarginBps,
+    closeBps,
+    minPositionNotionalUsd: market.minPositionNotionalUsd,
+  }).owedUsd;
 }

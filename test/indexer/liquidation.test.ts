@@ -244,4 +244,83 @@ describe("liquidation on the devnet, indexed on PGlite", () => {
     );
     expect(paid.claimables.items[0]?.claimed).toBe(bonus.args.amount.toString());
   });
+  test("with the devnet's close factor a slightly unhealthy account loses half, and a second call continues", async () => {
+    const trader = net.accounts.traders[1]!;
+    const vaultA = net.vaults[0];
+    const usdc = vaultA.chain.tokens.USDC?.address ?? "0x";
+    const hub = net.hub.chain.contracts.hub ?? "0x";
+    const perp = net.hub.chain.contracts.perpMarkets[0] ?? "0x";
+    const setEth = (dollars: bigint) =>
+      writeAndWait(onHub(net.accounts.deployer.privateKey), {
+        address: net.devnet.manifest.devnet.perpFeed,
+        abi: mockPriceFeedAbi,
+        functionName: "setAnswer",
+        args: [dollars * 10n ** 8n],
+      });
+    const liquidate = () =>
+      writeAndWait(onHub(net.accounts.liquidator.privateKey), {
+        address: hub,
+        abi: marginHubAbi,
+        functionName: "liquidate",
+        args: [trader.address],
+      });
+    const closeFactor = await net.hub.publicClient.readContract({
+      address: hub,
+      abi: marginHubAbi,
+      functionName: "closeFactor",
+    });
+    expect(closeFactor).toEqual([5_000, 9_500]);
+    await setEth(2_600n);
+    await depositCollateral(vaultA, { key: trader.privateKey, token: usdc, amount: parseUnits("1000", 6) });
+    await creditHub({
+      vaultChain: vaultA,
+      hubChain: net.hub,
+      entries: [{ account: trader.address, token: usdc }],
+      attesterKeys: net.attesterKeys,
+      relayerKey: net.accounts.relayer.privateKey,
+    });
+    await writeAndWait(onHub(trader.privateKey), {
+      address: perp,
+      abi: perpMarketAbi,
+      functionName: "openPosition",
+      args: [2n * WAD],
+    });
+
+    // ETH $2 600 → $2 200: maintenance $220 + $800 = $1 020 against $990, health 0.97 ≥ 0.95.
+    await setEth(2_200n);
+    const first = await liquidate();
+    const [reduced] = parseEventLogs({ abi: perpMarketAbi, logs: first.logs, eventName: "PositionReduced" });
+    const [partial] = parseEventLogs({ abi: marginHubAbi, logs: first.logs, eventName: "Liquidated" });
+    expect(partial?.args.closeBps).toBe(5_000);
+    expect(partial?.args.owedUsd).toBe(510n * WAD); // 1 ETH: loss $400 + 5 % of $2 200
+    expect(reduced?.args.remainingSize).toBe(WAD);
+    type Indexed = {
+      liquidations: { items: { closeBps: number; owedUsd: string }[] };
+      positions: { items: { size: string; status: string; entryPriceWad: string }[] };
+    };
+    const query = `query ($a: String!) {
+      liquidations(where: { account: $a }, orderBy: "blockNumber") { items { closeBps owedUsd } }
+      positions(where: { account: $a }) { items { size status entryPriceWad } }
+    }`;
+    const afterFirst = await pollUntil(
+      () => graphqlQuery<Indexed>(net.indexer.url, query, { a: trader.address.toLowerCase() }),
+      (d) => d.liquidations.items.length === 1,
+      { what: "the partial liquidation" },
+    );
+    expect(afterFirst.positions.items).toEqual([
+      { size: WAD.toString(), status: "reduced", entryPriceWad: (2_600n * WAD).toString() },
+    ]);
+
+    // $535.5 of USDC seized (owed + 5 % bonus): health is now 0.90 < 0.95, so the rest closes.
+    const second = await liquidate();
+    const [full] = parseEventLogs({ abi: marginHubAbi, logs: second.logs, eventName: "Liquidated" });
+    expect(full?.args.closeBps).toBe(10_000);
+    const afterSecond = await pollUntil(
+      () => graphqlQuery<Indexed>(net.indexer.url, query, { a: trader.address.toLowerCase() }),
+      (d) => d.liquidations.items.length === 2,
+      { what: "the second liquidation" },
+    );
+    expect(afterSecond.liquidations.items.map((l) => l.closeBps)).toEqual([5_000, 10_000]);
+    expect(afterSecond.positions.items).toEqual([{ size: "0", status: "liquidated", entryPriceWad: "0" }]);
+  });
 });

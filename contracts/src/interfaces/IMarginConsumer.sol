@@ -16,9 +16,12 @@ interface IMarginConsumer {
         view
         returns (uint256 initialUsd, uint256 maintenanceUsd, bool priced);
 
-    /// @notice Called by the hub when the account is liquidated: close its positions.
-    /// @return owedUsd what the account owes after closing (losses plus penalty), USD with 18 decimals
-    function onLiquidation(address account) external returns (uint256 owedUsd);
+    /// @notice Called by the hub when the account is liquidated: close `closeBps` (of 10000) of its
+    /// positions and debt (the hub's close factor, or 10000 = all). A consumer may close more (never
+    /// less): e.g. all of a position whose remainder would be dust.
+    /// @return owedUsd what the closed share owes (its loss, the penalty on its notional and that share
+    /// of the debt), USD with 18 decimals
+    function onLiquidation(address account, uint256 closeBps) external returns (uint256 owedUsd);
 
     /// @notice Where, on vault chain `chainId`, the collateral seized to pay what a liquidated
     /// account owes this consumer goes (its settlement or insurance address). The liquidator

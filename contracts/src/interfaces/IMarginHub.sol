@@ -94,7 +94,11 @@ interface IMarginHub {
     event WithdrawalRequestReceived(bytes32 indexed guid, address indexed account, uint64 indexed chainId, address token, uint256 amount, uint64 nonce);
     event WithdrawalDecided(bytes32 indexed requestGuid, address indexed account, uint64 indexed chainId, address token, uint256 amount, bool approved, bytes32 commandGuid);
     event SeizeOrdered(bytes32 indexed guid, address indexed account, uint64 indexed chainId, address token, uint256 amount, address recipient);
-    event Liquidated(address indexed account, address indexed liquidator, address recipient, uint256 owedUsd, uint256 seizedUsd);
+    /// @notice An account was liquidated: each consumer closed `closeBps` (of 10000) of its positions
+    /// and debt (the close factor, or 10000) and reported `owedUsd` in all; seizures cover `seizedUsd`.
+    event Liquidated(
+        address indexed account, address indexed liquidator, address recipient, uint256 owedUsd, uint256 seizedUsd, uint16 closeBps
+    );
     /// @notice A command packet for a vault (LayerZero `PacketSent` shape).
     event PacketSent(bytes32 indexed guid, uint64 indexed nonce, uint32 dstEid, bytes packet);
 
@@ -175,6 +179,23 @@ interface IMarginHub {
         external
         view
         returns (uint256 balance, uint64 seq, bool queued);
+
+    // ------------------------------------------------------------ close factor
+
+    /// @notice The owner set the close factor (contracts/README.md, "Liquidation").
+    event CloseFactorSet(uint16 closeFactorBps, uint16 fullLiquidationHealthBps);
+
+    /// @notice A close factor must satisfy `0 < closeFactorBps ≤ 10000` and `fullLiquidationHealthBps ≤ 10000`.
+    error MarginHub_InvalidCloseFactor(uint16 closeFactorBps, uint16 fullLiquidationHealthBps);
+
+    /// @notice Owner: while an account's health factor is at least `fullLiquidationHealthBps`/10000, a
+    /// liquidation closes only `closeFactorBps` of 10000 of its positions and debt; below it, all.
+    /// 10000 (the default) closes all whatever the health.
+    function setCloseFactor(uint16 closeFactorBps, uint16 fullLiquidationHealthBps) external;
+
+    /// @notice The close factor and the health (bps) below which a liquidation closes all; (10000, 0)
+    /// until set.
+    function closeFactor() external view returns (uint16 closeFactorBps, uint16 fullLiquidationHealthBps);
 
     // ------------------------------------------------------------ relayed entry points
 

@@ -25,11 +25,29 @@ interface IPerpMarket {
     /// @notice The hub liquidated the account: its position (if any) and debt were cleared; it owes `owedUsd`.
     event PositionLiquidated(address indexed account, int256 size, uint256 entryPriceWad, uint256 priceWad, int256 pnlUsd, uint256 owedUsd);
 
-    /// @notice `openPosition` with a zero size delta.
+    /// @notice The hub liquidated part of the account (its close factor): `closedSize` of the position
+    /// closed at `priceWad` realizing `pnlUsd`, `remainingSize` stays at the same entry price and the
+    /// debt is now `remainingDebtUsd`; the closed share owes `owedUsd`.
+    event PositionReduced(
+        address indexed account,
+        int256 closedSize,
+        int256 remainingSize,
+        uint256 entryPriceWad,
+        uint256 priceWad,
+        int256 pnlUsd,
+        uint256 owedUsd,
+        uint256 remainingDebtUsd
+    );
+    /// @notice The owner set the smallest remainder a partial liquidation may leave.
+    event MinPositionNotionalSet(uint256 minPositionNotionalUsd);
+
     /// @notice Where seized collateral paying this market's debts goes on `chainId` (0 = every chain without its own).
     event SettlementRecipientSet(uint64 indexed chainId, address recipient);
 
+    /// @notice `openPosition` with a zero size delta.
     error PerpMarket_ZeroSize();
+    /// @notice `setMinPositionNotional` above `MAX_MIN_POSITION_NOTIONAL_USD`.
+    error PerpMarket_InvalidMinPositionNotional(uint256 minPositionNotionalUsd);
     /// @notice `openPosition` against the side of an existing position (close it first).
     error PerpMarket_OppositeSide(int256 size, int256 sizeDelta);
     /// @notice `closePosition` without a position.
@@ -82,6 +100,14 @@ interface IPerpMarket {
 
     /// @notice The traded asset's symbol, e.g. "ETH-USD".
     function symbol() external view returns (string memory);
+
+    /// @notice Smallest remainder (USD, 18 decimals) a partial liquidation may leave: when the
+    /// remaining position's notional at the liquidation price (or, without a position, the remaining
+    /// debt) would be below it, the liquidation closes everything. Default 100e18.
+    function minPositionNotionalUsd() external view returns (uint256);
+
+    /// @notice Owner: set `minPositionNotionalUsd` (0 ≤ value ≤ 1e24, i.e. USD 1,000,000).
+    function setMinPositionNotional(uint256 minPositionNotionalUsd_) external;
 
     /// @notice Set where collateral seized for this market's debts goes on vault chain `chainId`
     /// (0 = the default for chains without their own). Owner only.

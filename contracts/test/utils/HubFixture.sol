@@ -499,6 +499,8 @@ contract MockConsumer is IMarginConsumer {
     mapping(address => uint256) public owedOf;
     /// @dev Calls made to `onLiquidation`, by account.
     mapping(address => uint256) public liquidations;
+    /// @dev The share the hub asked the last `onLiquidation` of an account to close.
+    mapping(address => uint256) public lastCloseBps;
     bool public reenter;
     bool public unpriced;
     bool public revertRequirement;
@@ -543,9 +545,11 @@ contract MockConsumer is IMarginConsumer {
         return settlement == address(0) ? address(this) : settlement;
     }
 
-    /// @dev Clears the account's requirement and returns what it was told the account owes.
-    function onLiquidation(address account) external returns (uint256 owedUsd) {
+    /// @dev Clears the account's requirement and returns what it was told the account owes (the
+    /// hub's `closeBps` is recorded, not applied).
+    function onLiquidation(address account, uint256 closeBps) external returns (uint256 owedUsd) {
         require(msg.sender == hub, "MockConsumer: not hub");
+        lastCloseBps[account] = closeBps;
         if (reenter) IMarginHub(hub).liquidate(account);
         ++liquidations[account];
         owedUsd = owedOf[account];

@@ -50,6 +50,7 @@ export function distanceAnswer(rows: DistanceRows) {
         initialMarginBps: m.initialMarginBps,
         maintenanceMarginBps: m.maintenanceMarginBps,
         price: m.answer,
+        minPositionNotionalUsd: m.minPositionNotionalUsd,
       })),
       positions: rows.requirements.map((r) => ({
         market: r.market,

@@ -82,6 +82,7 @@ describe("stressAnswer's symbols", () => {
     markets: [],
     positions: [],
     credits: [],
+    closeFactor: undefined,
   };
   const run = (shocks: Record<string, bigint>) =>
     stressAnswer({ rows, shocks: new Map(Object.entries(shocks)), chainNames: new Map(), limit: 10 });

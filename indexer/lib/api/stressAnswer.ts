@@ -2,11 +2,12 @@ import type { Address } from "viem";
 import type { SeizeCollateral } from "../../../shared/margin/seizePreview.js";
 import { shockAnswer } from "../../../shared/margin/shockAnswer.js";
 import {
+  CLOSE_ALL,
   type StressMarket,
   type StressPosition,
   stressAccount,
 } from "../../../shared/margin/stressAccount.js";
-import type { collateral, hubCredit, perpMarket, position } from "../../ponder.schema.js";
+import type { closeFactor, collateral, hubCredit, perpMarket, position } from "../../ponder.schema.js";
 import { collateralRowConfig } from "../collateralRowConfig.js";
 import type { BadRequest, Parsed } from "./parseRequest.js";
 import { formatWad } from "./parseShocks.js";
@@ -23,6 +24,8 @@ export type StressRows = {
   positions: readonly Row<typeof position>[];
   /** The positive hub credits of the accounts with a position or debt. */
   credits: readonly Row<typeof hubCredit>[];
+  /** The hub's close factor (`CloseFactorSet`); undefined: never set, every liquidation closes all. */
+  closeFactor: Row<typeof closeFactor> | undefined;
 };
 
 /** Parameters of {@link stressAnswer}. */
@@ -40,7 +43,8 @@ type Seized = { owedAmount: bigint; bonusAmount: bigint };
 /**
  * The JSON body of `POST /stress`: every account with a position or debt re-valued with the
  * shocked feed answers by `stressAccount` (the hub's math), the ones `MarginHub.isLiquidatable`
- * would flag, their shortfall, and what `liquidate` would seize per vault chain and token.
+ * would flag, their shortfall, the share one `liquidate` would close (the close factor) and what
+ * that call would seize per vault chain and token.
  *
  * @param parameters rows, shocks, chain names, limit
  * @returns the body, or a 400 naming the shock that does not resolve
@@ -111,7 +115,9 @@ function build(parameters: StressAnswerParameters, shockOf: ReadonlyMap<Address,
     initialMarginBps: m.initialMarginBps,
     maintenanceMarginBps: m.maintenanceMarginBps,
     price: priceOf(m.feed, m.answer),
+    minPositionNotionalUsd: m.minPositionNotionalUsd,
   }));
+  const closeFactorOf = rows.closeFactor ?? CLOSE_ALL;
   const symbolOf = new Map(
     rows.collaterals.map((c) => [
       `${c.chainId}:${c.token}`,
@@ -141,7 +147,16 @@ function build(parameters: StressAnswerParameters, shockOf: ReadonlyMap<Address,
     }));
     let result: ReturnType<typeof stressAccount>;
     try {
-      result = stressAccount({ credits, collaterals, markets, positions });
+      result = stressAccount({
+        credits,
+        collaterals,
+        markets,
+        positions,
+        closeFactor: {
+          closeFactorBps: closeFactorOf.closeFactorBps,
+          fullLiquidationHealthBps: closeFactorOf.fullLiquidationHealthBps,
+        },
+      });
     } catch {
       notComputable.push(account); // the hub's math would revert for this account
       continue;
@@ -167,6 +182,7 @@ function build(parameters: StressAnswerParameters, shockOf: ReadonlyMap<Address,
       liquidationUsd: result.margin.liquidationUsd.toString(),
       maintenanceUsd: result.margin.maintenanceUsd.toString(),
       shortfallUsd: result.shortfallUsd,
+      closeBps: Number(result.closeBps ?? 10_000n),
       owedUsd: result.seizure.owedUsd.toString(),
       coveredUsd: result.seizure.coveredUsd.toString(),
       badDebtUsd: (result.seizure.owedUsd - result.seizure.coveredUsd).toString(),

@@ -18,7 +18,7 @@ export type EnsurePerpMarketParameters = {
 };
 
 /**
- * The `perp_market` row of a market, read from the contract (feed, margins, symbol) and stored
+ * The `perp_market` row of a market, read from the contract (feed, margins, symbol, dust minimum) and stored
  * the first time one of its events is indexed; its feed's current answer is stored too and the
  * market follows the feed, so its positions are priced before the feed next emits `AnswerUpdated`.
  *
@@ -36,12 +36,14 @@ export async function ensurePerpMarket(
   const contract = { address, abi: perpMarketAbi } as const;
   const read = context.client;
   const feed = lower(await read.readContract({ ...contract, functionName: "feed" }));
-  const [feedDecimals, symbol, initialMarginBps, maintenanceMarginBps] = await Promise.all([
-    storeFeedAnswer(context, feed, { block: parameters.block, timestamp: parameters.timestamp }, undefined),
-    read.readContract({ ...contract, functionName: "symbol" }),
-    read.readContract({ ...contract, functionName: "initialMarginBps" }),
-    read.readContract({ ...contract, functionName: "maintenanceMarginBps" }),
-  ]);
+  const [feedDecimals, symbol, initialMarginBps, maintenanceMarginBps, minPositionNotionalUsd] =
+    await Promise.all([
+      storeFeedAnswer(context, feed, { block: parameters.block, timestamp: parameters.timestamp }, undefined),
+      read.readContract({ ...contract, functionName: "symbol" }),
+      read.readContract({ ...contract, functionName: "initialMarginBps" }),
+      read.readContract({ ...contract, functionName: "maintenanceMarginBps" }),
+      read.readContract({ ...contract, functionName: "minPositionNotionalUsd" }),
+    ]);
   const answer = await followFeed(context.db, feed, { market: address });
   const row = await context.db.insert(perpMarket).values({
     address,
@@ -51,6 +53,7 @@ export async function ensurePerpMarket(
     initialMarginBps,
     maintenanceMarginBps,
     answer,
+    minPositionNotionalUsd,
   });
   return row;
 }

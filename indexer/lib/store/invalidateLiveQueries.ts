@@ -17,6 +17,7 @@ const TABLES = [
   [schema.seizure, schema.seizure.guid],
   [schema.claimable, schema.claimable.chainId],
   [schema.hubHead, schema.hubHead.chainId],
+  [schema.closeFactor, schema.closeFactor.chainId],
 ] as const;
 
 /**

@@ -1,4 +1,4 @@
-import { collateral, hubCredit, perpMarket, position } from "ponder:schema";
+import { closeFactor, collateral, hubCredit, perpMarket, position } from "ponder:schema";
 import type { Context } from "hono";
 import { and, asc, gt, inArray, ne, or } from "ponder";
 import type { BadRequest, Parsed } from "../../lib/api/parseRequest.js";
@@ -39,7 +39,7 @@ export function postStress(
     const shocks = parseShocks(body);
     if (!shocks.ok) return c.json(shocks.bad, 400);
     const hasRequirement = or(ne(position.size, 0n), ne(position.debtUsd, 0n));
-    const [collaterals, markets, positions, credits] = await Promise.all([
+    const [collaterals, markets, positions, credits, closeFactors] = await Promise.all([
       db
         .select()
         .from(collateral)
@@ -58,9 +58,17 @@ export function postStress(
             ),
           ),
         ),
+      // One hub, so at most one row.
+      db.select().from(closeFactor).limit(1),
     ]);
     const answer = stressAnswer({
-      rows: { collaterals, markets: inConsumerOrder(markets, consumerOrder), positions, credits },
+      rows: {
+        collaterals,
+        markets: inConsumerOrder(markets, consumerOrder),
+        positions,
+        credits,
+        closeFactor: closeFactors[0],
+      },
       shocks: shocks.value,
       chainNames,
       limit: limit.value,
