@@ -62,6 +62,11 @@ abstract contract MarginHubBase is QuorumVerifier {
     /// @dev Concentration haircut per collateral (all zero = off).
     mapping(uint64 chainId => mapping(address token => IMarginHub.Concentration)) internal _concentration;
 
+    /// @dev The risk admin (issue 21 item 3): may move haircuts within `_haircutRisk` (0 = none).
+    address internal _riskAdmin;
+    /// @dev Haircut bounds, daily step and current step window per collateral (all zero = none).
+    mapping(uint64 chainId => mapping(address token => IMarginHub.HaircutRisk)) internal _haircutRisk;
+
     uint32 internal immutable _localEid;
 
     constructor(address initialOwner, address[] memory initialAttesters, uint8 initialThreshold, address initialGuardian)
