@@ -32,6 +32,7 @@ import {
   DEVNET_ROUTE_LIMIT,
   DEVNET_TIMELOCK_DELAY,
   type DemoToken,
+  devnetHaircutBounds,
   FEED_DECIMALS,
   MAX_ATTESTATION_AGE,
 } from "./demoAssets.js";
@@ -142,6 +143,7 @@ function hubDrafts(hubChainId: number, params: PlanDeploymentParameters): Draft[
   return [
     ...feedDrafts(),
     hubDeployDraft(params.accounts),
+    riskAdminDraft(hubChainId, params.accounts),
     ...params.chains.flatMap((chain) => registrationDrafts(hubChainId, chain.chainId)),
     ...perpDrafts(hubChainId, params.accounts),
   ];
@@ -217,6 +219,17 @@ function hubDeployDraft({ deployer, attesters }: DevnetAccounts): Draft {
   };
 }
 
+/** The devnet's risk admin (`crossmargin risk` signs with its key), set before the timelock takes over. */
+function riskAdminDraft(hubChainId: number, { risk }: DevnetAccounts): Draft {
+  return {
+    label: "MarginHub.setRiskAdmin",
+    level: 1,
+    abi: marginHubAbi,
+    to: (book) => addressOf(book, hubChainId, "hub"),
+    data: () => encodeFunctionData({ abi: marginHubAbi, functionName: "setRiskAdmin", args: [risk.address] }),
+  };
+}
+
 /** `setVault` for one chain and `setCollateral` for each of its tokens; on the hub chain also its route limit. */
 function registrationDrafts(hubChainId: number, chainId: number): Draft[] {
   const hub = (book: AddressBook) => addressOf(book, hubChainId, "hub");
@@ -258,7 +271,28 @@ function registrationDrafts(hubChainId: number, chainId: number): Draft[] {
         }),
     }),
   );
-  if (chainId !== hubChainId) return [setVault, ...setCollaterals];
+  const setBounds = DEMO_TOKENS.map((token): Draft => {
+    const b = devnetHaircutBounds(token);
+    return {
+      label: `MarginHub.setHaircutBounds(${chainId}, ${token.symbol})`,
+      level: 1,
+      abi: marginHubAbi,
+      to: hub,
+      data: (book) =>
+        encodeFunctionData({
+          abi: marginHubAbi,
+          functionName: "setHaircutBounds",
+          args: [
+            BigInt(chainId),
+            addressOf(book, chainId, token.symbol),
+            b.minBps,
+            b.maxBps,
+            b.maxStepBpsPerDay,
+          ],
+        }),
+    };
+  });
+  if (chainId !== hubChainId) return [setVault, ...setCollaterals, ...setBounds];
   const setRouteLimit: Draft = {
     label: `MarginHub.setRouteLimit(${chainId})`,
     level: 1,
@@ -271,7 +305,7 @@ function registrationDrafts(hubChainId: number, chainId: number): Draft[] {
         args: [chainId, DEVNET_ROUTE_LIMIT.capacityUsd, DEVNET_ROUTE_LIMIT.refillPerSecondUsd],
       }),
   };
-  return [setVault, ...setCollaterals, setRouteLimit];
+  return [setVault, ...setCollaterals, ...setBounds, setRouteLimit];
 }
 
 /** The perp market and its registration as a hub consumer. */
