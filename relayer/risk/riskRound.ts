@@ -2,11 +2,9 @@ import {
   type Account,
   type Address,
   type Chain,
-  ContractFunctionRevertedError,
   type Hex,
   type PublicClient,
   type Transport,
-  BaseError as ViemBaseError,
   type WalletClient,
 } from "viem";
 import { marginHubAbi } from "../../shared/abis/generated.js";
