@@ -1,12 +1,4 @@
-import {
-  type Account,
-  type Address,
-  type Chain,
-  type Hex,
-  type PublicClient,
-  type Transport,
-  type WalletClient,
-} from "viem";
+import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
 import { marginHubAbi } from "../../shared/abis/generated.js";
 import { type HaircutRiskView, haircutStep, targetHaircutBps } from "../../shared/risk/haircutProposal.js";
 import { type PriceObservation, realizedVolatility } from "../../shared/risk/realizedVolatility.js";
