@@ -275,7 +275,8 @@ function registrationDrafts(hubChainId: number, chainId: number): Draft[] {
     const b = devnetHaircutBounds(token);
     return {
       label: `MarginHub.setHaircutBounds(${chainId}, ${token.symbol})`,
-      level: 1,
+      // Level 2: a level's steps are estimated before any of them lands, and the bounds need the collateral.
+      level: 2,
       abi: marginHubAbi,
       to: hub,
       data: (book) =>
