@@ -15,6 +15,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 export const CONTRACTS = [
   "CollateralVault",
   "MarginHub",
+  "MarginHubExtension",
   "PerpMarket",
   "CrossmarginTimelock",
   "MockERC20",

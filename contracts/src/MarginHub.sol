@@ -19,7 +19,7 @@ import {IAggregatorV3} from "./interfaces/IAggregatorV3.sol";
 /// batches, prices it, answers withdrawal requests and orders seizures of liquidated accounts.
 /// Protocol rules: contracts/README.md ("Hub credit", "Batches", "Withdrawal requests",
 /// "Margin math", "Liquidation").
-/// @dev Administration and liquidation run in `MarginHubExtension` (deployed by the constructor)
+/// @dev Administration and liquidation run in `MarginHubExtension` (deployed first, passed to the constructor)
 /// through delegatecall on this storage. `Liquidated.seizedUsd` is the part of `owedUsd` the
 /// seizures cover (their value without the liquidation bonus), so `owedUsd − seizedUsd` is the
 /// bad debt left uncovered.
@@ -33,15 +33,36 @@ contract MarginHub is IMarginHub, MarginHubBase, ReentrancyGuardTransient {
     /// @param initialThreshold signatures needed
     /// @param initialGuardian may pause
     /// @param maxAge seconds a batch attestation stays valid (> 0)
+    /// @param extension_ a `MarginHubExtension` built from the same sources (it runs on this
+    /// storage, so its layout must match); deployed separately to keep this creation code within
+    /// EIP-3860's 49,152 bytes
     constructor(
         address initialOwner,
         address[] memory initialAttesters,
         uint8 initialThreshold,
         address initialGuardian,
-        uint64 maxAge
+        uint64 maxAge,
+        MarginHubExtension extension_
     ) MarginHubBase(initialOwner, initialAttesters, initialThreshold, initialGuardian) {
-        _extension = address(new MarginHubExtension(initialOwner, initialAttesters, initialThreshold, initialGuardian));
+        if (!_isExtension(extension_)) revert MarginHub_InvalidExtension(address(extension_));
+        _extension = address(extension_);
         _setMaxAttestationAge(maxAge);
+    }
+
+    /// @inheritdoc IMarginHub
+    function extension() external view returns (address) {
+        return _extension;
+    }
+
+    /// @dev Whether `candidate` answers as a `MarginHubExtension` (an address without code or
+    /// another contract does not).
+    function _isExtension(MarginHubExtension candidate) private view returns (bool) {
+        if (address(candidate).code.length == 0) return false;
+        try candidate.isMarginHubExtension() returns (bool yes) {
+            return yes;
+        } catch {
+            return false;
+        }
     }
 
     // ------------------------------------------------------------ relayed entry points

@@ -12,8 +12,8 @@ import {MarginMath} from "./libraries/MarginMath.sol";
 import {HubRoute} from "./libraries/HubRoute.sol";
 
 /// @title MarginHubExtension
-/// @notice The hub's administration and liquidation. `MarginHub` deploys one in its constructor and
-/// forwards these functions to it with delegatecall, so they run on the hub's storage; they are
+/// @notice The hub's administration and liquidation. Deployed on its own and passed to `MarginHub`'s
+/// constructor, which forwards these functions to it with delegatecall, so they run on the hub's storage; they are
 /// documented in `IMarginHub`.
 /// @dev Called directly (not through the hub) every function reverts.
 contract MarginHubExtension is MarginHubBase, ReentrancyGuardTransient {
@@ -29,11 +29,19 @@ contract MarginHubExtension is MarginHubBase, ReentrancyGuardTransient {
         _;
     }
 
-    /// @dev Same arguments as the hub's QuorumVerifier, so the extension's own (unused) storage is valid.
-    constructor(address initialOwner, address[] memory initialAttesters, uint8 initialThreshold, address initialGuardian)
-        MarginHubBase(initialOwner, initialAttesters, initialThreshold, initialGuardian)
-    {
+    /// @dev The extension's own storage is never used: its deployer stands in as owner and sole attester.
+    constructor() MarginHubBase(msg.sender, _single(msg.sender), 1, address(0)) {
         _self = address(this);
+    }
+
+    /// @notice Marks the contract the hub's constructor accepts as its extension.
+    function isMarginHubExtension() external pure returns (bool) {
+        return true;
+    }
+
+    function _single(address a) private pure returns (address[] memory list) {
+        list = new address[](1);
+        list[0] = a;
     }
 
     function liquidate(address account) external onlyDelegated whenNotPaused nonReentrant {

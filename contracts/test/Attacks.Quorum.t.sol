@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {AttackFixture} from "./utils/AttackFixture.sol";
 import {CollateralVault} from "../src/CollateralVault.sol";
 import {MarginHub} from "../src/MarginHub.sol";
+import {MarginHubExtension} from "../src/MarginHubExtension.sol";
 import {IQuorumVerifier} from "../src/interfaces/IQuorumVerifier.sol";
 
 /// @notice Attacks on the attester quorum, each tried on the hub (a BALANCE_BATCH crediting
@@ -152,7 +153,7 @@ contract AttacksQuorumTest is AttackFixture {
     /// @dev Another hub with the same attesters on the same chain: its quorum over the very same
     /// packet does not verify here (verifyingContract differs), recovery gives a stranger.
     function test_attack_signatureForAnotherHub() public {
-        MarginHub otherHub = new MarginHub(owner, attesterAddrs, THRESHOLD, guardian, MAX_AGE);
+        MarginHub otherHub = new MarginHub(owner, attesterAddrs, THRESHOLD, guardian, MAX_AGE, new MarginHubExtension());
         (bytes memory packet, bytes32 guid, BatchProof memory b) = _hubTarget();
         bytes memory sigs = _attest(IQuorumVerifier(address(otherHub)), packet, THRESHOLD);
         otherHub.verifyAttestation(packet, sigs);
@@ -317,16 +318,18 @@ contract AttacksQuorumTest is AttackFixture {
 
     /// @dev A zero threshold would make an empty signature blob a quorum.
     function test_attack_hubInitWithZeroThreshold() public {
+        MarginHubExtension ext = new MarginHubExtension();
         address predicted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)));
         vm.expectRevert(abi.encodeWithSelector(IQuorumVerifier.QuorumVerifier_InvalidThreshold.selector, 0, 3));
-        new MarginHub(owner, attesterAddrs, 0, guardian, MAX_AGE);
+        new MarginHub(owner, attesterAddrs, 0, guardian, MAX_AGE, ext);
         assertEq(predicted.code.length, 0, "hub deployed");
     }
 
     function test_attack_hubInitWithEmptySet() public {
+        MarginHubExtension ext = new MarginHubExtension();
         address predicted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)));
         vm.expectRevert(IQuorumVerifier.QuorumVerifier_InvalidAttesterSet.selector);
-        new MarginHub(owner, new address[](0), 1, guardian, MAX_AGE);
+        new MarginHub(owner, new address[](0), 1, guardian, MAX_AGE, ext);
         assertEq(predicted.code.length, 0, "hub deployed");
     }
 

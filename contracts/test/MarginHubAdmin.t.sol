@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {HubFixture, MockConsumer} from "./utils/HubFixture.sol";
 import {MarginHub} from "../src/MarginHub.sol";
+import {MarginHubExtension} from "../src/MarginHubExtension.sol";
 import {IMarginHub} from "../src/interfaces/IMarginHub.sol";
 import {MockPriceFeed} from "../src/mocks/MockPriceFeed.sol";
 
@@ -21,14 +22,37 @@ contract MarginHubAdminTest is HubFixture {
         assertEq(hub.threshold(), THRESHOLD);
         assertEq(hub.attesters(), attesterAddrs);
 
+        MarginHubExtension ext = new MarginHubExtension();
         vm.expectEmit();
         emit IMarginHub.MaxAttestationAgeSet(42);
-        new MarginHub(owner, attesterAddrs, 2, guardian, 42);
+        MarginHub other = new MarginHub(owner, attesterAddrs, 2, guardian, 42, ext);
+        assertEq(other.extension(), address(ext));
     }
 
     function test_constructor_revertsOnZeroMaxAge() public {
+        MarginHubExtension ext = new MarginHubExtension();
         vm.expectRevert(IMarginHub.MarginHub_InvalidMaxAttestationAge.selector);
-        new MarginHub(owner, attesterAddrs, 2, guardian, 0);
+        new MarginHub(owner, attesterAddrs, 2, guardian, 0, ext);
+    }
+
+    /// The extension runs on the hub's storage: an address without code, or a contract that is not
+    /// an extension (here the running hub itself, which has no `isMarginHubExtension`), is refused.
+    function test_constructor_revertsOnInvalidExtension() public {
+        address[3] memory candidates = [address(0), makeAddr("eoa"), address(hub)];
+        for (uint256 i; i < candidates.length; ++i) {
+            vm.expectRevert(abi.encodeWithSelector(IMarginHub.MarginHub_InvalidExtension.selector, candidates[i]));
+            new MarginHub(owner, attesterAddrs, 2, guardian, 42, MarginHubExtension(candidates[i]));
+        }
+    }
+
+    /// One extension may serve several hubs: each runs it on its own storage.
+    function test_constructor_extensionSharedByTwoHubs() public {
+        MarginHub other = new MarginHub(owner, attesterAddrs, 2, guardian, 42, MarginHubExtension(hub.extension()));
+        address v = makeAddr("otherVault");
+        vm.prank(owner);
+        other.setVault(8453, v);
+        assertEq(other.vaultOf(8453), v);
+        assertEq(hub.vaultOf(8453), address(0));
     }
 
     // ------------------------------------------------------------ setVault

@@ -356,7 +356,7 @@ contract MarginHubRouteLimitTest is HubFixture {
         vm.prank(alice);
         hub.setRouteLimit(CHAIN_A, 1e18, 1e18);
 
-        MarginHubExtension ext = new MarginHubExtension(owner, attesterAddrs, THRESHOLD, guardian);
+        MarginHubExtension ext = new MarginHubExtension();
         vm.expectRevert(MarginHubExtension.MarginHubExtension_NotDelegated.selector);
         vm.prank(owner);
         ext.setRouteLimit(CHAIN_A, 1e18, 1e18);

@@ -15,6 +15,8 @@ import {
   crossmarginTimelockBytecode,
   marginHubAbi,
   marginHubBytecode,
+  marginHubExtensionAbi,
+  marginHubExtensionBytecode,
   mockErc20Abi,
   mockErc20Bytecode,
   mockErc4626Abi,
@@ -47,7 +49,7 @@ export type AddressBook = Map<number, Map<string, Address>>;
 export type Step = {
   /** What the step does, for progress and errors (e.g. `MarginHub.setVault(31338)`). */
   label: string;
-  /** 0 = deployed first; a step's gas is estimated once every lower level is mined. */
+  /** Lower levels first (the hub's extension is −1, the rest start at 0); a step's gas is estimated once every lower level is mined. */
   level: number;
   /** Name under which a deployed contract's address is recorded in the {@link AddressBook}. */
   deploys?: string;
@@ -142,7 +144,8 @@ function deployFirst(a: Draft, b: Draft): number {
 function hubDrafts(hubChainId: number, params: PlanDeploymentParameters): Draft[] {
   return [
     ...feedDrafts(),
-    hubDeployDraft(params.accounts),
+    hubExtensionDeployDraft(),
+    hubDeployDraft(params.accounts, hubChainId),
     riskAdminDraft(hubChainId, params.accounts),
     ...params.chains.flatMap((chain) => registrationDrafts(hubChainId, chain.chainId)),
     ...perpDrafts(hubChainId, params.accounts),
@@ -198,13 +201,27 @@ function feedDrafts(): Draft[] {
   }));
 }
 
-function hubDeployDraft({ deployer, attesters }: DevnetAccounts): Draft {
+/**
+ * The hub's extension (its own deployment keeps the hub's creation code within EIP-3860). Level −1:
+ * the hub's constructor checks the extension's code, so it is mined before level 0 is estimated.
+ */
+function hubExtensionDeployDraft(): Draft {
+  return {
+    label: "MarginHubExtension",
+    level: -1,
+    deploys: "hubExtension",
+    abi: marginHubExtensionAbi,
+    data: () => encodeDeployData({ abi: marginHubExtensionAbi, bytecode: marginHubExtensionBytecode }),
+  };
+}
+
+function hubDeployDraft({ deployer, attesters }: DevnetAccounts, hubChainId: number): Draft {
   return {
     label: "MarginHub",
     level: 0,
     deploys: "hub",
     abi: marginHubAbi,
-    data: () =>
+    data: (book) =>
       encodeDeployData({
         abi: marginHubAbi,
         bytecode: marginHubBytecode,
@@ -214,6 +231,7 @@ function hubDeployDraft({ deployer, attesters }: DevnetAccounts): Draft {
           ATTESTER_THRESHOLD,
           deployer.address,
           BigInt(MAX_ATTESTATION_AGE),
+          addressOf(book, hubChainId, "hubExtension"),
         ],
       }),
   };

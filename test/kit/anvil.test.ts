@@ -56,14 +56,21 @@ describe("startAnvil / deploy / callOutcome", () => {
   });
 
   it("reports a reverting constructor with its decoded custom error", async () => {
-    // maxAttestationAge 0 reverts with MarginHub_InvalidMaxAttestationAge.
+    // An extension without code reverts with MarginHub_InvalidExtension.
     const attempt = deploy(anvil, {
       abi: marginHubAbi,
       bytecode: marginHubBytecode,
-      args: [anvil.walletClient.account.address, [anvil.walletClient.account.address], 1, zeroAddress, 0n],
+      args: [
+        anvil.walletClient.account.address,
+        [anvil.walletClient.account.address],
+        1,
+        zeroAddress,
+        0n,
+        zeroAddress,
+      ],
     });
     await expect(attempt).rejects.toBeInstanceOf(DeployFailedError);
-    await expect(attempt).rejects.toMatchObject({ errorName: "MarginHub_InvalidMaxAttestationAge" });
+    await expect(attempt).rejects.toMatchObject({ errorName: "MarginHub_InvalidExtension" });
   });
 
   it("callOutcome decodes custom errors and returns values", async () => {

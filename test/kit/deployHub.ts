@@ -1,6 +1,11 @@
 import { type Address, getAddress, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { marginHubAbi, marginHubBytecode } from "../../shared/abis/generated.js";
+import {
+  marginHubAbi,
+  marginHubBytecode,
+  marginHubExtensionAbi,
+  marginHubExtensionBytecode,
+} from "../../shared/abis/generated.js";
 import type { StartAnvilReturnType } from "./anvil.js";
 import { deploy } from "./deploy.js";
 
@@ -25,7 +30,8 @@ export type DeployHubReturnType = {
 };
 
 /**
- * Deploys a `MarginHub` owned (and guarded) by the wallet client's account.
+ * Deploys a `MarginHubExtension` and a `MarginHub` that runs it, owned (and guarded) by the
+ * wallet client's account.
  *
  * @param anvil the chain (its wallet client deploys and owns the hub)
  * @param parameters attester keys, threshold, max attestation age
@@ -41,6 +47,7 @@ export async function deployHub(
     .map((key) => ({ address: getAddress(privateKeyToAccount(key).address), key }))
     .sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
   const owner = anvil.walletClient.account.address;
+  const extension = await deploy(anvil, { abi: marginHubExtensionAbi, bytecode: marginHubExtensionBytecode });
   const { address } = await deploy(anvil, {
     abi: marginHubAbi,
     bytecode: marginHubBytecode,
@@ -50,6 +57,7 @@ export async function deployHub(
       parameters.threshold,
       owner,
       parameters.maxAttestationAge ?? 3_600n,
+      extension.address,
     ],
   });
   return { address, attesters };

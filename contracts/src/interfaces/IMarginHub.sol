@@ -123,6 +123,8 @@ interface IMarginHub {
     error MarginHub_TooManyConsumers();
     error MarginHub_UnknownConsumer(address consumer);
     error MarginHub_ZeroAddress();
+    /// @notice The constructor's extension is not a `MarginHubExtension`.
+    error MarginHub_InvalidExtension(address extension);
     error MarginHub_InvalidMaxAttestationAge();
     /// @notice The route carried traffic; its vault holds nonces and seqs and cannot be replaced.
     error MarginHub_RouteInUse(uint32 eid);
@@ -247,6 +249,10 @@ interface IMarginHub {
     function concentration(uint64 chainId, address token) external view returns (Concentration memory);
 
     function consumers() external view returns (address[] memory);
+
+    /// @notice The `MarginHubExtension` the hub runs its administration and liquidation in
+    /// (by delegatecall, on the hub's storage).
+    function extension() external view returns (address);
 
     function vaultOf(uint32 eid) external view returns (address);
 

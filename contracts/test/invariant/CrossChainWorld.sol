@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {HubFixture} from "../utils/HubFixture.sol";
 import {CollateralVault} from "../../src/CollateralVault.sol";
 import {MarginHub} from "../../src/MarginHub.sol";
+import {MarginHubExtension} from "../../src/MarginHubExtension.sol";
 import {PerpMarket} from "../../src/PerpMarket.sol";
 import {MockERC20} from "../../src/mocks/MockERC20.sol";
 import {MockERC4626} from "../../src/mocks/MockERC4626.sol";
@@ -63,7 +64,7 @@ abstract contract CrossChainWorld is HubFixture {
         address[] memory initial = _sorted(retired, attesterAddrs[0], attesterAddrs[1]);
 
         vm.chainId(HUB_CHAIN);
-        w.hub = new MarginHub(owner, initial, THRESHOLD, guardian, MAX_AGE);
+        w.hub = new MarginHub(owner, initial, THRESHOLD, guardian, MAX_AGE, new MarginHubExtension());
         w.usdcFeed = new MockPriceFeed(8, 1e8, "USDC / USD");
         w.ethFeed = new MockPriceFeed(8, 2_000e8, "ETH / USD");
         w.shareFeed = new MockPriceFeed(18, 1.05e18, "yvDAI / USD");

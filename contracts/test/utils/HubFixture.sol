@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {Vm} from "forge-std/Vm.sol";
 import {Attesters} from "./Attesters.sol";
 import {MarginHub} from "../../src/MarginHub.sol";
+import {MarginHubExtension} from "../../src/MarginHubExtension.sol";
 import {PerpMarket} from "../../src/PerpMarket.sol";
 import {IMarginConsumer} from "../../src/interfaces/IMarginConsumer.sol";
 import {IMarginHub} from "../../src/interfaces/IMarginHub.sol";
@@ -70,7 +71,7 @@ abstract contract HubFixture is Attesters {
         vm.warp(START_TIME);
         vm.roll(1_000);
         _makeAttesters(3);
-        hub = new MarginHub(owner, attesterAddrs, THRESHOLD, guardian, MAX_AGE);
+        hub = new MarginHub(owner, attesterAddrs, THRESHOLD, guardian, MAX_AGE, new MarginHubExtension());
         usdcFeed = new MockPriceFeed(8, 1e8, "USDC / USD");
         ethFeed = new MockPriceFeed(8, 2_000e8, "ETH / USD");
         btcFeed = new MockPriceFeed(18, 60_000e18, "BTC / USD");
