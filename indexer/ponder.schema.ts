@@ -146,6 +146,29 @@ export const price = onchainTable("price", (t) => ({
   markets: t.json().$type<`0x${string}`[]>().notNull(),
 }));
 
+/**
+ * Every answer of a price feed (hub chain), one row per `AnswerUpdated`: the history the risk
+ * keeper computes realized volatility from (`GET /prices/:feed/history`).
+ */
+export const priceObservation = onchainTable(
+  "price_observation",
+  (t) => ({
+    feed: t.hex().notNull(),
+    roundId: t.bigint().notNull(),
+    /** int256 answer with the feed's decimals (`price.decimals`). */
+    answer: t.bigint().notNull(),
+    /** The feed's own update time (unix seconds). */
+    updatedAt: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    logIndex: t.integer().notNull(),
+    timestamp: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.feed, table.blockNumber, table.logIndex] }),
+    feedTimeIdx: index().on(table.feed, table.updatedAt),
+  }),
+);
+
 /** A perp market (an `IMarginConsumer`), read from the contract when first seen. */
 export const perpMarket = onchainTable("perp_market", (t) => ({
   address: t.hex().primaryKey(),

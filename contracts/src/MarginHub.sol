@@ -295,6 +295,16 @@ contract MarginHub is IMarginHub, MarginHubBase, ReentrancyGuardTransient {
         return (w.balance, w.seq, w.queued);
     }
 
+    /// @inheritdoc IMarginHub
+    function riskAdmin() external view returns (address) {
+        return _riskAdmin;
+    }
+
+    /// @inheritdoc IMarginHub
+    function haircutRisk(uint64 chainId, address token) external view returns (HaircutRisk memory) {
+        return _haircutRisk[chainId][token];
+    }
+
     // ------------------------------------------------------------ admin (MarginHubExtension)
     /// @inheritdoc IMarginHub
     function setVault(uint32, address) external {
@@ -343,6 +353,21 @@ contract MarginHub is IMarginHub, MarginHubBase, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarginHub
     function setCloseFactor(uint16, uint16) external {
+        _delegate();
+    }
+
+    /// @inheritdoc IMarginHub
+    function setRiskAdmin(address) external {
+        _delegate();
+    }
+
+    /// @inheritdoc IMarginHub
+    function setHaircutBounds(uint64, address, uint16, uint16, uint16) external {
+        _delegate();
+    }
+
+    /// @inheritdoc IMarginHub
+    function proposeHaircut(uint64, address, uint16) external {
         _delegate();
     }
 

@@ -66,6 +66,10 @@ abstract contract MarginHubBase is QuorumVerifier {
     /// liquidation closes all; one slot.
     uint16 internal _closeFactorBps;
     uint16 internal _fullLiquidationHealthBps;
+    /// @dev The risk admin (issue 21 item 3): may move haircuts within `_haircutRisk` (0 = none).
+    address internal _riskAdmin;
+    /// @dev Haircut bounds, daily step and current step window per collateral (all zero = none).
+    mapping(uint64 chainId => mapping(address token => IMarginHub.HaircutRisk)) internal _haircutRisk;
 
     uint32 internal immutable _localEid;
 

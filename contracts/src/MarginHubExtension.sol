@@ -147,6 +147,72 @@ contract MarginHubExtension is MarginHubBase, ReentrancyGuardTransient {
         emit IMarginHub.CloseFactorSet(closeFactorBps, fullLiquidationHealthBps);
     }
 
+    // ------------------------------------------------------------ volatility haircuts (risk admin)
+
+    /// @dev How long one step window of `proposeHaircut` lasts.
+    uint256 private constant HAIRCUT_STEP_WINDOW = 1 days;
+
+    /// @notice `IMarginHub.setRiskAdmin`.
+    function setRiskAdmin(address admin) external onlyDelegated onlyOwner {
+        emit IMarginHub.RiskAdminSet(_riskAdmin, admin);
+        _riskAdmin = admin;
+    }
+
+    /// @notice `IMarginHub.setHaircutBounds`.
+    /// @dev `10000 − min ≤ threshold` and `max + upper < 10000` make every haircut in the bounds a
+    /// valid config today; `proposeHaircut` checks again, as the owner may change either later.
+    /// Changing the bounds keeps the current window; clearing them deletes it.
+    function setHaircutBounds(uint64 chainId, address token, uint16 minBps, uint16 maxBps, uint16 maxStepBpsPerDay)
+        external
+        onlyDelegated
+        onlyOwner
+    {
+        IMarginHub.HaircutRisk storage r = _haircutRisk[chainId][token];
+        if (minBps == 0 && maxBps == 0 && maxStepBpsPerDay == 0) {
+            delete _haircutRisk[chainId][token];
+        } else {
+            HubRisk.Collateral storage col = _collateral[chainId][token];
+            if (
+                col.feed == address(0) || maxStepBpsPerDay == 0 || minBps > maxBps
+                    || MarginMath.BPS - minBps > col.liquidationThresholdBps
+                    || uint256(maxBps) + _concentration[chainId][token].upperBps >= MarginMath.BPS
+            ) revert IMarginHub.MarginHub_InvalidHaircutBounds(chainId, token);
+            (r.minBps, r.maxBps, r.maxStepBpsPerDay) = (minBps, maxBps, maxStepBpsPerDay);
+        }
+        emit IMarginHub.HaircutBoundsSet(chainId, token, minBps, maxBps, maxStepBpsPerDay);
+    }
+
+    /// @notice `IMarginHub.proposeHaircut`.
+    /// @dev Only the haircut moves: the liquidation threshold (and so the liquidation weight) is
+    /// untouched, so a proposal can never make an account liquidatable.
+    function proposeHaircut(uint64 chainId, address token, uint16 haircutBps) external onlyDelegated {
+        if (msg.sender != _riskAdmin || msg.sender == address(0)) revert IMarginHub.MarginHub_NotRiskAdmin(msg.sender);
+        IMarginHub.HaircutRisk memory r = _haircutRisk[chainId][token];
+        if (r.maxStepBpsPerDay == 0) revert IMarginHub.MarginHub_NoHaircutBounds(chainId, token);
+        if (haircutBps < r.minBps || haircutBps > r.maxBps) {
+            revert IMarginHub.MarginHub_HaircutOutOfBounds(chainId, token, haircutBps, r.minBps, r.maxBps);
+        }
+        HubRisk.Collateral storage col = _collateral[chainId][token];
+        uint16 oldBps = col.haircutBps;
+        // forge-lint: disable-next-line(block-timestamp)
+        if (r.windowStart == 0 || block.timestamp >= uint256(r.windowStart) + HAIRCUT_STEP_WINDOW) {
+            r.anchorBps = oldBps;
+            r.windowStart = uint40(block.timestamp);
+        }
+        uint256 moved = haircutBps > r.anchorBps ? haircutBps - r.anchorBps : r.anchorBps - haircutBps;
+        if (moved > r.maxStepBpsPerDay) {
+            revert IMarginHub.MarginHub_HaircutStepExceeded(chainId, token, haircutBps, r.anchorBps, r.maxStepBpsPerDay);
+        }
+        if (
+            MarginMath.BPS - haircutBps > col.liquidationThresholdBps
+                || uint256(haircutBps) + _concentration[chainId][token].upperBps >= MarginMath.BPS
+        ) revert IMarginHub.MarginHub_InvalidCollateralConfig(chainId, token);
+        _haircutRisk[chainId][token] = r;
+        col.haircutBps = haircutBps;
+        emit IMarginHub.HaircutUpdated(chainId, token, oldBps, haircutBps);
+        emit IMarginHub.CollateralConfigured(chainId, token, HubRisk.toConfig(col));
+    }
+
     // ------------------------------------------------------------ liquidation
 
     /// @notice `IMarginHub.setRouteLimit`.

@@ -1,5 +1,5 @@
 import { ponder } from "ponder:registry";
-import { price } from "ponder:schema";
+import { price, priceObservation } from "ponder:schema";
 import { feedClient } from "../lib/feedClient.js";
 import { lower } from "../lib/indexerConfig.js";
 import { readFeedDecimals } from "../lib/store/readFeed.js";
@@ -8,7 +8,8 @@ import { upsertPrice } from "../lib/store/upsertPrice.js";
 /*
  * Price feeds (hub chain): collateral feeds from the config and the perp markets' feeds. A new
  * answer updates the feed's `price` row and the few rows that follow it (`upsertPrice`): margins
- * are priced when read (lib/marginSql.ts).
+ * are priced when read (lib/marginSql.ts). Every answer is also kept in `price_observation`, the
+ * history the risk keeper reads (`GET /prices/:feed/history`).
  */
 
 ponder.on("PriceFeed:AnswerUpdated", async ({ event, context }) => {
@@ -28,5 +29,14 @@ ponder.on("PriceFeed:AnswerUpdated", async ({ event, context }) => {
     blockNumber: block,
     timestamp,
     source: "event",
+  });
+  await context.db.insert(priceObservation).values({
+    feed,
+    roundId: event.args.roundId,
+    answer: event.args.current,
+    updatedAt: event.args.updatedAt,
+    blockNumber: block,
+    logIndex: event.log.logIndex,
+    timestamp,
   });
 });

@@ -15,6 +15,7 @@ Commands:
   status           per route: lag, in flight, oldest age; queue depths; dead letters
   retry <job-id>   retry a failed or dead-lettered job
   watch            print accounts whose health crosses a threshold          crossmargin watch --health-below 1.2
+  risk             volatility-haircut keeper: propose haircuts from σ      crossmargin risk --help
   verify-solvency  check a solvency inclusion proof against its root      crossmargin verify-solvency --help
   help             this text
 
@@ -44,6 +45,12 @@ async function main(argv: string[]): Promise<number> {
       process.once("SIGINT", () => stop.abort());
       process.once("SIGTERM", () => stop.abort());
       return (await import("./runWatch.js")).runWatch(rest, stop.signal);
+    }
+    case "risk": {
+      const stop = new AbortController();
+      process.once("SIGINT", () => stop.abort());
+      process.once("SIGTERM", () => stop.abort());
+      return (await import("./runRisk.js")).runRisk(rest, stop.signal);
     }
     case "verify-solvency":
       return (await import("./runVerifySolvency.js")).runVerifySolvency(rest);

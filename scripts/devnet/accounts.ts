@@ -16,6 +16,8 @@ export type DevnetAccounts = {
   traders: DevnetAccount[];
   /** Calls `liquidate`. */
   liquidator: DevnetAccount;
+  /** The hub's risk admin: `crossmargin risk` proposes haircuts with it. Anvil account 9. */
+  risk: DevnetAccount;
 };
 
 /** Signatures an attestation needs on the devnet. */
@@ -46,7 +48,7 @@ function anvilAccount(index: number): DevnetAccount {
 
 /**
  * The devnet's fixed accounts: deployer = anvil account 0, attesters = accounts 1–3 (sorted by
- * address, as the contracts require), relayer = 4, liquidator = 5, traders = 6–8.
+ * address, as the contracts require), relayer = 4, liquidator = 5, traders = 6–8, risk admin = 9.
  *
  * @returns fresh copies of every role's address and key
  * @example
@@ -62,5 +64,6 @@ export function getDevnetAccounts(): DevnetAccounts {
     relayer: anvilAccount(4),
     liquidator: anvilAccount(5),
     traders: [6, 7, 8].map(anvilAccount),
+    risk: anvilAccount(9),
   };
 }

@@ -48,6 +48,34 @@ export const DEVNET_ROUTE_LIMIT = {
  */
 export const DEVNET_CLOSE_FACTOR = { closeFactorBps: 5_000, fullLiquidationHealthBps: 9_500 } as const;
 
+/**
+ * The devnet's volatility-haircut bounds (`MarginHub.setHaircutBounds`) for every collateral: from
+ * its configured haircut up to {@link DEVNET_HAIRCUT_RANGE_BPS} above it (capped so the adjusted
+ * weight stays positive), moving at most {@link DEVNET_HAIRCUT_STEP_BPS} per day.
+ */
+export const DEVNET_HAIRCUT_RANGE_BPS = 2_000;
+export const DEVNET_HAIRCUT_STEP_BPS = 500;
+
+/**
+ * The haircut bounds the devnet gives a demo token: `[haircut, min(haircut + range, 9999)]`, step
+ * per day {@link DEVNET_HAIRCUT_STEP_BPS}. The lower bound is the configured haircut, so
+ * `10000 − min ≤ threshold` holds as it does for the config; the devnet sets no concentration.
+ *
+ * @param token the demo token
+ * @returns min, max and step in bps
+ */
+export function devnetHaircutBounds(token: Pick<DemoToken, "haircutBps">): {
+  minBps: number;
+  maxBps: number;
+  maxStepBpsPerDay: number;
+} {
+  return {
+    minBps: token.haircutBps,
+    maxBps: Math.min(token.haircutBps + DEVNET_HAIRCUT_RANGE_BPS, 9_999),
+    maxStepBpsPerDay: DEVNET_HAIRCUT_STEP_BPS,
+  };
+}
+
 /** Seconds every owner action waits in the devnet's timelocks (production: days). */
 export const DEVNET_TIMELOCK_DELAY = 60;
 

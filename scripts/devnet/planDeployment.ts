@@ -36,6 +36,7 @@ import {
   DEVNET_TIMELOCK_DELAY,
   type DemoPerp,
   type DemoToken,
+  devnetHaircutBounds,
   FEED_DECIMALS,
   MAX_ATTESTATION_AGE,
 } from "./demoAssets.js";
@@ -157,6 +158,7 @@ function hubDrafts(hubChainId: number, params: PlanDeploymentParameters): Draft[
     ...feedDrafts(),
     hubExtensionDeployDraft(),
     hubDeployDraft(params.accounts, hubChainId),
+    riskAdminDraft(hubChainId, params.accounts),
     ...params.chains.flatMap((chain) => registrationDrafts(hubChainId, chain.chainId)),
     ...DEMO_PERPS.flatMap((perp) => perpDrafts(hubChainId, perp, params.accounts)),
   ];
@@ -247,6 +249,17 @@ function hubDeployDraft({ deployer, attesters }: DevnetAccounts, hubChainId: num
   };
 }
 
+/** The devnet's risk admin (`crossmargin risk` signs with its key), set before the timelock takes over. */
+function riskAdminDraft(hubChainId: number, { risk }: DevnetAccounts): Draft {
+  return {
+    label: "MarginHub.setRiskAdmin",
+    level: 1,
+    abi: marginHubAbi,
+    to: (book) => addressOf(book, hubChainId, "hub"),
+    data: () => encodeFunctionData({ abi: marginHubAbi, functionName: "setRiskAdmin", args: [risk.address] }),
+  };
+}
+
 /**
  * `setVault` for one chain and `setCollateral` for each of its tokens; on the hub chain also its
  * route limit and the close factor.
@@ -291,7 +304,29 @@ function registrationDrafts(hubChainId: number, chainId: number): Draft[] {
         }),
     }),
   );
-  if (chainId !== hubChainId) return [setVault, ...setCollaterals];
+  const setBounds = DEMO_TOKENS.map((token): Draft => {
+    const b = devnetHaircutBounds(token);
+    return {
+      label: `MarginHub.setHaircutBounds(${chainId}, ${token.symbol})`,
+      // Level 2: a level's steps are estimated before any of them lands, and the bounds need the collateral.
+      level: 2,
+      abi: marginHubAbi,
+      to: hub,
+      data: (book) =>
+        encodeFunctionData({
+          abi: marginHubAbi,
+          functionName: "setHaircutBounds",
+          args: [
+            BigInt(chainId),
+            addressOf(book, chainId, token.symbol),
+            b.minBps,
+            b.maxBps,
+            b.maxStepBpsPerDay,
+          ],
+        }),
+    };
+  });
+  if (chainId !== hubChainId) return [setVault, ...setCollaterals, ...setBounds];
   const setRouteLimit: Draft = {
     label: `MarginHub.setRouteLimit(${chainId})`,
     level: 1,
@@ -316,7 +351,7 @@ function registrationDrafts(hubChainId: number, chainId: number): Draft[] {
         args: [DEVNET_CLOSE_FACTOR.closeFactorBps, DEVNET_CLOSE_FACTOR.fullLiquidationHealthBps],
       }),
   };
-  return [setVault, ...setCollaterals, setRouteLimit, setCloseFactor];
+  return [setVault, ...setCollaterals, ...setBounds, setRouteLimit, setCloseFactor];
 }
 
 /** One perp market and its registration as a hub consumer (before the timelock takes the hub over). */

@@ -313,4 +313,77 @@ interface IMarginHub {
 
     /// @notice The sequencer-uptime feed (address 0 = none) and its grace period.
     function sequencerUptimeFeed() external view returns (address feed, uint32 gracePeriod);
+
+    // ------------------------------------------------------------ volatility haircuts (risk admin)
+
+    /// @notice The risk admin's room to move one collateral's haircut (contracts/README.md,
+    /// "Volatility haircuts"). All zero = no bounds: the risk admin cannot touch the collateral.
+    /// A haircut lowers only the adjusted (initial-margin) weight, never the liquidation weight, so
+    /// a proposal can stop withdrawals and new positions but never make an account liquidatable.
+    /// @param minBps lowest haircut the risk admin may set (`10_000 − minBps ≤ liquidationThresholdBps`)
+    /// @param maxBps highest haircut the risk admin may set (`maxBps + concentration upperBps < 10_000`)
+    /// @param maxStepBpsPerDay most the haircut may move within one 24-hour window (> 0)
+    /// @param anchorBps the haircut when the current window started (0 before the first proposal)
+    /// @param windowStart when the current window started (0 before the first proposal); a window
+    /// lasts 24 hours and the next starts at the first proposal after it ended
+    struct HaircutRisk {
+        uint16 minBps;
+        uint16 maxBps;
+        uint16 maxStepBpsPerDay;
+        uint16 anchorBps;
+        uint40 windowStart;
+    }
+
+    /// @notice The owner set the risk admin (address 0 = none).
+    event RiskAdminSet(address indexed previousAdmin, address indexed newAdmin);
+
+    /// @notice The owner set (all zero: cleared) a collateral's haircut bounds and step.
+    event HaircutBoundsSet(uint64 indexed chainId, address indexed token, uint16 minBps, uint16 maxBps, uint16 maxStepBpsPerDay);
+
+    /// @notice The risk admin moved a collateral's haircut (a `CollateralConfigured` with the whole
+    /// new configuration follows, so readers of that event need nothing new).
+    event HaircutUpdated(uint64 indexed chainId, address indexed token, uint16 oldBps, uint16 newBps);
+
+    /// @notice Only the risk admin may propose haircuts.
+    error MarginHub_NotRiskAdmin(address caller);
+
+    /// @notice Bounds must be all zero, or on a registered collateral with `0 < step`, `min ≤ max`,
+    /// `10_000 − min ≤ liquidationThresholdBps` and `max + concentration upperBps < 10_000`.
+    error MarginHub_InvalidHaircutBounds(uint64 chainId, address token);
+
+    /// @notice The collateral has no haircut bounds, so the risk admin may not move its haircut.
+    error MarginHub_NoHaircutBounds(uint64 chainId, address token);
+
+    /// @notice A proposed haircut lies outside the collateral's `[minBps, maxBps]`.
+    error MarginHub_HaircutOutOfBounds(uint64 chainId, address token, uint16 haircutBps, uint16 minBps, uint16 maxBps);
+
+    /// @notice A proposed haircut moves more than `maxStepBpsPerDay` away from the haircut at the
+    /// start of the current window (`anchorBps`).
+    error MarginHub_HaircutStepExceeded(
+        uint64 chainId, address token, uint16 haircutBps, uint16 anchorBps, uint16 maxStepBpsPerDay
+    );
+
+    /// @notice Owner: sets the risk admin, the one address that may `proposeHaircut` (address 0
+    /// disables the role). Emits `RiskAdminSet`.
+    function setRiskAdmin(address admin) external;
+
+    /// @notice The risk admin (address 0 = none).
+    function riskAdmin() external view returns (address);
+
+    /// @notice Owner: sets the range and daily step within which the risk admin may move a
+    /// registered collateral's haircut; all zero clears them (and the current window). Reverts with
+    /// `MarginHub_InvalidHaircutBounds` (see there); emits `HaircutBoundsSet`. The current haircut
+    /// need not lie within the bounds; the owner's `setCollateral` stays unrestricted.
+    function setHaircutBounds(uint64 chainId, address token, uint16 minBps, uint16 maxBps, uint16 maxStepBpsPerDay)
+        external;
+
+    /// @notice Risk admin: sets a collateral's haircut to `haircutBps`, within its bounds and at most
+    /// `maxStepBpsPerDay` away from the haircut at the start of the current 24-hour window (a window
+    /// starts at the first proposal after the previous one ended). The collateral rules still hold
+    /// (`10_000 − haircut ≤ liquidationThresholdBps`, `haircut + concentration upperBps < 10_000`,
+    /// else `MarginHub_InvalidCollateralConfig`). Emits `HaircutUpdated` then `CollateralConfigured`.
+    function proposeHaircut(uint64 chainId, address token, uint16 haircutBps) external;
+
+    /// @notice A collateral's haircut bounds, daily step and current window (all zero = no bounds).
+    function haircutRisk(uint64 chainId, address token) external view returns (HaircutRisk memory);
 }
