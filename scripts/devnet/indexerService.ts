@@ -34,7 +34,7 @@ export const indexerService: DevService = {
       stop: indexer.stop,
       kill: indexer.kill,
       summary: [
-        `indexer API  ${indexer.url}  (REST /accounts/:address/margin, /messages/:guid, /routes)`,
+        `indexer API  ${indexer.url}  (REST /accounts/:address/margin, /messages/:guid, /routes, /prices/:feed/history, POST /stress, /solvency, SSE /stream/health)`,
         `GraphQL      ${indexer.url}/graphql`,
         `SQL          ${indexer.url}/sql (for @ponder/client)`,
       ],
