@@ -241,8 +241,10 @@ describe("indexer on Postgres against the devnet", () => {
       { what: "every USDC collateral at the new answer" },
     );
     expect(usdcRows.length).toBeGreaterThanOrEqual(2);
+    // The devnet has two markets (ETH-PERP, BTC-PERP), each on its own feed: only this one moves.
+    const perpAddress = (net.hub.chain.contracts.perpMarkets[0] ?? "0x").toLowerCase();
     await pollUntil(
-      () => rowsOf(`SELECT answer FROM "${SCHEMA}".perp_market`),
+      () => rowsOf(`SELECT answer FROM "${SCHEMA}".perp_market WHERE address = '${perpAddress}'`),
       (rows) => rows.length === 1 && rows[0] === String(2_900n * 10n ** 8n),
       { what: "the perp market at the new answer" },
     );
