@@ -291,7 +291,7 @@ describe("POST /stress on the devnet", () => {
       [
         { shocks: { DOGE: -0.1 } },
         "shocks.DOGE",
-        /unknown collateral or market symbol \(expected one of ETH-PERP, UNI-V2, USDC, sUSDe, wstETH\)/,
+        /unknown collateral or market symbol \(expected one of BTC-PERP, ETH-PERP, UNI-V2, USDC, sUSDe, wstETH\)/,
       ],
       [{ shocks: { wstETH: -1 } }, "shocks.wstETH", /above -1.*got -1$/],
       [{ shocks: { "ETH-PERP": "a lot" } }, "shocks.ETH-PERP", /got "a lot"$/],
