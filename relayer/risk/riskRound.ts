@@ -67,7 +67,7 @@ export async function riskRound(p: RiskRoundParameters): Promise<RiskLine[]> {
       line.reason = "no haircut bounds";
       continue;
     }
-    const history = await readHistory(p.apiUrl, config.feed, now - p.windowSeconds);
+    const history = await readPriceHistory(p.apiUrl, config.feed, now - p.windowSeconds);
     const vol = realizedVolatility({ observations: history, now, windowSeconds: p.windowSeconds });
     if (!vol.ok) {
       line.reason = `no volatility: ${vol.reason}`;
@@ -108,15 +108,52 @@ async function propose(p: RiskRoundParameters, chainId: bigint, token: Address, 
   return hash;
 }
 
-/** The feed's answers since `since` (unix seconds) from the indexer; none when it has none. */
-async function readHistory(apiUrl: string, feed: Address, since: number): Promise<PriceObservation[]> {
-  const url = `${apiUrl.replace(/\/$/, "")}/prices/${feed}/history?since=${Math.max(0, since)}&limit=10000`;
-  const response = await fetch(url);
-  if (response.status === 404) return [];
-  if (!response.ok) throw new Error(`HTTP ${response.status} from ${url}: ${await response.text()}`);
-  // The endpoint's documented answer (indexer/src/api/getPriceHistory.ts).
-  const body = (await response.json()) as { observations: { answer: string; updatedAt: number }[] };
-  return body.observations.map((o) => ({ answer: BigInt(o.answer), updatedAt: o.updatedAt }));
+/** Answers per request of `GET /prices/:feed/history` (the endpoint's largest `limit`). */
+export const HISTORY_PAGE_SIZE = 10_000;
+
+/**
+ * The feed's answers with `updatedAt ≥ since` (unix seconds) from the indexer, oldest first, all of
+ * them: a full page is followed by the next from its last `updatedAt` (answers seen twice at that
+ * boundary are dropped), so a busy feed's newest answers are never cut off. None when the indexer
+ * has none.
+ *
+ * @param apiUrl the indexer's base URL
+ * @param feed the price feed
+ * @param since unix seconds
+ * @param pageSize answers per request (default {@link HISTORY_PAGE_SIZE})
+ * @returns the observations
+ * @throws {Error} on an HTTP error, or when more than a page of answers share one `updatedAt`
+ */
+export async function readPriceHistory(
+  apiUrl: string,
+  feed: Address,
+  since: number,
+  pageSize = HISTORY_PAGE_SIZE,
+): Promise<PriceObservation[]> {
+  const seen = new Set<string>();
+  const all: PriceObservation[] = [];
+  for (let from = Math.max(0, since); ; ) {
+    const url = `${apiUrl.replace(/\/$/, "")}/prices/${feed}/history?since=${from}&limit=${pageSize}`;
+    const response = await fetch(url);
+    if (response.status === 404) return [];
+    if (!response.ok) throw new Error(`HTTP ${response.status} from ${url}: ${await response.text()}`);
+    // The endpoint's documented answer (indexer/src/api/getPriceHistory.ts).
+    const { observations: page } = (await response.json()) as {
+      observations: { roundId: string; blockNumber: number; answer: string; updatedAt: number }[];
+    };
+    let added = 0;
+    for (const o of page) {
+      const key = `${o.blockNumber}:${o.roundId}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      all.push({ answer: BigInt(o.answer), updatedAt: o.updatedAt });
+      added += 1;
+    }
+    const last = page[page.length - 1];
+    if (page.length < pageSize || last === undefined) return all;
+    if (added === 0) throw new Error(`more than ${pageSize} answers of feed ${feed} share updatedAt ${from}`);
+    from = last.updatedAt;
+  }
 }
 
 /**

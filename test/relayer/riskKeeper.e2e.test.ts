@@ -1,5 +1,6 @@
 import { type Address, parseUnits } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { readPriceHistory } from "../../relayer/risk/riskRound.js";
 import { marginHubAbi, mockPriceFeedAbi } from "../../shared/abis/generated.js";
 import { callOutcome } from "../kit/contractRevert.js";
 import { getJson } from "../kit/indexerApi.js";
@@ -130,6 +131,16 @@ describe("crossmargin risk", () => {
     // It rose in every round until it reached the target.
     const rises = seen.slice(1).filter((h, i) => h > (seen[i] ?? 0)).length;
     expect(rises).toBe(Math.ceil((target - 1_500) / STEP));
+  });
+
+  test("the keeper reads a history longer than a page in full, oldest first, none twice", async () => {
+    await waitForIndexedHeads({ indexerUrl: net.indexer.url, chains: [net.hub] });
+    const whole = await readPriceHistory(net.indexer.url, feed, 0);
+    // The earlier tests wrote 13 answers after the deployment's.
+    expect(whole.length).toBeGreaterThan(13);
+    const paged = await readPriceHistory(net.indexer.url, feed, 0, 3);
+    expect(paged).toEqual(whole);
+    expect(whole.at(-1)?.answer).toBe(price(3_500));
   });
 
   test("a proposal outside the bounds is refused with the named error", async () => {
