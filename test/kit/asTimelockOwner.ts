@@ -1,9 +1,11 @@
+import { randomBytes } from "node:crypto";
 import {
   type Abi,
   type ContractFunctionArgs,
   type ContractFunctionName,
   encodeFunctionData,
   type Hex,
+  toHex,
   zeroHash,
 } from "viem";
 import { DEVNET_TIMELOCK_DELAY } from "../../scripts/devnet/demoAssets.js";
@@ -37,7 +39,9 @@ export async function asTimelockOwner<
     functionName: call.functionName,
     args: call.args,
   } as never);
-  const operation = [call.address, 0n, data, zeroHash, zeroHash] as const;
+  // A fresh salt: the timelock refuses to schedule an operation id it already holds, so the same
+  // call made twice (set, then set back) would revert with a zero salt.
+  const operation = [call.address, 0n, data, zeroHash, toHex(randomBytes(32))] as const;
   const clients = { publicClient: chain.publicClient, walletClient: chain.walletFor(deployerKey) };
   await writeAndWait(clients, {
     address: timelock,
